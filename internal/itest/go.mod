@@ -1,0 +1,5 @@
+module github.com/otelkit/otelkit/internal/itest
+
+go 1.26
+
+replace github.com/otelkit/otelkit => ../../

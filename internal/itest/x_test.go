@@ -1,0 +1,5 @@
+package itest
+
+import "testing"
+
+func TestX(t *testing.T) {}

@@ -1,0 +1,124 @@
+// Package semconv is the one place where otelkit decides which semantic
+// conventions its instrumentation emits.
+//
+// The upstream instrumentations (otelhttp, otelsql, redisotel) emit only the
+// current stable conventions. The telemetry spec of this project asks for the
+// older keys and names (http.method, db.statement, messaging.destination...).
+// OTEL_SEMCONV_STABILITY_OPT_IN, as the OpenTelemetry specification defines
+// it, selects per domain:
+//
+//	unset            the spec's (old) names and keys; stable keys that an
+//	                 upstream library always emits stay beside them
+//	http             stable names and keys only (likewise database, messaging)
+//	http/dup         both sets of keys; stable span names
+//
+// Parse and FromEnv read the variable; the key tables for each domain live in
+// this package too (http.go, db.go, messaging.go).
+package semconv
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+)
+
+// EnvOptIn is the name of the environment variable read by FromEnv.
+const EnvOptIn = "OTEL_SEMCONV_STABILITY_OPT_IN"
+
+// Mode says which conventions a domain emits.
+type Mode uint8
+
+const (
+	// Old emits the spec's (pre-stable) names and keys. It is the default.
+	Old Mode = iota
+	// Stable emits only the stable names and keys.
+	Stable
+	// Dup emits both the old and the stable keys, with stable span names.
+	Dup
+)
+
+// EmitOld reports whether the old (spec) keys are emitted.
+func (m Mode) EmitOld() bool { return m == Old || m == Dup }
+
+// EmitStable reports whether the stable keys are emitted.
+func (m Mode) EmitStable() bool { return m == Stable || m == Dup }
+
+// StableNames reports whether span names follow the stable conventions.
+func (m Mode) StableNames() bool { return m != Old }
+
+// String returns "old", "stable" or "dup".
+func (m Mode) String() string {
+	switch m {
+	case Stable:
+		return "stable"
+	case Dup:
+		return "dup"
+	default:
+		return "old"
+	}
+}
+
+// OptIn is the parsed value of OTEL_SEMCONV_STABILITY_OPT_IN.
+type OptIn struct {
+	HTTP      Mode
+	Database  Mode
+	Messaging Mode
+}
+
+// Parse parses a comma-separated OTEL_SEMCONV_STABILITY_OPT_IN value. Tokens
+// are trimmed and case-insensitive; "<domain>/dup" wins over "<domain>" when
+// both are present, as the specification says. Tokens it does not know are
+// returned in unknown (sorted, deduplicated) and otherwise ignored.
+func Parse(v string) (o OptIn, unknown []string) {
+	seen := map[string]bool{}
+	for _, tok := range strings.Split(v, ",") {
+		tok = strings.ToLower(strings.TrimSpace(tok))
+		if tok == "" {
+			continue
+		}
+		var m *Mode
+		domain, dup := strings.CutSuffix(tok, "/dup")
+		switch domain {
+		case "http":
+			m = &o.HTTP
+		case "database":
+			m = &o.Database
+		case "messaging":
+			m = &o.Messaging
+		}
+		if m == nil {
+			if !seen[tok] {
+				seen[tok] = true
+				unknown = append(unknown, tok)
+			}
+			continue
+		}
+		if dup {
+			*m = Dup
+		} else if *m != Dup {
+			*m = Stable
+		}
+	}
+	sort.Strings(unknown)
+	return o, unknown
+}
+
+var warned sync.Map // value of the variable -> struct{}: warn once per value
+
+// FromEnv parses OTEL_SEMCONV_STABILITY_OPT_IN from the environment. Unknown
+// tokens are reported once per distinct value through otel.Handle, so the
+// warning reaches the error handler that otelboot installs.
+func FromEnv() OptIn {
+	v := os.Getenv(EnvOptIn)
+	o, unknown := Parse(v)
+	if len(unknown) > 0 {
+		if _, dup := warned.LoadOrStore(v, struct{}{}); !dup {
+			otel.Handle(fmt.Errorf("%s: ignoring unknown value(s) %q; known: http, http/dup, database, database/dup, messaging, messaging/dup", EnvOptIn, unknown))
+		}
+	}
+	return o
+}
