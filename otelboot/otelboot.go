@@ -1,16 +1,361 @@
-// Package otelboot configures OpenTelemetry from the standard OTEL_*
-// environment variables with one call.
 package otelboot
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"go.opentelemetry.io/contrib/propagators/autoprop"
+	"go.opentelemetry.io/otel"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/log/global"
+	nooplog "go.opentelemetry.io/otel/log/noop"
+	"go.opentelemetry.io/otel/metric"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/otelkit/otelkit/internal/spanmetrics"
+	"github.com/otelkit/otelkit/otelboot/liveview"
+)
 
 // ShutdownFunc flushes and stops everything Start set up. It is safe to call
 // more than once; later calls return nil at once.
 type ShutdownFunc func(context.Context) error
 
+// starter holds the state of one Start call.
+type starter struct {
+	cfg          *config
+	diag         *diag
+	env          *env
+	schemaWarned bool
+
+	res        *resource.Resource
+	tp         trace.TracerProvider
+	mp         metric.MeterProvider
+	lp         otellog.LoggerProvider
+	prop       propagation.TextMapPropagator
+	flushers   []flusher // what shutdown flushes and stops, in parallel
+	otlpLogs   bool      // whether records reach a log exporter
+	serviceNm  string
+	viewAddr   string
+	ownView    *liveview.View
+	slogHandle slog.Handler
+}
+
+// flusher is a provider (or server) that shutdown stops.
+type flusher struct {
+	what     string
+	flush    func(context.Context) error
+	shutdown func(context.Context) error
+}
+
 // Start configures the global tracer, meter and logger providers, the
-// propagator and the error handler from the environment and opts.
+// propagator, the error handler and the SDK's internal logger from the
+// environment and opts, and, unless WithDefaultLogger(false), slog's default
+// logger. It never waits on the network.
+//
+// A bad value is either an error naming the variable and its value (Start
+// then sets no provider and returns a nil ShutdownFunc) or a warning logged
+// once, the default being used: the package documentation lists which.
+// The returned ShutdownFunc flushes and stops everything within its
+// context's deadline.
 func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
-	_ = newConfig(opts)
-	return func(context.Context) error { return nil }, nil
+	cfg := newConfig(opts)
+	boot := newEnv(nil)
+	level := logLevel(boot)
+	d := newDiag(cfg, level)
+	boot.log = d.logger
+	s := &starter{cfg: cfg, diag: d, env: boot}
+
+	otel.SetLogger(logr.New(&logSink{d: d}))
+	otel.SetErrorHandler(d.errs)
+	d.building.Store(true)
+	defer d.building.Store(false)
+	if boot.pendingLevel != "" {
+		boot.warn("OTEL_LOG_LEVEL", boot.pendingLevel, "not one of debug, info, warn, error, none", "info")
+	}
+
+	if err := s.build(ctx); err != nil {
+		return nil, err
+	}
+
+	// Everything is built: publish it.
+	otel.SetTracerProvider(s.tp)
+	otel.SetMeterProvider(s.mp)
+	global.SetLoggerProvider(s.lp)
+	otel.SetTextMapPropagator(s.prop)
+	restore := func() {}
+	if cfg.setDefaultSlog {
+		restore = setDefaultSlog(s.slogHandle)
+	}
+	if s.viewAddr != "" {
+		d.logger.Info("otelboot: live view", "url", "http://"+s.viewAddr+"/")
+	}
+
+	var once sync.Once
+	return func(ctx context.Context) error {
+		var err error
+		once.Do(func() {
+			restore()
+			err = s.shutdown(ctx)
+		})
+		return err
+	}, nil
+}
+
+// build validates the environment and builds every component; on an error
+// it stops what it built.
+func (s *starter) build(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			defer cancel()
+			_ = s.shutdown(sctx)
+		}
+	}()
+	if file, ok := get("OTEL_CONFIG_FILE"); ok {
+		return s.buildFromFile(ctx, file)
+	}
+	if s.env.boolean("OTEL_SDK_DISABLED") {
+		s.tp, s.mp, s.lp = nooptrace.NewTracerProvider(), noopmetric.NewMeterProvider(), nooplog.NewLoggerProvider()
+		s.prop = s.propagator()
+		s.serviceNm = s.serviceNameOnly()
+		return s.buildSlog()
+	}
+
+	// Validate everything first, so that nothing starts when Start fails.
+	traces := s.env.planExporters("TRACES", "otlp", "console")
+	metrics := s.env.planExporters("METRICS", "otlp", "console", "prometheus")
+	logs := s.env.planExporters("LOGS", "otlp", "console")
+	s.otlpLogs = len(logs) > 0
+	tpOpts := s.tracerOptions()
+	readerOpts := s.readerOptions()
+	lpOpts := s.loggerOptions()
+	s.prop = s.propagator()
+	s.env.enum("OTEL_METRICS_EXEMPLAR_FILTER", "trace_based", "always_on", "always_off", "trace_based")
+	s.env.enum("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "cumulative", "cumulative", "delta", "lowmemory")
+	s.env.enum("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION", "explicit_bucket_histogram",
+		"explicit_bucket_histogram", "base2_exponential_bucket_histogram")
+	format, correlate := s.logFormat()
+	if err := s.env.err(); err != nil {
+		return err
+	}
+
+	s.res = s.newResource(ctx)
+	s.serviceNm = serviceName(s.res)
+
+	// Metrics first: span metrics need the meter provider.
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(s.res)}
+	for _, p := range metrics {
+		var r sdkmetric.Reader
+		if p.name == "prometheus" {
+			pr, err := newPromReader()
+			if err != nil {
+				return err
+			}
+			s.diag.logger.Debug("otelboot: prometheus exporter", "url", "http://"+pr.addr+"/metrics")
+			r = pr
+		} else {
+			exp, err := newMetricExporter(ctx, p)
+			if err != nil {
+				return fmt.Errorf("otelboot: %s metric exporter: %w", p.name, err)
+			}
+			r = sdkmetric.NewPeriodicReader(exp, readerOpts...)
+		}
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	}
+	for _, r := range s.cfg.metricReaders {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	}
+	mp := sdkmetric.NewMeterProvider(mpOpts...)
+	s.mp = mp
+	s.flushers = append(s.flushers, flusher{"metrics", mp.ForceFlush, mp.Shutdown})
+
+	view, err := s.liveView()
+	if err != nil {
+		return err
+	}
+
+	tpOpts = append(tpOpts, sdktrace.WithResource(s.res))
+	bspOpts := s.bspOptions()
+	for _, p := range traces {
+		exp, err := newSpanExporter(ctx, p)
+		if err != nil {
+			return fmt.Errorf("otelboot: %s span exporter: %w", p.name, err)
+		}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, bspOpts...)))
+	}
+	if s.cfg.spanMetrics {
+		p, err := spanmetrics.New(mp)
+		if err != nil {
+			return fmt.Errorf("otelboot: span metrics: %w", err)
+		}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	if view != nil {
+		if p := view.SpanProcessor(); p != nil {
+			tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+		}
+	}
+	for _, p := range s.cfg.spanProcessors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	tp := sdktrace.NewTracerProvider(tpOpts...)
+	s.tp = tp
+	s.flushers = append(s.flushers, flusher{"traces", tp.ForceFlush, tp.Shutdown})
+
+	lpOpts = append(lpOpts, sdklog.WithResource(s.res))
+	blrpOpts := s.blrpOptions()
+	for _, p := range logs {
+		exp, err := newLogExporter(ctx, p)
+		if err != nil {
+			return fmt.Errorf("otelboot: %s log exporter: %w", p.name, err)
+		}
+		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp, blrpOpts...)))
+	}
+	if view != nil {
+		if p := view.LogProcessor(); p != nil {
+			lpOpts = append(lpOpts, sdklog.WithProcessor(p))
+		}
+	}
+	for _, p := range s.cfg.logProcessors {
+		lpOpts = append(lpOpts, sdklog.WithProcessor(p))
+	}
+	lp := sdklog.NewLoggerProvider(lpOpts...)
+	s.lp = lp
+	s.flushers = append(s.flushers, flusher{"logs", lp.ForceFlush, lp.Shutdown})
+
+	return s.buildSlogWith(format, correlate)
+}
+
+// liveView returns the view whose processors to register: the one of
+// WithLiveView, or one Start serves on OTELKIT_VIEW_ADDR.
+func (s *starter) liveView() (*liveview.View, error) {
+	if s.cfg.view != nil {
+		return s.cfg.view, nil
+	}
+	addr, ok := get("OTELKIT_VIEW_ADDR")
+	if !ok {
+		return nil, nil
+	}
+	token, _ := get("OTELKIT_VIEW_TOKEN")
+	v := liveview.New(liveview.Config{Token: token})
+	got, err := v.Start(addr)
+	if err != nil {
+		return nil, fmt.Errorf("otelboot: OTELKIT_VIEW_ADDR=%q: %w", addr, err)
+	}
+	if got == "" {
+		got = addr
+	}
+	s.ownView, s.viewAddr = v, got
+	s.flushers = append(s.flushers, flusher{"live view", nil, v.Shutdown})
+	return v, nil
+}
+
+// shutdown flushes and stops every component in parallel, so that one
+// unreachable exporter does not eat the others' share of the deadline, and
+// joins what could not be flushed or stopped.
+func (s *starter) shutdown(ctx context.Context) error {
+	errs := make([]error, len(s.flushers))
+	var wg sync.WaitGroup
+	for i, f := range s.flushers {
+		wg.Go(func() {
+			var ferr, serr error
+			if f.flush != nil {
+				if ferr = f.flush(ctx); ferr != nil {
+					ferr = fmt.Errorf("otelboot: flushing %s: %w", f.what, ferr)
+				}
+			}
+			if serr = f.shutdown(ctx); serr != nil {
+				serr = fmt.Errorf("otelboot: stopping %s: %w", f.what, serr)
+			}
+			errs[i] = errors.Join(ferr, serr)
+		})
+	}
+	wg.Wait()
+	s.flushers = nil
+	return errors.Join(errs...)
+}
+
+// logLevel reads OTEL_LOG_LEVEL before the diagnostics logger exists; an
+// unknown value is warned about once the logger is ready.
+func logLevel(e *env) slog.Level {
+	v, ok := get("OTEL_LOG_LEVEL")
+	if !ok {
+		return slog.LevelInfo
+	}
+	switch strings.ToLower(v) {
+	case "debug", "trace", "all":
+		return slog.LevelDebug
+	case "info":
+		return slog.LevelInfo
+	case "warn", "warning":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	case "none", "off":
+		return levelNone
+	}
+	e.pendingLevel = v
+	return slog.LevelInfo
+}
+
+// propagator reads OTEL_PROPAGATORS through autoprop; unknown names are
+// warned about and left out.
+func (s *starter) propagator() propagation.TextMapPropagator {
+	v, ok := get("OTEL_PROPAGATORS")
+	if !ok {
+		return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	}
+	p, err := autoprop.TextMapPropagator(list(v)...)
+	if err != nil {
+		s.env.warn("OTEL_PROPAGATORS", v, err.Error()+"; the known ones are used", "tracecontext,baggage")
+		if p == nil {
+			return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+		}
+	}
+	return p
+}
+
+func serviceName(r *resource.Resource) string {
+	if v, ok := r.Set().Value(semconv.ServiceNameKey); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+// serviceNameOnly resolves service.name without detecting a resource (for
+// OTEL_SDK_DISABLED).
+func (s *starter) serviceNameOnly() string {
+	if v, ok := get("OTEL_SERVICE_NAME"); ok {
+		return v
+	}
+	return s.cfg.serviceName
+}
+
+// setDefaultSlog makes h slog's default and returns a function that puts
+// back the previous default logger and the log package's output and flags
+// (slog.SetDefault redirects the log package).
+func setDefaultSlog(h slog.Handler) (restore func()) {
+	prev := slog.Default()
+	w, flags := log.Writer(), log.Flags()
+	slog.SetDefault(slog.New(h))
+	return func() {
+		slog.SetDefault(prev)
+		log.SetOutput(w)
+		log.SetFlags(flags)
+	}
 }

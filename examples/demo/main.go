@@ -1,3 +1,81 @@
+// Command demo is the spec's hyunwoo service: every endpoint of its table,
+// on MySQL, Redis and Kafka when MYSQL_DSN, REDIS_ADDR and KAFKA_BROKERS are
+// set, and on embedded stand-ins when they are not, so that
+//
+//	go run ./examples/demo
+//
+// starts it with no setup. Its telemetry follows the OTEL_* variables.
+//
+// The instrumentation is the otelboot.Start call below plus the wrappers in
+// app/instrument.go; nothing else in the service knows about OpenTelemetry.
 package main
 
-func main() {}
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/otelkit/otelkit/examples/demo/app"
+	"github.com/otelkit/otelkit/otelboot"
+	"github.com/otelkit/otelkit/otelboot/liveview"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := app.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+
+	view := liveview.New(liveview.Config{})
+	shutdown, err := otelboot.Start(ctx,
+		otelboot.WithServiceName("hyunwoo"),
+		otelboot.WithServiceVersion("1.0.0"),
+		otelboot.WithResourceAttributes(attribute.String("deployment.environment", "development")),
+		otelboot.WithLiveView(view),
+	)
+	if err != nil {
+		return fmt.Errorf("telemetry: %w", err)
+	}
+	defer func() {
+		// Flush what is still buffered; a collector that is not running
+		// must not hold the exit for long.
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(fctx); err != nil {
+			fmt.Fprintln(os.Stderr, "demo: telemetry flush:", err)
+		}
+	}()
+	fmt.Println("telemetry:", app.TelemetryDescription(os.Getenv))
+
+	viewAddr := os.Getenv("OTELKIT_VIEW_ADDR")
+	if viewAddr == "" {
+		viewAddr = "127.0.0.1:5001"
+	}
+	if addr, err := view.Start(viewAddr); err != nil {
+		fmt.Fprintln(os.Stderr, "demo: live view not started:", err)
+	} else if addr != "" {
+		fmt.Printf("live view: http://%s/\n", addr)
+		defer view.Shutdown(context.Background())
+	}
+
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}

@@ -1,52 +1,220 @@
-// Package liveview holds the recent telemetry of this process in bounded
-// memory and serves it as a local dashboard.
-//
-// CONTRACT (used by otelboot; the live-view work fills in the implementation):
-//
-//	v := liveview.New(liveview.Config{...})
-//	v.SpanProcessor()  // registered on the tracer provider by otelboot
-//	v.LogProcessor()   // registered on the logger provider by otelboot
-//	v.Handler()        // the page and its JSON API
-//	v.ListenAndServe(addr, token) / v.Shutdown(ctx)
 package liveview
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"sync"
+	"time"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// Config sets the bounds of a View. Zero values take defaults.
-type Config struct {
-	// MaxTraces caps the number of traces kept.
-	MaxTraces int
-	// MaxBytes caps the approximate memory used by kept traces and logs.
-	MaxBytes int
-	// Token, when set, is required by the handler (Authorization: Bearer
-	// or ?token=). It is required when serving on a non-loopback address.
-	Token string
+// DefaultAddr is the address Start binds when given an empty one.
+const DefaultAddr = "127.0.0.1:5001"
+
+// ErrTokenRequired is returned by Start for a non-loopback address when
+// Config.Token is empty.
+var ErrTokenRequired = errors.New("liveview: a token is required to serve on a non-loopback address")
+
+// View is the in-process store and dashboard. Its methods are safe for
+// concurrent use.
+type View struct {
+	cfg Config
+	now func() time.Time // injectable clock for tests
+
+	sp *spanProcessor
+	lp *logProcessor
+
+	// pmu guards the queue of ended spans: pending fills up to pendingCap,
+	// then moves to full, which one short-lived goroutine at a time
+	// (aggregating) moves into the store. Reads drain both first.
+	pmu         sync.Mutex
+	pending     []sdktrace.ReadOnlySpan
+	full        [][]sdktrace.ReadOnlySpan
+	freeBatches [][]sdktrace.ReadOnlySpan
+	aggregating bool
+
+	store *store
+	logs  *logRing
+
+	handler http.Handler
+
+	srvMu sync.Mutex
+	srv   *http.Server
 }
 
-// View is the in-process store and dashboard.
-type View struct{ cfg Config }
+// New returns a View bounded by cfg.
+func New(cfg Config) *View {
+	cfg = cfg.withDefaults()
+	v := &View{
+		cfg:     cfg,
+		now:     time.Now,
+		pending: make([]sdktrace.ReadOnlySpan, 0, pendingCap),
+		store:   newStore(cfg.MaxTraces, cfg.MaxBytes-cfg.MaxBytes/4, cfg.SlowThreshold),
+		logs:    newLogRing(cfg.MaxLogs, cfg.MaxBytes/4),
+	}
+	v.sp = &spanProcessor{v: v}
+	v.lp = &logProcessor{v: v}
+	v.handler = v.newHandler()
+	return v
+}
 
-// New returns a View.
-func New(cfg Config) *View { return &View{cfg: cfg} }
-
-// SpanProcessor returns the span processor that feeds the view.
-func (v *View) SpanProcessor() sdktrace.SpanProcessor { return nil }
+// SpanProcessor returns the span processor that feeds the view. Register it
+// on the tracer provider beside the exporters; it keeps sampled spans only.
+func (v *View) SpanProcessor() sdktrace.SpanProcessor { return v.sp }
 
 // LogProcessor returns the log processor that feeds the view.
-func (v *View) LogProcessor() sdklog.Processor { return nil }
+func (v *View) LogProcessor() sdklog.Processor { return v.lp }
 
-// Handler returns the dashboard page and its JSON API.
-func (v *View) Handler() http.Handler { return http.NotFoundHandler() }
+// Handler returns the dashboard page and its JSON API. It answers GET and
+// HEAD only. When Config.Token is set every request needs it.
+func (v *View) Handler() http.Handler { return v.handler }
 
-// Start serves the handler on addr in the background and returns the
-// address it listens on. A non-loopback addr requires cfg.Token.
-func (v *View) Start(addr string) (string, error) { return "", nil }
+// lockStore aggregates the queued spans and returns with v.store.mu held.
+func (v *View) lockStore() {
+	v.pmu.Lock()
+	batches := v.full
+	v.full = nil
+	if len(v.pending) > 0 {
+		batches = append(batches, v.pending)
+		v.pending = v.newBatch()
+	}
+	v.ingestAndKeepLock(batches)
+}
 
-// Shutdown stops the server started by Start.
-func (v *View) Shutdown(ctx context.Context) error { return nil }
+// ingestAndKeepLock is called with v.pmu held and batches taken off the
+// queue. It takes the store lock before releasing v.pmu, so that batches
+// are aggregated in the order they ended, aggregates them, recycles their
+// buffers and returns with v.store.mu held.
+func (v *View) ingestAndKeepLock(batches [][]sdktrace.ReadOnlySpan) {
+	v.store.mu.Lock()
+	v.pmu.Unlock()
+	for _, b := range batches {
+		v.store.ingest(b)
+		clear(b)
+	}
+	// The store lock is held: only try for pmu, never wait on it (OnEnd
+	// takes pmu, then the store lock).
+	if len(batches) > 0 && v.pmu.TryLock() {
+		for _, b := range batches {
+			if len(v.freeBatches) < maxFreeBatches {
+				v.freeBatches = append(v.freeBatches, b[:0])
+			}
+		}
+		v.pmu.Unlock()
+	}
+}
+
+// newBatch returns an empty span buffer; the caller holds v.pmu.
+func (v *View) newBatch() []sdktrace.ReadOnlySpan {
+	if n := len(v.freeBatches); n > 0 {
+		b := v.freeBatches[n-1]
+		v.freeBatches = v.freeBatches[:n-1]
+		return b
+	}
+	return make([]sdktrace.ReadOnlySpan, 0, pendingCap)
+}
+
+// enqueueFull is called with v.pmu held when pending is full; it releases
+// v.pmu. It queues the buffer for the aggregating goroutine, starting one
+// when none runs. When that goroutine is far behind, the caller aggregates
+// the queue itself, so memory stays bounded and no span is dropped.
+func (v *View) enqueueFull() {
+	v.full = append(v.full, v.pending)
+	v.pending = v.newBatch()
+	switch {
+	case len(v.full) > maxFullBatches:
+		batches := v.full
+		v.full = nil
+		v.ingestAndKeepLock(batches)
+		v.store.mu.Unlock()
+	case !v.aggregating:
+		v.aggregating = true
+		v.pmu.Unlock()
+		go v.aggregate()
+	default:
+		v.pmu.Unlock()
+	}
+}
+
+// aggregate moves queued buffers into the store until the queue is empty,
+// then returns.
+func (v *View) aggregate() {
+	for {
+		v.pmu.Lock()
+		if len(v.full) == 0 {
+			v.aggregating = false
+			v.pmu.Unlock()
+			return
+		}
+		batches := v.full
+		v.full = nil
+		v.ingestAndKeepLock(batches)
+		v.store.mu.Unlock()
+	}
+}
+
+// Start serves the handler on addr in the background and returns the URL it
+// listens on, such as "http://127.0.0.1:5001/". An empty addr means
+// DefaultAddr and an empty host means 127.0.0.1. A non-loopback address
+// requires Config.Token.
+func (v *View) Start(addr string) (string, error) {
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("liveview: address %q: %w", addr, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if !isLoopback(host) && v.cfg.Token == "" {
+		return "", fmt.Errorf("%w (%s; set a token, e.g. OTELKIT_VIEW_TOKEN)", ErrTokenRequired, addr)
+	}
+
+	v.srvMu.Lock()
+	defer v.srvMu.Unlock()
+	if v.srv != nil {
+		return "", errors.New("liveview: already started")
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return "", fmt.Errorf("liveview: listen: %w", err)
+	}
+	srv := &http.Server{Handler: v.handler, ReadHeaderTimeout: 10 * time.Second}
+	v.srv = srv
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/", nil
+}
+
+// Shutdown stops the server started by Start, waiting for open requests
+// within ctx. It returns nil when the server was not started. The view
+// keeps its data and its processors keep working.
+func (v *View) Shutdown(ctx context.Context) error {
+	v.srvMu.Lock()
+	srv := v.srv
+	v.srv = nil
+	v.srvMu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("liveview: shutdown: %w", err)
+	}
+	return nil
+}
+
+// isLoopback reports whether host names this machine only. Other names
+// count as reachable from elsewhere.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

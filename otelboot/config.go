@@ -2,14 +2,20 @@ package otelboot
 
 import (
 	"log/slog"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/otelboot/liveview"
 )
+
+// defaultErrorInterval is how often the error handler reports the same kind
+// of error at most.
+const defaultErrorInterval = time.Minute
 
 // Option configures Start. Options add to or override what the environment
 // says, except where an option's documentation says it only sets a default.
@@ -20,23 +26,26 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	serviceName     string
-	serviceVersion  string
-	resourceAttrs   []attribute.KeyValue
-	spanMetrics     bool
-	view            *liveview.View
-	setDefaultSlog  bool
-	logger          *slog.Logger
-	spanProcessors  []sdktrace.SpanProcessor
-	metricReaders   []sdkmetric.Reader
-	logProcessors   []sdklog.Processor
-	env             func(string) (string, bool)
+	serviceName    string
+	serviceVersion string
+	resourceAttrs  []attribute.KeyValue
+	detectors      []resource.Detector
+	spanMetrics    bool
+	view           *liveview.View
+	setDefaultSlog bool
+	logger         *slog.Logger
+	errorInterval  time.Duration
+	spanProcessors []sdktrace.SpanProcessor
+	metricReaders  []sdkmetric.Reader
+	logProcessors  []sdklog.Processor
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{spanMetrics: true, setDefaultSlog: true}
+	c := &config{spanMetrics: true, setDefaultSlog: true, errorInterval: defaultErrorInterval}
 	for _, o := range opts {
-		o.apply(c)
+		if o != nil {
+			o.apply(c)
+		}
 	}
 	return c
 }
@@ -59,6 +68,15 @@ func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c *config) { c.resourceAttrs = append(c.resourceAttrs, attrs...) })
 }
 
+// WithResourceDetectors adds resource detectors (for example a cloud
+// provider's) whose attributes are merged over the built-in ones and under
+// OTEL_RESOURCE_ATTRIBUTES. A detector built against another version of the
+// semantic conventions is welcome: a schema-URL conflict keeps every
+// attribute and logs one warning instead of failing.
+func WithResourceDetectors(ds ...resource.Detector) Option {
+	return optionFunc(func(c *config) { c.detectors = append(c.detectors, ds...) })
+}
+
 // WithSpanMetrics turns the span_rate, error_rate and duration metrics on or
 // off (on by default).
 func WithSpanMetrics(on bool) Option {
@@ -77,6 +95,24 @@ func WithLiveView(v *liveview.View) Option {
 // (true by default).
 func WithDefaultLogger(on bool) Option {
 	return optionFunc(func(c *config) { c.setDefaultSlog = on })
+}
+
+// WithLogger sets where otelboot writes its own diagnostics: warnings about
+// bad variable values, the SDK's internal log and the errors that reach the
+// OpenTelemetry error handler (such as failed exports). The default is a
+// text logger on standard error. OTEL_LOG_LEVEL filters what is written
+// either way. Do not pass a logger that sends OTLP logs: an export failure
+// would then produce a log record that fails to export in turn.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithErrorInterval sets how often the error handler reports errors of the
+// same kind at most (one minute by default); the errors in between are
+// counted and the count is reported with the next one. A zero or negative
+// d reports every error.
+func WithErrorInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.errorInterval = d })
 }
 
 // WithSpanProcessor adds a span processor to the tracer provider.

@@ -1,0 +1,127 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"unicode/utf8"
+)
+
+// maxBody bounds every request body; larger ones get 413.
+const maxBody = 16 << 10
+
+// errorBody is every error response: {"error": "..."}.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// internalError logs err (with the request's trace id, through the
+// context) and answers 500 without details.
+func (a *App) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// httpError is a client error found while reading a request.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) *httpError {
+	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+// decodeJSON reads one JSON object into dst: a body of at most maxBody bytes,
+// valid UTF-8, no unknown fields, no trailing data, and the right types.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) *httpError {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBody)}
+		}
+		return badRequest("could not read body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("empty body; a JSON object is required")
+	}
+	if !utf8.Valid(body) {
+		return badRequest("body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return badRequest("malformed JSON at offset %d", se.Offset)
+		case errors.As(err, &te):
+			if te.Field != "" {
+				return badRequest("field %q must be a JSON %s", te.Field, jsonType(te.Type.Kind().String()))
+			}
+			return badRequest("body must be a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return badRequest("malformed JSON: unexpected end")
+		default:
+			// DisallowUnknownFields reports `json: unknown field "x"`.
+			return badRequest("invalid JSON: %s", trimJSONPrefix(err.Error()))
+		}
+	}
+	if dec.More() {
+		return badRequest("body must hold a single JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("body must hold a single JSON object")
+	}
+	return nil
+}
+
+// jsonType names the JSON type a Go kind is decoded from.
+func jsonType(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map":
+		return "object"
+	default:
+		return "number"
+	}
+}
+
+func trimJSONPrefix(s string) string {
+	const p = "json: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}

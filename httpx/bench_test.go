@@ -1,0 +1,130 @@
+package httpx
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// discardWriter is a reusable http.ResponseWriter, so that the benchmarks
+// measure the instrumentation rather than a recorder.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+var benchBody = []byte(strings.Repeat("k", 1024))
+
+// benchProviders returns providers with no exporter: the cost measured is
+// the instrumentation's, not an exporter's.
+func benchProviders(b *testing.B, sampler sdktrace.Sampler) (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
+	b.Helper()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = mp.Shutdown(context.Background())
+	})
+	return tp, mp
+}
+
+func benchMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/users/{username}/messages", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write(benchBody)
+	})
+	return mux
+}
+
+// BenchmarkHandler compares a routed handler bare, under bare otelhttp and
+// under httpx, with the SDK sampling everything and nothing.
+func BenchmarkHandler(b *testing.B) {
+	samplers := []struct {
+		name string
+		s    sdktrace.Sampler
+	}{{"sampled", sdktrace.AlwaysSample()}, {"unsampled", sdktrace.NeverSample()}}
+	for _, sm := range samplers {
+		tp, mp := benchProviders(b, sm.s)
+		prop := propagation.TraceContext{}
+		handlers := []struct {
+			name string
+			h    http.Handler
+		}{
+			{"bare", benchMux()},
+			{"otelhttp", otelhttp.NewHandler(benchMux(), "",
+				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
+			{"httpx", NewHandler(benchMux(),
+				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
+		}
+		for _, h := range handlers {
+			b.Run(sm.name+"/"+h.name, func(b *testing.B) {
+				w := &discardWriter{h: http.Header{}}
+				r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
+				r.Header.Set("User-Agent", userAgent)
+				r.RemoteAddr = "127.0.0.1:40000"
+				b.ReportAllocs()
+				for b.Loop() {
+					h.h.ServeHTTP(w, r)
+				}
+			})
+		}
+	}
+}
+
+// fakeRT answers every request with a canned 512-byte response.
+type fakeRT struct{}
+
+func (fakeRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, ContentLength: 512, Request: r,
+		Body: io.NopCloser(strings.NewReader(string(benchBody[:512]))),
+	}, nil
+}
+
+// BenchmarkTransport compares a round trip bare, under bare otelhttp and
+// under httpx, with the SDK sampling everything and nothing.
+func BenchmarkTransport(b *testing.B) {
+	samplers := []struct {
+		name string
+		s    sdktrace.Sampler
+	}{{"sampled", sdktrace.AlwaysSample()}, {"unsampled", sdktrace.NeverSample()}}
+	for _, sm := range samplers {
+		tp, mp := benchProviders(b, sm.s)
+		prop := propagation.TraceContext{}
+		rts := []struct {
+			name string
+			rt   http.RoundTripper
+		}{
+			{"bare", fakeRT{}},
+			{"otelhttp", otelhttp.NewTransport(fakeRT{},
+				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
+			{"httpx", NewTransport(fakeRT{},
+				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
+		}
+		for _, rt := range rts {
+			b.Run(sm.name+"/"+rt.name, func(b *testing.B) {
+				ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
+				defer parent.End()
+				r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
+				b.ReportAllocs()
+				for b.Loop() {
+					res, err := rt.rt.RoundTrip(r)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, res.Body)
+					_ = res.Body.Close()
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package httpx
+
+import (
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// Option configures NewHandler, NewServeMux, NewTransport and Client.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	tp        trace.TracerProvider
+	mp        metric.MeterProvider
+	prop      propagation.TextMapPropagator
+	mode      semconv.Mode
+	recover   bool
+	endpoint  func(pattern string) string
+	otelhttp  []otelhttp.Option
+	optInSeen bool
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	if !c.optInSeen {
+		c.mode = semconv.FromEnv().HTTP
+	}
+	return c
+}
+
+// otelhttpOptions returns the options passed to otelhttp: ours first, the
+// caller's raw otelhttp options last so that they win.
+func (c *config) otelhttpOptions(extra ...otelhttp.Option) []otelhttp.Option {
+	var o []otelhttp.Option
+	if c.tp != nil {
+		o = append(o, otelhttp.WithTracerProvider(c.tp))
+	}
+	if c.mp != nil {
+		o = append(o, otelhttp.WithMeterProvider(c.mp))
+	}
+	if c.prop != nil {
+		o = append(o, otelhttp.WithPropagators(c.prop))
+	}
+	o = append(o, extra...)
+	return append(o, c.otelhttp...)
+}
+
+// WithTracerProvider sets the tracer provider. Without it otelhttp uses the
+// provider of the incoming context's span, or the global one.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) { c.tp = tp })
+}
+
+// WithMeterProvider sets the meter provider of otelhttp's standard HTTP
+// metrics (the global one by default).
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) { c.mp = mp })
+}
+
+// WithPropagators sets the propagator that extracts (server) or injects
+// (client) the trace context and baggage (the global one by default).
+func WithPropagators(p propagation.TextMapPropagator) Option {
+	return optionFunc(func(c *config) { c.prop = p })
+}
+
+// WithSemconvOptIn overrides OTEL_SEMCONV_STABILITY_OPT_IN for this wrapper.
+// v has the variable's syntax ("", "http", "http/dup"); tokens of other
+// domains are ignored. See the package documentation for the keys of each
+// mode.
+func WithSemconvOptIn(v string) Option {
+	return optionFunc(func(c *config) {
+		o, _ := semconv.Parse(v)
+		c.mode = o.HTTP
+		c.optInSeen = true
+	})
+}
+
+// WithPanicResponse says what the server middleware does after recording a
+// panic of the handler on the span: re-panic (false, the default, so that
+// net/http or an outer middleware sees it) or answer 500 Internal Server
+// Error when nothing was written yet and return normally (true).
+// http.ErrAbortHandler is always re-panicked.
+func WithPanicResponse(respond500 bool) Option {
+	return optionFunc(func(c *config) { c.recover = respond500 })
+}
+
+// WithEndpointName sets a function that names the endpoint (flask.endpoint)
+// of a route pattern such as "GET /logs/kafka". It is called once per
+// pattern; when it returns "" the name is derived as usual (see Endpoint).
+func WithEndpointName(f func(pattern string) string) Option {
+	return optionFunc(func(c *config) { c.endpoint = f })
+}
+
+// WithOtelhttpOptions passes options to the otelhttp handler or transport
+// underneath (for example otelhttp.WithFilter or
+// otelhttp.WithPublicEndpointFn). They are applied after httpx's own.
+func WithOtelhttpOptions(opts ...otelhttp.Option) Option {
+	return optionFunc(func(c *config) { c.otelhttp = append(c.otelhttp, opts...) })
+}

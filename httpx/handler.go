@@ -1,0 +1,163 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// NewHandler returns h wrapped in a server span: otelhttp starts the span
+// (extracting traceparent and baggage with the propagator) and records the
+// standard HTTP metrics; httpx names the span after the route that matched
+// and adds the spec's keys (see the package documentation).
+//
+// The route is Request.Pattern as set by an *http.ServeMux that h is, or
+// that h passes the same *http.Request to. When h is an *http.ServeMux, the
+// endpoint name is derived from the handler registered for the pattern.
+// NewServeMux does all of this for a new mux.
+//
+// Build the handler once, at start-up, not per request.
+func NewHandler(h http.Handler, opts ...Option) http.Handler {
+	return newHandler(h, &routes{}, newConfig(opts))
+}
+
+func newHandler(h http.Handler, t *routes, c *config) http.Handler {
+	m := &middleware{next: h, routes: t, cfg: c}
+	return otelhttp.NewHandler(m, "", c.otelhttpOptions()...)
+}
+
+// middleware runs inside otelhttp's handler, with the server span in the
+// request's context.
+type middleware struct {
+	next   http.Handler
+	routes *routes
+	cfg    *config
+}
+
+func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	span := trace.SpanFromContext(r.Context())
+	if !span.IsRecording() {
+		if m.cfg.recover {
+			defer m.recoverUnsampled(w)
+		}
+		m.next.ServeHTTP(w, r)
+		return
+	}
+	ww, rw := newRespWriter(w)
+	defer func() {
+		if v := recover(); v != nil {
+			m.finish(span, r, rw, v)
+			return
+		}
+		m.finish(span, r, rw, nil)
+	}()
+	m.next.ServeHTTP(ww, r)
+}
+
+// recoverUnsampled answers 500 for a panic of an unsampled request, so that
+// the behaviour does not depend on sampling.
+func (m *middleware) recoverUnsampled(w http.ResponseWriter) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+		panic(v)
+	}
+	w.WriteHeader(http.StatusInternalServerError)
+}
+
+// finish sets the span's name and attributes after the handler returned or
+// panicked with v.
+func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v any) {
+	var info *routeInfo
+	if r.Pattern != "" {
+		info = m.routes.lookup(r, m.next, m.cfg)
+		span.SetName(info.name(r.Method))
+	}
+
+	repanic := false
+	if v != nil {
+		err, isErr := v.(error)
+		abort := isErr && errors.Is(err, http.ErrAbortHandler)
+		repanic = abort || !m.cfg.recover
+		if !abort {
+			span.AddEvent("exception", trace.WithAttributes(
+				otelsemconv.ExceptionTypeKey.String(fmt.Sprintf("%T", v)),
+				otelsemconv.ExceptionMessageKey.String(fmt.Sprint(v)),
+				otelsemconv.ExceptionStacktraceKey.String(string(debug.Stack())),
+			))
+		}
+		span.SetStatus(codes.Error, fmt.Sprint("panic: ", v))
+		if !repanic && !rw.wroteHeader {
+			rw.WriteHeader(http.StatusInternalServerError)
+		}
+	}
+
+	var buf [12]attribute.KeyValue
+	attrs := buf[:0]
+	if info != nil {
+		attrs = append(attrs, info.routeKV)
+	}
+	if m.cfg.mode.EmitOld() {
+		attrs = append(attrs,
+			semconv.HTTPMethodKey.String(r.Method),
+			semconv.HTTPURLKey.String(serverURL(r)),
+		)
+		if rw.wroteHeader || !repanic {
+			status := rw.status
+			if !rw.wroteHeader {
+				status = http.StatusOK
+			}
+			attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(status))
+		}
+		if ua := r.UserAgent(); ua != "" {
+			attrs = append(attrs, semconv.HTTPUserAgentKey.String(ua))
+		}
+		if r.ContentLength >= 0 {
+			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
+		}
+		attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(rw.written))
+		if info != nil {
+			attrs = append(attrs, info.oldKVs...)
+			attrs = append(attrs, semconv.FlaskViewArgsKey.String(info.viewArgs(r)))
+		}
+	}
+	span.SetAttributes(attrs...)
+	if repanic {
+		// End the span here: otelhttp's deferred End is then a no-op, and
+		// the SDK does not add a second exception event (without stack)
+		// for the same panic.
+		span.End()
+		panic(v)
+	}
+}
+
+// serverURL returns the request's full URL, redacted.
+func serverURL(r *http.Request) string {
+	u := url.URL{}
+	if r.URL != nil {
+		u = *r.URL
+	}
+	if u.Scheme == "" {
+		u.Scheme = "http"
+		if r.TLS != nil {
+			u.Scheme = "https"
+		}
+	}
+	if u.Host == "" {
+		u.Host = r.Host
+	}
+	return redact.URL(&u)
+}

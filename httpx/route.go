@@ -1,0 +1,266 @@
+package httpx
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// maxRoutes bounds the route cache, in case a router sets Request.Pattern
+// to unbounded values.
+const maxRoutes = 4096
+
+// routeInfo is everything about a matched pattern that does not change from
+// one request to the next.
+type routeInfo struct {
+	method    string   // method of the pattern, "" when it matches any
+	route     string   // path part of the pattern
+	spanName  string   // when method != ""
+	wildcards []string // names of the pattern's wildcards, in order
+	routeKV   attribute.KeyValue
+	oldKVs    []attribute.KeyValue // flask.route, flask.url_rule, flask.endpoint
+}
+
+// routes caches routeInfo by pattern; NewServeMux also stores the endpoint
+// names of the handlers it registers.
+type routes struct {
+	cache sync.Map // pattern -> *routeInfo
+	n     atomic.Int32
+
+	mu    sync.RWMutex
+	names map[string]string // pattern -> endpoint name, from NewServeMux
+}
+
+func (t *routes) register(pattern, endpoint string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.names == nil {
+		t.names = map[string]string{}
+	}
+	t.names[pattern] = endpoint
+}
+
+func (t *routes) registered(pattern string) (string, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n, ok := t.names[pattern]
+	return n, ok
+}
+
+// lookup returns the routeInfo of r.Pattern, building it on first use.
+// next is the handler served, consulted when it is an *http.ServeMux.
+func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInfo {
+	if v, ok := t.cache.Load(r.Pattern); ok {
+		return v.(*routeInfo)
+	}
+	name := ""
+	if c.endpoint != nil {
+		name = c.endpoint(r.Pattern)
+	}
+	if name == "" {
+		name, _ = t.registered(r.Pattern)
+	}
+	if name == "" {
+		if mux, ok := next.(*http.ServeMux); ok {
+			if h, p := mux.Handler(r); p == r.Pattern {
+				name = handlerName(h)
+			}
+		}
+	}
+	info := newRouteInfo(r.Pattern, name)
+	if t.n.Load() < maxRoutes {
+		if _, loaded := t.cache.LoadOrStore(r.Pattern, info); !loaded {
+			t.n.Add(1)
+		}
+	}
+	return info
+}
+
+// newRouteInfo parses a ServeMux pattern ("[METHOD ][HOST]/[PATH]").
+func newRouteInfo(pattern, endpoint string) *routeInfo {
+	info := &routeInfo{}
+	rest := pattern
+	if i := strings.IndexAny(rest, " \t"); i >= 0 {
+		info.method = rest[:i]
+		rest = strings.TrimLeft(rest[i:], " \t")
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		info.route = rest[i:]
+	}
+	for seg := range strings.SplitSeq(info.route, "/") {
+		if len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}' {
+			name := strings.TrimSuffix(seg[1:len(seg)-1], "...")
+			if name != "$" {
+				info.wildcards = append(info.wildcards, name)
+			}
+		}
+	}
+	if info.method != "" {
+		info.spanName = semconv.HTTPServerSpanName(info.method, info.route)
+	}
+	if endpoint == "" {
+		endpoint = patternName(info.method, info.route)
+	}
+	info.routeKV = semconv.HTTPRouteKey.String(info.route)
+	info.oldKVs = []attribute.KeyValue{
+		semconv.FlaskRouteKey.String(info.route),
+		semconv.FlaskURLRuleKey.String(info.route),
+		semconv.FlaskEndpointKey.String(endpoint),
+	}
+	return info
+}
+
+// name returns the span name for a request of method matched by info.
+func (info *routeInfo) name(method string) string {
+	if info.spanName != "" {
+		return info.spanName
+	}
+	return semconv.HTTPServerSpanName(method, info.route)
+}
+
+// viewArgs returns the JSON object of the request's path values, "{}" when
+// the pattern has no wildcard.
+func (info *routeInfo) viewArgs(r *http.Request) string {
+	if len(info.wildcards) == 0 {
+		return "{}"
+	}
+	m := make(map[string]string, len(info.wildcards))
+	for _, w := range info.wildcards {
+		m[w] = r.PathValue(w)
+	}
+	b, err := json.Marshal(m)
+	if err != nil { // cannot happen for a map of strings
+		return "{}"
+	}
+	return string(b)
+}
+
+// Endpoint returns h with its endpoint name (flask.endpoint) set to name,
+// for use when registering a route:
+//
+//	mux.Handle("GET /logs/kafka", httpx.Endpoint("get_kafka_logs", h))
+//
+// Without it the name is derived from the handler: the function's name for a
+// function handler (getKafkaLogs and (*Server).GetKafkaLogs become
+// get_kafka_logs), the type's name otherwise, both in snake case; for an
+// anonymous function it is derived from the pattern ("GET
+// /admin/users/{username}/messages" gives get_admin_users_username_messages).
+// The returned handler only calls h.
+func Endpoint(name string, h http.Handler) http.Handler {
+	return &endpointHandler{name: name, h: h}
+}
+
+// EndpointFunc is Endpoint for a handler function.
+func EndpointFunc(name string, f func(http.ResponseWriter, *http.Request)) http.Handler {
+	return Endpoint(name, http.HandlerFunc(f))
+}
+
+type endpointHandler struct {
+	name string
+	h    http.Handler
+}
+
+func (e *endpointHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.h.ServeHTTP(w, r) }
+
+// handlerName derives the endpoint name of h; "" when h is an anonymous
+// function.
+func handlerName(h http.Handler) string {
+	if e, ok := h.(*endpointHandler); ok {
+		return e.name
+	}
+	v := reflect.ValueOf(h)
+	if v.Kind() == reflect.Func {
+		f := runtime.FuncForPC(v.Pointer())
+		if f == nil {
+			return ""
+		}
+		return funcName(f.Name())
+	}
+	t := v.Type()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return snake(t.Name())
+}
+
+// funcName turns a runtime function name such as
+// "example.com/svc.(*Server).getKafkaLogs-fm" into "get_kafka_logs"; it
+// returns "" for closures ("main.routes.func1").
+func funcName(full string) string {
+	if i := strings.LastIndexByte(full, '/'); i >= 0 {
+		full = full[i+1:]
+	}
+	if i := strings.IndexByte(full, '['); i >= 0 { // generic instantiation
+		full = full[:i]
+	}
+	full = strings.TrimSuffix(full, "-fm")
+	last := full[strings.LastIndexByte(full, '.')+1:]
+	if last == "" || isClosure(last) || !strings.Contains(full, ".") {
+		return ""
+	}
+	return snake(last)
+}
+
+func isClosure(s string) bool {
+	s = strings.TrimPrefix(s, "func")
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// snake converts a Go identifier to snake case: getHTTPLogs -> get_http_logs.
+func snake(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				prev := rs[i-1]
+				nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+					b.WriteByte('_')
+				}
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// patternName derives an endpoint name from a pattern's method and route.
+func patternName(method, route string) string {
+	var parts []string
+	if method != "" {
+		parts = append(parts, strings.ToLower(method))
+	}
+	for seg := range strings.SplitSeq(route, "/") {
+		seg = strings.Trim(seg, "{}.$")
+		seg = strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return '_'
+		}, seg)
+		if seg != "" {
+			parts = append(parts, seg)
+		}
+	}
+	if len(parts) == 0 || (len(parts) == 1 && method != "") {
+		parts = append(parts, "index")
+	}
+	return strings.Join(parts, "_")
+}

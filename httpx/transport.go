@@ -1,0 +1,159 @@
+package httpx
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// Transport is an http.RoundTripper that makes a client span for every
+// request: otelhttp starts it, injects the trace context into the request's
+// headers and records the standard client metrics; httpx names it ("HTTP
+// GET" by default, "GET" with OTEL_SEMCONV_STABILITY_OPT_IN=http or
+// http/dup), adds the spec's keys, redacts url.full and records transport
+// errors and time-outs as exception events. Status is Error for transport
+// errors and for 4xx and 5xx responses.
+//
+// Build a Transport (or a Client) once and reuse it: a Transport per request
+// defeats connection reuse and grows memory.
+type Transport struct {
+	rt   http.RoundTripper // otelhttp around inner
+	base http.RoundTripper
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewTransport wraps base (http.DefaultTransport when nil).
+func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := newConfig(opts)
+	mode := c.mode
+	in := &clientInner{base: base, mode: mode}
+	rt := otelhttp.NewTransport(in, c.otelhttpOptions(
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			return mode.HTTPClientSpanName(r.Method)
+		}))...)
+	return &Transport{rt: rt, base: base}
+}
+
+// Client returns an *http.Client whose Transport is NewTransport(nil, opts...).
+// Build it once.
+func Client(opts ...Option) *http.Client {
+	return &http.Client{Transport: NewTransport(nil, opts...)}
+}
+
+// RoundTrip sends r in a client span.
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return t.rt.RoundTrip(r)
+}
+
+// CloseIdleConnections closes the idle connections of the base transport if
+// it can.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// clientInner runs inside otelhttp's transport, with the client span in the
+// request's context.
+type clientInner struct {
+	base http.RoundTripper
+	mode semconv.Mode
+}
+
+func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
+	span := trace.SpanFromContext(r.Context())
+	if !span.IsRecording() {
+		return t.base.RoundTrip(r)
+	}
+	var buf [4]attribute.KeyValue
+	attrs := buf[:0]
+	// otelhttp's url.full drops the user info but keeps the query as is.
+	full := *r.URL
+	full.User = nil
+	attrs = append(attrs, otelsemconv.URLFull(redact.URL(&full)))
+	if t.mode.EmitOld() {
+		attrs = append(attrs,
+			semconv.HTTPMethodKey.String(r.Method),
+			semconv.HTTPURLKey.String(redact.URL(r.URL)))
+		if r.ContentLength >= 0 {
+			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
+		}
+	}
+	span.SetAttributes(attrs...)
+
+	res, err := t.base.RoundTrip(r)
+	if err != nil {
+		recordError(span, err)
+		return res, err
+	}
+	if res == nil {
+		return res, err
+	}
+	if t.mode.EmitOld() {
+		if res.ContentLength >= 0 {
+			span.SetAttributes(
+				semconv.HTTPStatusCodeKey.Int(res.StatusCode),
+				semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
+		} else {
+			span.SetAttributes(semconv.HTTPStatusCodeKey.Int(res.StatusCode))
+		}
+	}
+	if res.Body != nil && res.Body != http.NoBody {
+		if _, rw := res.Body.(io.Writer); !rw { // keep 101 bodies writable
+			res.Body = &clientBody{ReadCloser: res.Body, span: span,
+				countLen: t.mode.EmitOld() && res.ContentLength < 0}
+		}
+	}
+	return res, nil
+}
+
+// recordError adds an exception event for err.
+func recordError(span trace.Span, err error) {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
+	}
+	span.RecordError(err)
+}
+
+// clientBody records an exception event when reading the response body
+// fails (for example on a time-out), and http.response_content_length at the
+// end of a body of unknown length.
+type clientBody struct {
+	io.ReadCloser
+	span     trace.Span
+	countLen bool
+	n        atomic.Int64
+	failed   atomic.Bool
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	total := b.n.Add(int64(n))
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF):
+		if b.countLen {
+			b.span.SetAttributes(semconv.HTTPResponseContentLengthKey.Int64(total))
+		}
+	default:
+		if b.failed.CompareAndSwap(false, true) {
+			recordError(b.span, err)
+		}
+	}
+	return n, err
+}

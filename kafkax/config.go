@@ -1,0 +1,102 @@
+package kafkax
+
+import (
+	"log/slog"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// Option configures Opts, NewClient and the polling helpers.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	propagator     propagation.TextMapPropagator
+	mode           semconv.Mode
+	modeSet        bool
+	logger         *slog.Logger
+	clientID       string
+	consumerGroup  string
+}
+
+// newConfig applies opts over the defaults, read from the OpenTelemetry
+// globals, slog.Default and OTEL_SEMCONV_STABILITY_OPT_IN at this moment.
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.tracerProvider == nil {
+		c.tracerProvider = otel.GetTracerProvider()
+	}
+	if c.meterProvider == nil {
+		c.meterProvider = otel.GetMeterProvider()
+	}
+	if c.propagator == nil {
+		c.propagator = otel.GetTextMapPropagator()
+	}
+	if !c.modeSet {
+		c.mode = semconv.FromEnv().Messaging
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return c
+}
+
+// WithTracerProvider sets the tracer provider. The default is the global one
+// at the time the options are built.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) { c.tracerProvider = tp })
+}
+
+// WithMeterProvider sets the meter provider. The default is the global one at
+// the time the options are built.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) { c.meterProvider = mp })
+}
+
+// WithPropagator sets the propagator that writes the trace context into
+// record headers and reads it back. The default is the global one (W3C
+// traceparent and baggage under otelboot).
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return optionFunc(func(c *config) { c.propagator = p })
+}
+
+// WithSemconv overrides the messaging conventions that
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: semconv.Old (the default; span
+// names kafka.produce and kafka.consume), semconv.Stable or semconv.Dup.
+func WithSemconv(m semconv.Mode) Option {
+	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
+}
+
+// WithLogger sets the logger that reports, at debug level, records whose
+// trace context header cannot be parsed. The default is slog.Default at the
+// time the options are built.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithClientID sets the client id put on spans. By default it is read from
+// the client (kgo.ClientID, "kgo" unless set) when the client is created.
+func WithClientID(id string) Option {
+	return optionFunc(func(c *config) { c.clientID = id })
+}
+
+// WithConsumerGroup sets the consumer group put on consume spans. By default
+// it is read from the client (kgo.ConsumerGroup) when the client is created.
+func WithConsumerGroup(group string) Option {
+	return optionFunc(func(c *config) { c.consumerGroup = group })
+}

@@ -1,0 +1,217 @@
+package kafkax
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// PollFetches is cl.PollFetches(ctx) that also starts, for each polled
+// record, a CONSUMER span covering the poll (kafka.consume by default,
+// "receive <topic>" under the stable conventions).
+//
+// When ctx carries a span, each record's span is its child and links to the
+// producer's span found in the record headers; otherwise the producer's span
+// is the parent. A record whose trace context header cannot be parsed is
+// returned like any other, its span starting a new trace. Poll errors other
+// than the end of ctx and a closed client yield a span with status ERROR.
+// RecordContext continues the trace of a returned record.
+//
+// The spans use the configuration of the client's Opts; a client built
+// without them gets one read from the globals at each call.
+func PollFetches(ctx context.Context, cl *kgo.Client) kgo.Fetches {
+	return PollRecords(ctx, cl, 0)
+}
+
+// PollRecords is cl.PollRecords(ctx, maxPollRecords) with the spans of
+// PollFetches.
+func PollRecords(ctx context.Context, cl *kgo.Client, maxPollRecords int) kgo.Fetches {
+	start := time.Now()
+	fetches := cl.PollRecords(ctx, maxPollRecords)
+	end := time.Now()
+
+	h := hooksOf(cl)
+	if h == nil {
+		h = newHooks(newConfig(nil))
+		h.OnNewClient(cl)
+	}
+	h.pollDone(ctx, fetches, start, end)
+	return fetches
+}
+
+// poll holds what is shared by the records of one poll.
+type poll struct {
+	ctx       context.Context
+	caller    trace.Span // the caller's span, if valid
+	hasCaller bool
+	start     []trace.SpanStartOption
+	end       []trace.SpanEndOption
+	ci        *clientInfo
+}
+
+func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end time.Time) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	p := poll{
+		ctx:   ctx,
+		start: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(start)},
+		end:   []trace.SpanEndOption{trace.WithTimestamp(end)},
+		ci:    h.client.Load(),
+	}
+	p.caller = trace.SpanFromContext(ctx)
+	p.hasCaller = p.caller.SpanContext().IsValid()
+
+	dur := end.Sub(start).Seconds()
+	for i := range fetches {
+		for j := range fetches[i].Topics {
+			t := &fetches[i].Topics[j]
+			var ti *topicInfo
+			n := 0
+			for k := range t.Partitions {
+				pt := &t.Partitions[k]
+				if pt.Err != nil {
+					h.pollError(&p, t.Topic, pt.Partition, pt.Err, dur)
+				}
+				if len(pt.Records) == 0 {
+					continue
+				}
+				if ti == nil {
+					ti = h.topic(t.Topic)
+				}
+				n += len(pt.Records)
+				for _, r := range pt.Records {
+					h.consume(&p, ti, r)
+				}
+			}
+			if n > 0 {
+				// One measurement per topic and fetch, not per record.
+				h.consumed.Add(context.Background(), int64(n), ti.consumed...)
+				h.duration.Record(context.Background(), dur, ti.receiveDur...)
+			}
+		}
+	}
+}
+
+// consume starts and ends the span of one polled record. When the span is
+// recorded, the record's Context carries it afterwards (see RecordContext).
+func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
+	base := r.Context
+	if base == nil {
+		base = context.Background()
+	}
+	parent := p.ctx
+	var producer trace.SpanContext
+	extracted := false
+	if !p.hasCaller {
+		parent = h.cfg.propagator.Extract(base, (*recordCarrier)(r))
+		producer, extracted = trace.SpanContextFromContext(parent), true
+	}
+	ctx, span := h.tracer.Start(parent, ti.consumeName, p.start...)
+	if !span.IsRecording() {
+		return
+	}
+	if p.hasCaller {
+		// The link is added after the start so that no header is parsed
+		// for a span that is not recorded; samplers do not see it.
+		producer, extracted = trace.SpanContextFromContext(h.cfg.propagator.Extract(context.Background(), (*recordCarrier)(r))), true
+		if producer.IsValid() {
+			span.AddLink(trace.Link{SpanContext: producer})
+		}
+		ctx = trace.ContextWithSpan(base, span)
+	}
+	if extracted && !producer.IsValid() {
+		h.logMalformed(r)
+	}
+	m := h.cfg.mode
+	attrs := make([]attribute.KeyValue, 0, 14)
+	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingReceive, r.Topic)
+	attrs = semconv.AppendKafkaPartition(attrs, m, r.Partition)
+	attrs = semconv.AppendKafkaOffset(attrs, m, r.Offset)
+	if k, ok := messageKey(r.Key); ok {
+		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
+	}
+	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
+	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
+	span.SetAttributes(attrs...)
+	span.End(p.end...)
+	r.Context = ctx
+}
+
+// pollError records a failed poll of topic (which may be empty) as an ERROR
+// span under the caller's context. The end of ctx and a closed client are
+// how a poll loop stops, not failures, and are ignored.
+func (h *hooks) pollError(p *poll, topic string, partition int32, err error, dur float64) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) {
+		return
+	}
+	ti := h.topic(topic)
+	set := errorOpts(metric.NewRecordConfig(ti.receiveDur).Attributes(), err)
+	h.duration.Record(context.Background(), dur, metric.WithAttributeSet(set))
+	_, span := h.tracer.Start(p.ctx, ti.consumeName, p.start...)
+	if !span.IsRecording() {
+		return
+	}
+	m := h.cfg.mode
+	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingReceive, topic)
+	if partition >= 0 {
+		attrs = semconv.AppendKafkaPartition(attrs, m, partition)
+	}
+	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
+	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
+	span.SetAttributes(attrs...)
+	h.recordError(span, err)
+	span.End(p.end...)
+}
+
+// logMalformed reports at debug level a record whose headers hold a trace
+// context field that the propagator could not parse.
+func (h *hooks) logMalformed(r *kgo.Record) {
+	if !h.cfg.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	for _, f := range h.cfg.propagator.Fields() {
+		if v := headerValue(r, f); v != "" {
+			h.cfg.logger.Debug("kafkax: unparsable trace context in record header; consuming the record with a new trace",
+				slog.String("header", f),
+				slog.String("topic", r.Topic),
+				slog.Int64("partition", int64(r.Partition)),
+				slog.Int64("offset", r.Offset))
+			return
+		}
+	}
+}
+
+// RecordContext returns ctx carrying the span that continues the trace of
+// a polled record, for the spans of its processing:
+//
+//   - the record's consume span, when PollFetches or PollRecords recorded
+//     one;
+//   - otherwise ctx itself, when it carries a span (the consume span would
+//     have been its child and was not sampled);
+//   - otherwise the producer's span context (and baggage) read from the
+//     record headers with the global propagator.
+func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if r.Context != nil {
+		if span := trace.SpanFromContext(r.Context); span.SpanContext().IsValid() {
+			return trace.ContextWithSpan(ctx, span)
+		}
+	}
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx
+	}
+	return otel.GetTextMapPropagator().Extract(ctx, (*recordCarrier)(r))
+}

@@ -1,0 +1,211 @@
+package kafkax
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// ScopeName is the instrumentation scope of kafkax's tracer and meter.
+const ScopeName = "github.com/otelkit/otelkit/kafkax"
+
+// Span names of the telemetry spec, used unless OTEL_SEMCONV_STABILITY_OPT_IN
+// selects the stable messaging conventions ("send <topic>", "receive
+// <topic>").
+const (
+	ProduceSpanName = "kafka.produce"
+	ConsumeSpanName = "kafka.consume"
+)
+
+const system = "kafka"
+
+// durationBuckets are the explicit bucket boundaries (seconds) that the
+// stable conventions advise for messaging.client.operation.duration.
+var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+var (
+	_ kgo.HookNewClient               = (*hooks)(nil)
+	_ kgo.HookProduceRecordBuffered   = (*hooks)(nil)
+	_ kgo.HookProduceRecordUnbuffered = (*hooks)(nil)
+)
+
+// Opts returns the franz-go options that instrument one client: append them
+// to the client's own options. Produced records get a PRODUCER span and carry
+// its context in their headers. The consume side (spans and metrics) comes
+// from PollFetches and PollRecords, which know the caller's context.
+//
+// The returned options hold per-client state (client id, consumer group):
+// call Opts once for each client.
+func Opts(opts ...Option) []kgo.Opt {
+	return []kgo.Opt{kgo.WithHooks(newHooks(newConfig(opts)))}
+}
+
+// NewClient is kgo.NewClient with Opts appended to opts, configured from the
+// OpenTelemetry globals.
+func NewClient(opts ...kgo.Opt) (*kgo.Client, error) {
+	return kgo.NewClient(append(slices.Clip(opts), Opts()...)...)
+}
+
+// hooks is the instrumentation of one client. It implements the kgo hooks
+// and holds everything that can be built once.
+type hooks struct {
+	cfg      config
+	tracer   trace.Tracer
+	sent     metric.Int64Counter
+	consumed metric.Int64Counter
+	duration metric.Float64Histogram
+
+	client atomic.Pointer[clientInfo] // set by OnNewClient
+	topics sync.Map                   // topic -> *topicInfo
+
+	produceStart []trace.SpanStartOption
+}
+
+// clientInfo holds what is read from the client once it exists.
+type clientInfo struct {
+	id    string
+	group string
+}
+
+// topicInfo holds everything per topic that would otherwise be built per
+// record: span names and metric attribute sets.
+type topicInfo struct {
+	produceName, consumeName string
+	sent, consumed           []metric.AddOption
+	sendDur, receiveDur      []metric.RecordOption
+}
+
+func newHooks(cfg config) *hooks {
+	h := &hooks{
+		cfg:          cfg,
+		tracer:       cfg.tracerProvider.Tracer(ScopeName),
+		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
+	}
+	meter := cfg.meterProvider.Meter(ScopeName)
+	var err error
+	if h.sent, err = meter.Int64Counter(semconv.MetricMessagingSentMessages,
+		metric.WithUnit("{message}"),
+		metric.WithDescription("Number of messages the producer attempted to send to the broker.")); err != nil {
+		otel.Handle(err)
+	}
+	if h.consumed, err = meter.Int64Counter(semconv.MetricMessagingConsumedMessages,
+		metric.WithUnit("{message}"),
+		metric.WithDescription("Number of messages delivered to the application.")); err != nil {
+		otel.Handle(err)
+	}
+	if h.duration, err = meter.Float64Histogram(semconv.MetricMessagingOperationDuration,
+		metric.WithUnit("s"),
+		metric.WithDescription("Duration of a send (until acknowledged) or of a poll."),
+		metric.WithExplicitBucketBoundaries(durationBuckets...)); err != nil {
+		otel.Handle(err)
+	}
+	h.client.Store(&clientInfo{id: cfg.clientID, group: cfg.consumerGroup})
+	return h
+}
+
+// OnNewClient reads the client id and consumer group from the client, unless
+// options set them.
+func (h *hooks) OnNewClient(cl *kgo.Client) {
+	ci := &clientInfo{id: h.cfg.clientID, group: h.cfg.consumerGroup}
+	if ci.id == "" {
+		if v, ok := cl.OptValue(kgo.ClientID).(string); ok {
+			ci.id = v
+		}
+	}
+	if ci.group == "" {
+		if v, ok := cl.OptValue(kgo.ConsumerGroup).(string); ok {
+			ci.group = v
+		}
+	}
+	h.client.Store(ci)
+}
+
+// topic returns the cached per-topic data, building it on first use.
+func (h *hooks) topic(name string) *topicInfo {
+	if v, ok := h.topics.Load(name); ok {
+		return v.(*topicInfo)
+	}
+	m := h.cfg.mode
+	group := h.client.Load().group
+	base := []attribute.KeyValue{
+		semconv.MessagingSystemKey.String(system),
+		semconv.MessagingDestinationNameKey.String(name),
+	}
+	send := attribute.NewSet(append(slices.Clip(base), semconv.MessagingOperationNameKey.String(semconv.MessagingSend.StableName()))...)
+	recv := append(slices.Clip(base), semconv.MessagingOperationNameKey.String(semconv.MessagingReceive.StableName()))
+	if group != "" {
+		recv = append(recv, semconv.MessagingConsumerGroupNameKey.String(group))
+	}
+	recvSet := attribute.NewSet(recv...)
+	ti := &topicInfo{
+		produceName: semconv.MessagingSpanName(m, ProduceSpanName, semconv.MessagingSend, name),
+		consumeName: semconv.MessagingSpanName(m, ConsumeSpanName, semconv.MessagingReceive, name),
+		sent:        []metric.AddOption{metric.WithAttributeSet(send)},
+		consumed:    []metric.AddOption{metric.WithAttributeSet(recvSet)},
+		sendDur:     []metric.RecordOption{metric.WithAttributeSet(send)},
+		receiveDur:  []metric.RecordOption{metric.WithAttributeSet(recvSet)},
+	}
+	v, _ := h.topics.LoadOrStore(name, ti)
+	return v.(*topicInfo)
+}
+
+// errorOpts returns the metric attributes of a failed operation: those of
+// set plus error.type.
+func errorOpts(set attribute.Set, err error) attribute.Set {
+	kvs := append(set.ToSlice(), semconv.ErrorTypeKey.String(errorType(err)))
+	return attribute.NewSet(kvs...)
+}
+
+// hooksOf returns the kafkax instrumentation installed on cl by Opts, or nil.
+func hooksOf(cl *kgo.Client) *hooks {
+	hs, _ := cl.OptValue(kgo.WithHooks).([]kgo.Hook)
+	for _, hk := range hs {
+		if h, ok := hk.(*hooks); ok {
+			return h
+		}
+	}
+	return nil
+}
+
+// messageKey returns the record key as text, or false when the key is absent
+// or binary (not valid UTF-8, or holding control characters).
+func messageKey(k []byte) (string, bool) {
+	if len(k) == 0 || !utf8.Valid(k) {
+		return "", false
+	}
+	for _, b := range k {
+		if b < 0x20 && b != '\t' || b == 0x7f {
+			return "", false
+		}
+	}
+	return string(k), true
+}
+
+// errorType is the low-cardinality error.type of err: the Kafka error code
+// name when the broker sent one, "timeout" for a deadline, else the Go type.
+func errorType(err error) string {
+	var ke *kerr.Error
+	switch {
+	case errors.As(err, &ke):
+		return ke.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	default:
+		return fmt.Sprintf("%T", err)
+	}
+}

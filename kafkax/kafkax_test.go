@@ -1,0 +1,143 @@
+package kafkax
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+func testHooks(t testing.TB, sampler sdktrace.Sampler, opts ...Option) (*hooks, *tracetest.InMemoryExporter) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sampler))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	opts = append([]Option{WithTracerProvider(tp), WithMeterProvider(mp), WithPropagator(propagation.TraceContext{})}, opts...)
+	return newHooks(newConfig(opts)), exp
+}
+
+func attrMap(kvs []attribute.KeyValue) map[attribute.Key]attribute.Value {
+	m := map[attribute.Key]attribute.Value{}
+	for _, kv := range kvs {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+func TestPollErrorSpan(t *testing.T) {
+	h, exp := testHooks(t, sdktrace.AlwaysSample(), WithSemconv(semconv.Dup), WithConsumerGroup("g"))
+	ctx, parent := sdktrace.NewTracerProvider().Tracer("t").Start(context.Background(), "GET /logs/kafka")
+	fetches := kgo.Fetches{{Topics: []kgo.FetchTopic{{Topic: "orders", Partitions: []kgo.FetchPartition{
+		{Partition: 3, Err: kerr.TopicAuthorizationFailed},
+	}}}}}
+	now := time.Now()
+	h.pollDone(ctx, fetches, now.Add(-time.Millisecond), now)
+
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("got %d spans, want 1", len(spans))
+	}
+	s := spans[0]
+	if s.Name != "receive orders" || s.SpanKind != trace.SpanKindConsumer {
+		t.Errorf("span %q kind %v", s.Name, s.SpanKind)
+	}
+	if s.Parent.SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("parent %v, want the caller", s.Parent.SpanID())
+	}
+	if s.Status.Code != codes.Error || len(s.Events) != 1 || s.Events[0].Name != "exception" {
+		t.Errorf("status %+v events %+v, want Error with an exception", s.Status, s.Events)
+	}
+	a := attrMap(s.Attributes)
+	if a["error.type"].AsString() != "TOPIC_AUTHORIZATION_FAILED" || a["messaging.destination.partition.id"].AsString() != "3" ||
+		a["messaging.kafka.partition"].AsInt64() != 3 || a["messaging.consumer.group.name"].AsString() != "g" {
+		t.Errorf("attributes %v", s.Attributes)
+	}
+}
+
+func TestPollEndIsNotAnError(t *testing.T) {
+	h, exp := testHooks(t, sdktrace.AlwaysSample())
+	for _, err := range []error{context.Canceled, context.DeadlineExceeded, kgo.ErrClientClosed} {
+		h.pollDone(context.Background(), kgo.NewErrFetch(err), time.Now(), time.Now())
+	}
+	if n := len(exp.GetSpans()); n != 0 {
+		t.Errorf("%d spans for the normal end of a poll", n)
+	}
+	h.pollDone(context.Background(), kgo.NewErrFetch(errors.New("boom")), time.Now(), time.Now())
+	spans := exp.GetSpans()
+	if len(spans) != 1 || spans[0].Name != ConsumeSpanName || spans[0].Status.Code != codes.Error {
+		t.Fatalf("spans %v, want one failed %s", spans, ConsumeSpanName)
+	}
+	if _, ok := attrMap(spans[0].Attributes)["error.type"]; ok {
+		t.Errorf("error.type emitted in old mode")
+	}
+}
+
+func TestProduceHooksReuseExistingHeader(t *testing.T) {
+	h, _ := testHooks(t, sdktrace.AlwaysSample())
+	r := &kgo.Record{Topic: "t", Context: context.Background(), Headers: []kgo.RecordHeader{{Key: "a", Value: []byte("1")}}}
+	for range 2 { // a record produced twice keeps one traceparent
+		h.OnProduceRecordBuffered(r)
+		h.OnProduceRecordUnbuffered(r, nil)
+	}
+	if len(r.Headers) != 2 || r.Headers[0].Key != "a" || r.Headers[1].Key != "traceparent" {
+		t.Errorf("headers %v", r.Headers)
+	}
+	if r.Context != context.Background() {
+		t.Errorf("record context not given back")
+	}
+}
+
+func TestMessageKey(t *testing.T) {
+	for _, tc := range []struct {
+		key  []byte
+		want bool
+	}{
+		{nil, false}, {[]byte("user-1"), true}, {[]byte("caf\xc3\xa9"), true},
+		{[]byte{0xff, 0xfe}, false}, {[]byte("a\x00b"), false}, {[]byte{0, 0, 0, 7}, false},
+	} {
+		if _, ok := messageKey(tc.key); ok != tc.want {
+			t.Errorf("messageKey(%q) = %v, want %v", tc.key, ok, tc.want)
+		}
+	}
+}
+
+// TestUnsampledProduceAllocs guards the cost of an unsampled record on the
+// produce side: the state (which also holds the header), the tracer's
+// non-recording span and its context, and the propagator's string.
+func TestUnsampledProduceAllocs(t *testing.T) {
+	h, _ := testHooks(t, sdktrace.ParentBased(sdktrace.NeverSample()))
+	r := &kgo.Record{Topic: "t"}
+	allocs := testing.AllocsPerRun(1000, func() {
+		r.Headers, r.Context = nil, context.Background()
+		h.OnProduceRecordBuffered(r)
+		h.OnProduceRecordUnbuffered(r, nil)
+	})
+	if allocs > 4 {
+		t.Errorf("%.1f allocations per unsampled produced record, want <= 4", allocs)
+	}
+	if len(r.Headers) != 1 || len(r.Headers[0].Value) != 55 {
+		t.Errorf("headers %v", r.Headers)
+	}
+}
+
+func BenchmarkProduceHooksUnsampled(b *testing.B) {
+	h, _ := testHooks(b, sdktrace.ParentBased(sdktrace.NeverSample()))
+	r := &kgo.Record{Topic: "t"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Headers, r.Context = nil, context.Background()
+		h.OnProduceRecordBuffered(r)
+		h.OnProduceRecordUnbuffered(r, nil)
+	}
+}

@@ -1,0 +1,153 @@
+package kafkax
+
+import (
+	"context"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// stateKey finds the produceState in a record's context.
+type stateKey struct{}
+
+// produceState is what kafkax keeps about one record from Produce to its
+// acknowledgement. It is a single allocation that is at once the context the
+// produce span starts from (it wraps the record's own context), the start
+// time of the send, and the storage of the trace context header, so that
+// propagating an unsampled span costs no more than the propagator's own
+// formatting.
+type produceState struct {
+	context.Context // the record's context before kafkax touched it
+
+	start time.Time
+	rec   *kgo.Record
+	hdr   [1]kgo.RecordHeader
+	buf   [64]byte // room for one traceparent value (55 bytes)
+	used  bool     // buf already holds a value
+}
+
+// Value returns the state itself for stateKey and otherwise defers to the
+// wrapped context.
+func (s *produceState) Value(key any) any {
+	if key == (stateKey{}) {
+		return s
+	}
+	return s.Context.Value(key)
+}
+
+// Get returns the value of the first header named key.
+func (s *produceState) Get(key string) string { return headerValue(s.rec, key) }
+
+// Keys returns the header names.
+func (s *produceState) Keys() []string { return headerKeys(s.rec) }
+
+// Set sets header key to val, replacing a header of that name (a record
+// produced twice), and copying val into the state's buffer when it fits.
+func (s *produceState) Set(key, val string) {
+	var v []byte
+	if !s.used && len(val) <= len(s.buf) {
+		s.used = true
+		v = s.buf[:copy(s.buf[:], val):len(val)]
+	} else {
+		v = []byte(val)
+	}
+	r := s.rec
+	for i := range r.Headers {
+		if r.Headers[i].Key == key {
+			r.Headers[i].Value = v
+			return
+		}
+	}
+	if r.Headers == nil {
+		r.Headers = s.hdr[:0]
+	}
+	r.Headers = append(r.Headers, kgo.RecordHeader{Key: key, Value: v})
+}
+
+// OnProduceRecordBuffered starts the PRODUCER span of r, a child of the
+// record's context (the Produce context unless r.Context was set), and
+// writes the span's context into r's headers. The trace context is written
+// even when the span is not sampled, so that the consumer keeps the
+// sampling decision.
+func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
+	parent := r.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	st := &produceState{Context: parent, start: time.Now(), rec: r}
+	ti := h.topic(r.Topic)
+	ctx, span := h.tracer.Start(st, ti.produceName, h.produceStart...)
+	h.cfg.propagator.Inject(ctx, st)
+	r.Context = ctx
+	if !span.IsRecording() {
+		return
+	}
+	ci := h.client.Load()
+	m := h.cfg.mode
+	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingSend, r.Topic)
+	if k, ok := messageKey(r.Key); ok {
+		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
+	}
+	attrs = semconv.AppendKafkaClientID(attrs, m, ci.id)
+	span.SetAttributes(attrs...)
+}
+
+// OnProduceRecordUnbuffered ends the span of r at its acknowledgement (or
+// failure) with the partition and offset or the error, records the metrics,
+// and gives the record its own context back.
+func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
+	if r.Context == nil {
+		return
+	}
+	st, ok := r.Context.Value(stateKey{}).(*produceState)
+	if !ok {
+		return
+	}
+	span := trace.SpanFromContext(r.Context)
+	r.Context = st.Context
+	now := time.Now()
+	ti := h.topic(r.Topic)
+	if err == nil {
+		h.sent.Add(context.Background(), 1, ti.sent...)
+		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), ti.sendDur...)
+	} else {
+		set := errorOpts(metricSet(ti.sent), err)
+		h.sent.Add(context.Background(), 1, metric.WithAttributeSet(set))
+		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), metric.WithAttributeSet(set))
+	}
+	if !span.IsRecording() {
+		return
+	}
+	if err != nil {
+		h.recordError(span, err)
+	} else {
+		m := h.cfg.mode
+		attrs := make([]attribute.KeyValue, 0, 3)
+		attrs = semconv.AppendKafkaPartition(attrs, m, r.Partition)
+		attrs = semconv.AppendKafkaOffset(attrs, m, r.Offset)
+		span.SetAttributes(attrs...)
+	}
+	span.End(trace.WithTimestamp(now))
+}
+
+// recordError marks span as failed with an exception event (and error.type
+// under the stable conventions).
+func (h *hooks) recordError(span trace.Span, err error) {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	if h.cfg.mode.EmitStable() {
+		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+	}
+}
+
+// metricSet returns the attribute set held by a cached option slice.
+func metricSet(opts []metric.AddOption) attribute.Set {
+	return metric.NewAddConfig(opts).Attributes()
+}

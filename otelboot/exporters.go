@@ -1,0 +1,153 @@
+package otelboot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	promexporter "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// exporterPlan is one validated entry of OTEL_<SIGNAL>_EXPORTER.
+type exporterPlan struct {
+	name         string // otlp, console, prometheus
+	proto        string // for otlp: http/protobuf or grpc
+	timeout      time.Duration
+	forceTimeout bool
+}
+
+// planExporters validates OTEL_<SIGNAL>_EXPORTER and, for otlp, the OTLP
+// variables of that signal.
+func (e *env) planExporters(signal string, known ...string) []exporterPlan {
+	var out []exporterPlan
+	for _, name := range e.exporters("OTEL_"+signal+"_EXPORTER", known...) {
+		p := exporterPlan{name: name}
+		if name == "otlp" {
+			p.proto = e.protocol(signal)
+			ms, force := e.checkOTLP(signal, p.proto)
+			p.timeout, p.forceTimeout = time.Duration(ms)*time.Millisecond, force
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// The OTLP exporters read OTEL_EXPORTER_OTLP_* themselves (endpoint and its
+// path rules, headers, timeout, compression, TLS); New never dials.
+
+func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter, error) {
+	switch {
+	case p.name == "console":
+		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
+	case p.proto == "grpc":
+		var opts []otlptracegrpc.Option
+		if p.forceTimeout {
+			opts = append(opts, otlptracegrpc.WithTimeout(p.timeout))
+		}
+		return otlptracegrpc.New(ctx, opts...)
+	default:
+		var opts []otlptracehttp.Option
+		if p.forceTimeout {
+			opts = append(opts, otlptracehttp.WithTimeout(p.timeout))
+		}
+		return otlptracehttp.New(ctx, opts...)
+	}
+}
+
+func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter, error) {
+	switch {
+	case p.name == "console":
+		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
+	case p.proto == "grpc":
+		var opts []otlpmetricgrpc.Option
+		if p.forceTimeout {
+			opts = append(opts, otlpmetricgrpc.WithTimeout(p.timeout))
+		}
+		return otlpmetricgrpc.New(ctx, opts...)
+	default:
+		var opts []otlpmetrichttp.Option
+		if p.forceTimeout {
+			opts = append(opts, otlpmetrichttp.WithTimeout(p.timeout))
+		}
+		return otlpmetrichttp.New(ctx, opts...)
+	}
+}
+
+func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
+	switch {
+	case p.name == "console":
+		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
+	case p.proto == "grpc":
+		var opts []otlploggrpc.Option
+		if p.forceTimeout {
+			opts = append(opts, otlploggrpc.WithTimeout(p.timeout))
+		}
+		return otlploggrpc.New(ctx, opts...)
+	default:
+		var opts []otlploghttp.Option
+		if p.forceTimeout {
+			opts = append(opts, otlploghttp.WithTimeout(p.timeout))
+		}
+		return otlploghttp.New(ctx, opts...)
+	}
+}
+
+// promReader is the Prometheus exporter with its own registry, served on
+// OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT (default
+// localhost:9464) at /metrics.
+type promReader struct {
+	sdkmetric.Reader
+	server *http.Server
+	addr   string
+}
+
+func newPromReader() (*promReader, error) {
+	host, ok := get("OTEL_EXPORTER_PROMETHEUS_HOST")
+	if !ok {
+		host = "localhost"
+	}
+	port, ok := get("OTEL_EXPORTER_PROMETHEUS_PORT")
+	if !ok {
+		port = "9464"
+	}
+	reg := prometheus.NewRegistry()
+	exp, err := promexporter.New(promexporter.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("otelboot: prometheus exporter: %w", err)
+	}
+	addr := net.JoinHostPort(host, port)
+	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, errors.Join(
+			fmt.Errorf("otelboot: OTEL_EXPORTER_PROMETHEUS_HOST/PORT %q: %w", addr, err),
+			exp.Shutdown(context.Background()))
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(lis) }()
+	return &promReader{Reader: exp, server: srv, addr: lis.Addr().String()}, nil
+}
+
+// Shutdown stops the reader and the HTTP server.
+func (r *promReader) Shutdown(ctx context.Context) error {
+	return errors.Join(r.Reader.Shutdown(ctx), r.server.Shutdown(ctx))
+}

@@ -1,0 +1,123 @@
+package liveview
+
+import (
+	"context"
+	"runtime"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+type noopProcessor struct{}
+
+func (noopProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (noopProcessor) OnEnd(sdktrace.ReadOnlySpan)                     {}
+func (noopProcessor) Shutdown(context.Context) error                  { return nil }
+func (noopProcessor) ForceFlush(context.Context) error                { return nil }
+
+// BenchmarkSpanEnd starts and ends a span with two attributes on a bare SDK
+// tracer provider, one with a no-op processor (the SDK then snapshots each
+// ended span) and one with the view's processor.
+func BenchmarkSpanEnd(b *testing.B) {
+	cases := []struct {
+		name string
+		opts []sdktrace.TracerProviderOption
+	}{
+		{"bare-sdk", nil},
+		{"noop-processor", []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(noopProcessor{})}},
+		{"liveview", []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(New(Config{}).SpanProcessor())}},
+	}
+	attrs := []attribute.KeyValue{attribute.String("http.route", "/items"), attribute.Int("http.status_code", 200)}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			tp := sdktrace.NewTracerProvider(c.opts...)
+			tr := tp.Tracer("bench")
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				_, s := tr.Start(ctx, "GET /items", trace.WithAttributes(attrs...))
+				s.End()
+			}
+		})
+	}
+}
+
+// BenchmarkOnEnd measures the view's OnEnd alone (including the batched
+// aggregation it triggers) on spans of distinct traces.
+func BenchmarkOnEnd(b *testing.B) {
+	spans := make([]sdktrace.ReadOnlySpan, 4096)
+	for i := range spans {
+		spans[i] = stub(i, "GET /items", 3<<20, i%10 == 0)
+	}
+	p := New(Config{}).SpanProcessor()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p.OnEnd(spans[i%len(spans)])
+		i++
+	}
+}
+
+// TestMemoryWithinCap sends 100,000 spans (25,000 traces of a server span
+// and three children, with attributes) through the view and checks that the
+// heap it keeps stays within Config.MaxBytes plus the fixed aggregates.
+func TestMemoryWithinCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const maxBytes = 8 << 20
+	v := New(Config{MaxBytes: maxBytes, MaxTraces: 100_000})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(v.SpanProcessor()))
+	tr := tp.Tracer("load")
+
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	ctx := context.Background()
+	const spans = 100_000
+	for i := 0; i < spans/4; i++ {
+		cctx, srv := tr.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.method", "GET"), attribute.String("http.url", "http://localhost:8080/items/42?q=1"),
+				attribute.Int("http.status_code", 200), attribute.String("http.user_agent", "Go-http-client/1.1")))
+		for _, name := range []string{"mysql.query", "redis.command", "HTTP GET"} {
+			_, c := tr.Start(cctx, name, trace.WithAttributes(attribute.String("db.statement", "SELECT id, name, price FROM items WHERE id = ?")))
+			c.AddEvent("row", trace.WithAttributes(attribute.Int("n", i)))
+			c.End()
+		}
+		srv.End()
+	}
+	if err := tp.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := heap()
+	v.lockStore()
+	est := v.store.normal.bytes + v.store.kept.bytes
+	kept, evicted, total := len(v.store.traces), v.store.evicted, v.store.totalSpans
+	v.store.mu.Unlock()
+
+	grew := int64(after) - int64(before)
+	t.Logf("100,000 spans: heap %.1f MiB -> %.1f MiB (+%.1f MiB); cap %d MiB (traces %.1f MiB); estimated trace bytes %.1f MiB; %d traces kept, %d evicted",
+		float64(before)/(1<<20), float64(after)/(1<<20), float64(grew)/(1<<20), maxBytes>>20,
+		float64(v.store.traceBudget)/(1<<20), float64(est)/(1<<20), kept, evicted)
+	if total != spans {
+		t.Errorf("aggregated %d spans, want %d", total, spans)
+	}
+	if est > v.store.traceBudget {
+		t.Errorf("estimated %d bytes over the trace budget %d", est, v.store.traceBudget)
+	}
+	if evicted == 0 {
+		t.Error("nothing evicted: the load did not reach the cap")
+	}
+	// The aggregates (15 min of per-second slots, per-name stats) take
+	// well under 1 MiB; allow that beside the cap.
+	if grew > maxBytes+1<<20 {
+		t.Errorf("heap grew %d bytes, over the %d byte cap", grew, maxBytes)
+	}
+	runtime.KeepAlive(v)
+}

@@ -1,0 +1,378 @@
+package liveview
+
+import (
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// serviceNameKey is the resource attribute shown in the page's title.
+const serviceNameKey = attribute.Key("service.name")
+
+const (
+	// seriesSeconds is the length of the rate and heatmap series.
+	seriesSeconds = 15 * 60
+	// recentDurations is how many recent durations per span name feed the
+	// percentiles of the span table.
+	recentDurations = 256
+	// maxNames caps the distinct span names tracked; further names are
+	// counted under otherName.
+	maxNames  = 500
+	otherName = "(other)"
+	// maxSpansPerTrace caps the spans kept for one trace.
+	maxSpansPerTrace = 2000
+	// slowMinSamples is the number of spans of a name seen before the
+	// adaptive slow threshold applies.
+	slowMinSamples = 20
+	// maxFreeEntries bounds the evicted trace entries kept for reuse.
+	maxFreeEntries = 256
+)
+
+// traceEntry is one kept trace. Entries sit on one of two lists, ordered by
+// the time they were first seen: normal traces, and traces kept longer
+// (errors or slow).
+type traceEntry struct {
+	id      trace.TraceID
+	spans   []sdktrace.ReadOnlySpan
+	inline  [4]sdktrace.ReadOnlySpan // spans' first backing array
+	root    sdktrace.ReadOnlySpan    // local root, when it has ended
+	start   time.Time
+	end     time.Time
+	errors  int
+	slow    bool
+	dropped int
+	bytes   int
+	kept    bool
+
+	prev, next *traceEntry
+}
+
+func (t *traceEntry) kind() string {
+	switch {
+	case t.errors > 0:
+		return "error"
+	case t.slow:
+		return "slow"
+	}
+	return ""
+}
+
+// first returns the span shown as the trace's name: its local root, or the
+// earliest span while the root has not ended.
+func (t *traceEntry) first() sdktrace.ReadOnlySpan {
+	if t.root != nil {
+		return t.root
+	}
+	var f sdktrace.ReadOnlySpan
+	for _, s := range t.spans {
+		if f == nil || s.StartTime().Before(f.StartTime()) {
+			f = s
+		}
+	}
+	return f
+}
+
+// traceList is an intrusive doubly linked list of traces, oldest at head.
+type traceList struct {
+	head, tail *traceEntry
+	n, bytes   int
+}
+
+func (l *traceList) pushBack(t *traceEntry) {
+	t.prev, t.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+	l.n++
+	l.bytes += t.bytes
+}
+
+func (l *traceList) remove(t *traceEntry) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		l.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		l.tail = t.prev
+	}
+	t.prev, t.next = nil, nil
+	l.n--
+	l.bytes -= t.bytes
+}
+
+// nameStats aggregates the spans of one name.
+type nameStats struct {
+	kind     trace.SpanKind
+	count    uint64
+	errors   uint64
+	buckets  [numBuckets]uint64
+	lastSeen time.Time
+	recent   [recentDurations]time.Duration
+	nrecent  int // total written to recent
+}
+
+// slowBucket returns the bucket above which a span of this name is slow:
+// the bucket holding the 95th percentile. ok is false with too few samples.
+func (n *nameStats) slowBucket() (b int, ok bool) {
+	if n.count < slowMinSamples {
+		return 0, false
+	}
+	rank := n.count - n.count/20 // ceil-ish of 0.95*count
+	var cum uint64
+	for i, c := range n.buckets {
+		cum += c
+		if cum >= rank {
+			return i, true
+		}
+	}
+	return numBuckets - 1, true
+}
+
+// quantiles returns p50, p95 and p99 of the recent durations.
+func (n *nameStats) quantiles() (p50, p95, p99 time.Duration) {
+	k := min(n.nrecent, recentDurations)
+	if k == 0 {
+		return 0, 0, 0
+	}
+	d := make([]time.Duration, k)
+	copy(d, n.recent[:k])
+	slices.Sort(d)
+	q := func(p float64) time.Duration {
+		i := int(p*float64(k)+0.999999) - 1 // nearest rank
+		return d[max(0, min(i, k-1))]
+	}
+	return q(0.50), q(0.95), q(0.99)
+}
+
+// store holds everything the view shows except logs. All fields are guarded
+// by mu.
+type store struct {
+	mu sync.Mutex
+
+	maxTraces   int
+	traceBudget int
+	slow        time.Duration
+
+	traces      map[trace.TraceID]*traceEntry
+	normal      traceList
+	kept        traceList
+	evicted     uint64
+	free        []*traceEntry
+	series      series
+	names       map[string]*nameStats
+	totalSpans  uint64
+	totalErrors uint64
+	service     string
+}
+
+func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
+	return &store{
+		maxTraces:   maxTraces,
+		traceBudget: traceBudget,
+		slow:        slow,
+		traces:      make(map[trace.TraceID]*traceEntry),
+		series:      newSeries(seriesSeconds),
+		names:       make(map[string]*nameStats),
+	}
+}
+
+// ingest adds ended spans. The caller holds s.mu.
+func (s *store) ingest(batch []sdktrace.ReadOnlySpan) {
+	for _, sp := range batch {
+		s.ingestOne(sp)
+	}
+}
+
+func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
+	start, end := sp.StartTime(), sp.EndTime()
+	d := max(end.Sub(start), 0)
+	b := bucketOf(d)
+	isErr := sp.Status().Code == codes.Error
+
+	s.totalSpans++
+	if isErr {
+		s.totalErrors++
+	}
+	s.series.add(end.Unix(), b, isErr)
+	if s.service == "" {
+		if r := sp.Resource(); r != nil {
+			if v, ok := r.Set().Value(serviceNameKey); ok {
+				s.service = v.AsString()
+			}
+		}
+	}
+
+	name := sp.Name()
+	ns := s.names[name]
+	if ns == nil {
+		if len(s.names) >= maxNames {
+			name = otherName
+			ns = s.names[name]
+		}
+		if ns == nil {
+			ns = &nameStats{kind: sp.SpanKind()}
+			s.names[name] = ns
+		}
+	}
+	slow := false
+	if s.slow > 0 {
+		slow = d >= s.slow
+	} else if sb, ok := ns.slowBucket(); ok {
+		slow = b > sb
+	}
+	ns.count++
+	if isErr {
+		ns.errors++
+	}
+	ns.buckets[b]++
+	ns.recent[ns.nrecent%recentDurations] = d
+	ns.nrecent++
+	if end.After(ns.lastSeen) {
+		ns.lastSeen = end
+	}
+
+	s.addToTrace(sp, start, end, isErr, slow)
+}
+
+func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr, slow bool) {
+	sc := sp.SpanContext()
+	t := s.traces[sc.TraceID()]
+	if t == nil {
+		t = s.newEntry()
+		t.id, t.start, t.end = sc.TraceID(), start, end
+		s.traces[t.id] = t
+		s.normal.pushBack(t)
+	}
+	list := &s.normal
+	if t.kept {
+		list = &s.kept
+	}
+	if len(t.spans) >= maxSpansPerTrace {
+		t.dropped++
+	} else {
+		n := spanBytes(sp)
+		t.spans = append(t.spans, sp)
+		t.bytes += n
+		list.bytes += n
+	}
+	if start.Before(t.start) {
+		t.start = start
+	}
+	if end.After(t.end) {
+		t.end = end
+	}
+	if p := sp.Parent(); !p.IsValid() || p.IsRemote() {
+		if t.root == nil || start.Before(t.root.StartTime()) {
+			t.root = sp
+		}
+	}
+	if isErr {
+		t.errors++
+	}
+	t.slow = t.slow || slow
+	if (isErr || slow) && !t.kept {
+		s.normal.remove(t)
+		t.kept = true
+		s.kept.pushBack(t)
+	}
+	for s.normal.n+s.kept.n > s.maxTraces || s.normal.bytes+s.kept.bytes > s.traceBudget {
+		s.evictOne()
+	}
+}
+
+// evictOne drops the oldest normal trace, unless the traces kept longer
+// (errors, slow) already use half of a cap or no normal trace is left: then
+// it drops the oldest of those.
+func (s *store) evictOne() {
+	victim := s.normal.head
+	if s.kept.head != nil && (victim == nil || s.kept.n > s.maxTraces/2 || s.kept.bytes > s.traceBudget/2) {
+		victim = s.kept.head
+	}
+	if victim.kept {
+		s.kept.remove(victim)
+	} else {
+		s.normal.remove(victim)
+	}
+	delete(s.traces, victim.id)
+	s.evicted++
+	if len(s.free) < maxFreeEntries {
+		clear(victim.spans)
+		spans := victim.spans[:0]
+		if cap(spans) > 64 {
+			spans = nil // do not keep a large array for a small trace
+		}
+		*victim = traceEntry{spans: spans}
+		s.free = append(s.free, victim)
+	}
+}
+
+// newEntry returns an empty trace entry, reusing an evicted one when it
+// can: at steady state (the store full) a new trace costs no allocation.
+func (s *store) newEntry() *traceEntry {
+	var t *traceEntry
+	if n := len(s.free); n > 0 {
+		t = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		t = &traceEntry{}
+	}
+	if t.spans == nil {
+		t.spans = t.inline[:0]
+	}
+	return t
+}
+
+// tracesNewestFirst returns the kept traces, most recently started first.
+func (s *store) tracesNewestFirst() []*traceEntry {
+	out := make([]*traceEntry, 0, len(s.traces))
+	for _, t := range s.traces {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start.After(out[j].start) })
+	return out
+}
+
+// spanBytes estimates the memory a kept span holds: the SDK's snapshot and
+// its attributes, events and links.
+func spanBytes(sp sdktrace.ReadOnlySpan) int {
+	n := 480 + len(sp.Name()) + len(sp.Status().Description)
+	n += attrsBytes(sp.Attributes())
+	for _, e := range sp.Events() {
+		n += 96 + len(e.Name) + attrsBytes(e.Attributes)
+	}
+	for _, l := range sp.Links() {
+		n += 128 + attrsBytes(l.Attributes)
+	}
+	return n
+}
+
+func attrsBytes(kvs []attribute.KeyValue) int {
+	n := 0
+	for _, kv := range kvs {
+		n += 64 + len(kv.Key)
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			n += len(kv.Value.AsString())
+		case attribute.STRINGSLICE:
+			for _, s := range kv.Value.AsStringSlice() {
+				n += 16 + len(s)
+			}
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+		default:
+			n += 64 // other slices and maps: a fixed guess avoids copying them
+		}
+	}
+	return n
+}

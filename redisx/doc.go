@@ -1,0 +1,54 @@
+// Package redisx gives any go-redis v9 client the Redis spans of the
+// telemetry spec with one call:
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "redis-master:6379"})
+//	if err := redisx.Instrument(rdb); err != nil {
+//		return err
+//	}
+//
+// Every command is then a client span named redis.command, a child of the
+// span in the command's context, with the keys
+//
+//	db.system                redis
+//	db.connection_string     redis://redis-master:6379/0 (never a password)
+//	db.operation             LRANGE
+//	db.redis.database_index  0
+//	db.redis.command         LRANGE api_logs 0 -1
+//	server.address, server.port
+//
+// A pipeline or a MULTI/EXEC transaction is one span named redis.pipeline
+// whose db.operation lists the distinct command names (at most ten),
+// db.redis.command the commands one per line and db.redis.num_cmd their
+// number. Each new connection gets a redis.dial span.
+//
+// # Secrets and size
+//
+// db.redis.command never shows a credential: the passwords of AUTH,
+// HELLO ... AUTH and MIGRATE ... AUTH/AUTH2, the values of CONFIG SET
+// requirepass and masterauth, the >password rules of ACL SETUSER are
+// replaced by REDACTED whatever the options. WithValueMasking also hides the
+// values that data commands write (SET k ?), and every argument is cut after
+// DefaultMaxArgLen bytes and the text after DefaultMaxCommandLen
+// (WithMaxArgLen, WithMaxCommandLen).
+//
+// # Errors
+//
+// A connection refused, a time-out or a Redis error reply ends the span with
+// status Error and an exception event; redis.Nil (a missing key) is not an
+// error.
+//
+// # Conventions
+//
+// With OTEL_SEMCONV_STABILITY_OPT_IN=database the spans follow the stable
+// database conventions instead: named after the command (LRANGE), with
+// db.system.name, db.query.text, db.operation.name, db.namespace (the
+// database index), server.address and server.port, and error.type on
+// failures. database/dup emits both sets of keys, with the stable names.
+//
+// # Implementation
+//
+// redisx installs its own go-redis hook for the spans and uses redisotel
+// (InstrumentMetrics) for the connection-pool metrics, registered with the
+// global meter provider. Like redisotel with WithCallerEnabled(false), it
+// does not compute the caller's file and line.
+package redisx

@@ -1,0 +1,436 @@
+package redisx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+const (
+	commandSpanName  = "redis.command"
+	pipelineSpanName = "redis.pipeline"
+	dialSpanName     = "redis.dial"
+
+	// maxPipelineNames bounds the distinct command names listed on a
+	// pipeline span.
+	maxPipelineNames = 10
+)
+
+// dbOperationBatchSizeKey is the stable key for the number of operations of
+// a batch (a pipeline of two or more commands).
+const dbOperationBatchSizeKey = attribute.Key("db.operation.batch.size")
+
+// hook is the go-redis hook of one node client.
+type hook struct {
+	tracer trace.Tracer
+	mode   semconv.Mode
+	redact redact.RedisOptions
+	filter func(redis.Cmder) bool
+	dial   bool
+	names  *nameCache
+	bufs   *bufPool
+	addr   string
+
+	// spanOpts start every command and pipeline span: kind client and the
+	// attributes that are the same for all of them.
+	spanOpts []trace.SpanStartOption
+	// static holds the same attributes, for dial spans to another address.
+	static []attribute.KeyValue
+	extra  []attribute.KeyValue
+	db     int
+	tls    bool
+}
+
+var _ redis.Hook = (*hook)(nil)
+
+func newHook(in *instrumenter, opt *redis.Options) *hook {
+	h := &hook{
+		tracer: in.tracer,
+		mode:   in.conf.mode,
+		redact: in.conf.redact,
+		filter: in.conf.filter,
+		dial:   in.conf.dial,
+		names:  in.names,
+		bufs:   in.bufs,
+		addr:   opt.Addr,
+		extra:  in.conf.attrs,
+		db:     opt.DB,
+		tls:    opt.TLSConfig != nil,
+	}
+	h.static = h.connAttrs(opt.Network, opt.Addr)
+	h.spanOpts = []trace.SpanStartOption{
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(h.static...),
+	}
+	return h
+}
+
+// connAttrs returns the attributes that describe the connection to addr.
+// Nothing names a password: the connection string is built from the
+// address, never from a URL the user gave.
+func (h *hook) connAttrs(network, addr string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 9+len(h.extra))
+	host, port, err := net.SplitHostPort(addr)
+	hostPort := err == nil
+	if h.mode.EmitOld() {
+		attrs = append(attrs, semconv.DBSystemKey.String(semconv.DBSystemRedis))
+		if cs := connString(network, addr, h.db, h.tls, hostPort); cs != "" {
+			attrs = append(attrs, semconv.DBConnectionStringKey.String(cs))
+		}
+		attrs = append(attrs, semconv.DBRedisDatabaseIndexKey.Int(h.db))
+	}
+	if h.mode.EmitStable() {
+		attrs = append(attrs,
+			semconv.DBSystemNameKey.String(semconv.DBSystemRedis),
+			semconv.DBNamespaceKey.String(strconv.Itoa(h.db)),
+		)
+	}
+	// redisotel always sets server.address and server.port; they stay in
+	// every mode.
+	if hostPort {
+		attrs = append(attrs, semconv.ServerAddressKey.String(host))
+		if p, err := strconv.Atoi(port); err == nil {
+			attrs = append(attrs, semconv.ServerPortKey.Int(p))
+		}
+	}
+	return append(attrs, h.extra...)
+}
+
+// connString returns redis://host:port/db (rediss:// with TLS) for a TCP
+// address and unix:///path?db=N for a socket, the forms redis.ParseURL
+// reads, or "" when the address is not a real one (a failover client's).
+func connString(network, addr string, db int, tls, hostPort bool) string {
+	if network == "unix" {
+		return "unix://" + addr + "?db=" + strconv.Itoa(db)
+	}
+	if !hostPort {
+		return ""
+	}
+	scheme := "redis://"
+	if tls {
+		scheme = "rediss://"
+	}
+	return scheme + addr + "/" + strconv.Itoa(db)
+}
+
+// DialHook starts a redis.dial span around each new connection.
+func (h *hook) DialHook(next redis.DialHook) redis.DialHook {
+	if !h.dial {
+		return next
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		opts := h.spanOpts
+		if addr != h.addr {
+			// A failover client dials the master the sentinels name.
+			opts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(h.connAttrs(network, addr)...)}
+		}
+		ctx, span := h.tracer.Start(ctx, dialSpanName, opts...)
+		defer span.End()
+		conn, err := next(ctx, network, addr)
+		if err != nil && span.IsRecording() {
+			h.recordError(span, err)
+		}
+		return conn, err
+	}
+}
+
+// ProcessHook starts a span around each command.
+func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.filter != nil && h.filter(cmd) {
+			return next(ctx, cmd)
+		}
+		args := cmd.Args()
+		name, op := commandSpanName, ""
+		if h.mode.StableNames() {
+			op = h.names.get(args)
+			name = semconv.DBSpanName(h.mode, commandSpanName, semconv.DBSystemRedis, op, "")
+		}
+		ctx, span := h.tracer.Start(ctx, name, h.spanOpts...)
+		defer span.End()
+		if !span.IsRecording() {
+			return next(ctx, cmd)
+		}
+		if op == "" {
+			op = h.names.get(args)
+		}
+		bp := h.bufs.get()
+		b := redact.AppendRedisCommand(*bp, args, h.redact)
+		text := string(b)
+		*bp = b
+		h.bufs.put(bp)
+		h.setOperation(span, op, text)
+
+		err := next(ctx, cmd)
+		if err != nil && !errors.Is(err, redis.Nil) {
+			h.recordError(span, err)
+		}
+		return err
+	}
+}
+
+// ProcessPipelineHook starts one span around a pipeline or a transaction
+// (MULTI ... EXEC), whatever the number of commands.
+func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.filter != nil {
+			for _, cmd := range cmds {
+				if h.filter(cmd) {
+					return next(ctx, cmds)
+				}
+			}
+		}
+		var stableOp string
+		name := pipelineSpanName
+		if h.mode.StableNames() {
+			stableOp = h.batchOperation(cmds)
+			name = semconv.DBSpanName(h.mode, pipelineSpanName, semconv.DBSystemRedis, stableOp, "")
+		}
+		ctx, span := h.tracer.Start(ctx, name, h.spanOpts...)
+		defer span.End()
+		if !span.IsRecording() {
+			return next(ctx, cmds)
+		}
+
+		bp := h.bufs.get()
+		b := *bp
+		for i, cmd := range cmds {
+			if i > 0 {
+				b = append(b, '\n')
+			}
+			if h.redact.MaxLen > 0 && len(b) > h.redact.MaxLen {
+				b = append(b, redact.RedisTruncated...)
+				break
+			}
+			b = redact.AppendRedisCommand(b, cmd.Args(), h.redact)
+		}
+		text := string(b)
+		*bp = b
+		h.bufs.put(bp)
+
+		attrs := make([]attribute.KeyValue, 0, 6)
+		if h.mode.EmitOld() {
+			attrs = append(attrs,
+				semconv.DBOperationKey.String(h.pipelineNames(cmds)),
+				semconv.DBRedisCommandKey.String(text),
+				semconv.DBRedisNumCmdKey.Int(len(cmds)),
+			)
+		}
+		if h.mode.EmitStable() {
+			if stableOp == "" {
+				stableOp = h.batchOperation(cmds)
+			}
+			attrs = append(attrs,
+				semconv.DBOperationNameKey.String(stableOp),
+				semconv.DBQueryTextKey.String(text),
+			)
+			if n := batchSize(cmds); n >= 2 {
+				attrs = append(attrs, dbOperationBatchSizeKey.Int(n))
+			}
+		}
+		span.SetAttributes(attrs...)
+
+		err := next(ctx, cmds)
+		if err == nil {
+			// Exec reports the first failed command; the hook sees only
+			// transport errors.
+			for _, cmd := range cmds {
+				if e := cmd.Err(); e != nil && !errors.Is(e, redis.Nil) {
+					err = e
+					break
+				}
+			}
+			if err != nil {
+				h.recordError(span, err)
+				return nil
+			}
+		} else if !errors.Is(err, redis.Nil) {
+			h.recordError(span, err)
+		}
+		return err
+	}
+}
+
+func (h *hook) setOperation(span trace.Span, op, text string) {
+	switch h.mode {
+	case semconv.Old:
+		span.SetAttributes(
+			semconv.DBOperationKey.String(op),
+			semconv.DBRedisCommandKey.String(text),
+		)
+	case semconv.Stable:
+		span.SetAttributes(
+			semconv.DBOperationNameKey.String(op),
+			semconv.DBQueryTextKey.String(text),
+		)
+	default:
+		span.SetAttributes(
+			semconv.DBOperationKey.String(op),
+			semconv.DBRedisCommandKey.String(text),
+			semconv.DBOperationNameKey.String(op),
+			semconv.DBQueryTextKey.String(text),
+		)
+	}
+}
+
+// isTx reports whether cmds is a transaction as go-redis sends it, wrapped
+// in MULTI and EXEC.
+func isTx(cmds []redis.Cmder) bool {
+	return len(cmds) >= 2 && strings.EqualFold(cmds[0].Name(), "multi") &&
+		strings.EqualFold(cmds[len(cmds)-1].Name(), "exec")
+}
+
+// batchSize is the number of operations the user queued.
+func batchSize(cmds []redis.Cmder) int {
+	if isTx(cmds) {
+		return len(cmds) - 2
+	}
+	return len(cmds)
+}
+
+// batchOperation is the stable db.operation.name of a pipeline: the command
+// name for a pipeline of one command, "BATCH <name>" when all commands have
+// the same name, else PIPELINE, and MULTI for a transaction.
+func (h *hook) batchOperation(cmds []redis.Cmder) string {
+	if isTx(cmds) {
+		return "MULTI"
+	}
+	if len(cmds) == 0 {
+		return "PIPELINE"
+	}
+	first := h.names.get(cmds[0].Args())
+	for _, cmd := range cmds[1:] {
+		if h.names.get(cmd.Args()) != first {
+			return "PIPELINE"
+		}
+	}
+	if len(cmds) == 1 {
+		return first
+	}
+	return "BATCH " + first
+}
+
+// pipelineNames lists the distinct command names of cmds in order, at most
+// maxPipelineNames of them ("MULTI INCR EXPIRE EXEC").
+func (h *hook) pipelineNames(cmds []redis.Cmder) string {
+	var seen [maxPipelineNames]string
+	n := 0
+	var b strings.Builder
+outer:
+	for _, cmd := range cmds {
+		name := h.names.get(cmd.Args())
+		for _, s := range seen[:n] {
+			if s == name {
+				continue outer
+			}
+		}
+		if n == maxPipelineNames {
+			b.WriteString(" ...")
+			break
+		}
+		seen[n] = name
+		n++
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(name)
+	}
+	return b.String()
+}
+
+// recordError marks span as failed with an exception event. The stable
+// conventions add error.type and, for a Redis error reply, its prefix as
+// db.response.status_code.
+func (h *hook) recordError(span trace.Span, err error) {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	if !h.mode.EmitStable() {
+		return
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		prefix, _, _ := strings.Cut(rerr.Error(), " ")
+		span.SetAttributes(
+			semconv.ErrorTypeKey.String(prefix),
+			semconv.DBResponseStatusCodeKey.String(prefix),
+		)
+		return
+	}
+	span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+}
+
+func errorType(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	}
+	return fmt.Sprintf("%T", err)
+}
+
+// nameCache maps a command name as go-redis holds it ("lrange") to its
+// upper-case form ("LRANGE") without allocating once the name was seen.
+type nameCache struct {
+	m sync.Map // string -> string
+	n atomic.Int32
+}
+
+// maxCachedNames bounds nameCache: Redis has about 250 commands, and a
+// client sending arbitrary names (Do with user input) must not grow it.
+const maxCachedNames = 512
+
+func (c *nameCache) get(args []any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return string(redact.AppendRedisName(nil, args))
+	}
+	if v, ok := c.m.Load(s); ok {
+		return v.(string)
+	}
+	up := string(redact.AppendRedisName(make([]byte, 0, len(s)), args))
+	if c.n.Load() < maxCachedNames {
+		if _, loaded := c.m.LoadOrStore(s, up); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return up
+}
+
+// bufPool recycles the buffers the command text is built in.
+type bufPool struct{ p sync.Pool }
+
+func (p *bufPool) get() *[]byte {
+	if b, ok := p.p.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, 256)
+	return &b
+}
+
+func (p *bufPool) put(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return
+	}
+	*b = (*b)[:0]
+	p.p.Put(b)
+}
