@@ -58,14 +58,14 @@ func BenchmarkHandler(b *testing.B) {
 			name string
 			h    http.Handler
 		}{
-			{"bare", benchMux()},
 			{"otelhttp", otelhttp.NewHandler(benchMux(), "",
 				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
 			{"httpx", NewHandler(benchMux(),
 				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
+			{"bare", benchMux()},
 		}
 		for _, h := range handlers {
-			b.Run(sm.name+"/"+h.name, func(b *testing.B) {
+			b.Run("sampling="+sm.name+"/impl="+h.name, func(b *testing.B) {
 				w := &discardWriter{h: http.Header{}}
 				r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
 				r.Header.Set("User-Agent", userAgent)
@@ -104,14 +104,14 @@ func BenchmarkTransport(b *testing.B) {
 			name string
 			rt   http.RoundTripper
 		}{
-			{"bare", fakeRT{}},
 			{"otelhttp", otelhttp.NewTransport(fakeRT{},
 				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
 			{"httpx", NewTransport(fakeRT{},
 				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
+			{"bare", fakeRT{}},
 		}
 		for _, rt := range rts {
-			b.Run(sm.name+"/"+rt.name, func(b *testing.B) {
+			b.Run("sampling="+sm.name+"/impl="+rt.name, func(b *testing.B) {
 				ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
 				defer parent.End()
 				r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -216,9 +217,9 @@ func checkServerSpan(t *testing.T, s tracetest.SpanStub, e endpoint, mode, base 
 	want["url.path"] = attribute.StringValue(strings.Split(e.path, "?")[0])
 	for k, v := range want {
 		if g, ok := got[k]; !ok {
-			t.Errorf("missing %s (want %s)", k, v.Emit())
+			t.Errorf("missing %s (want %s)", k, v.String())
 		} else if g != v {
-			t.Errorf("%s = %s (%s), want %s (%s)", k, g.Emit(), g.Type(), v.Emit(), v.Type())
+			t.Errorf("%s = %s (%s), want %s (%s)", k, g.String(), g.Type(), v.String(), v.Type())
 		}
 	}
 	allowed := map[attribute.Key]bool{"http.route": true}
@@ -232,7 +233,7 @@ func checkServerSpan(t *testing.T, s tracetest.SpanStub, e endpoint, mode, base 
 	}
 	for k, v := range got {
 		if !allowed[k] {
-			t.Errorf("unexpected key %s = %s", k, v.Emit())
+			t.Errorf("unexpected key %s = %s", k, v.String())
 		}
 	}
 	for _, k := range stableServerKeys {
@@ -268,11 +269,11 @@ func TestServerUnmatchedAndPlainMux(t *testing.T) {
 		if tc.endpoint == "" {
 			for _, k := range []attribute.Key{"http.route", "flask.route", "flask.endpoint", "flask.view_args", "flask.url_rule"} {
 				if v, ok := got[k]; ok {
-					t.Errorf("%s: unmatched request has %s = %s", tc.path, k, v.Emit())
+					t.Errorf("%s: unmatched request has %s = %s", tc.path, k, v.String())
 				}
 			}
 			if got["http.status_code"].AsInt64() != 404 {
-				t.Errorf("%s: http.status_code = %s", tc.path, got["http.status_code"].Emit())
+				t.Errorf("%s: http.status_code = %s", tc.path, got["http.status_code"].String())
 			}
 			continue
 		}
@@ -450,7 +451,7 @@ func assertNoSecret(t *testing.T, s tracetest.SpanStub) {
 		all = append(all, e.Attributes...)
 	}
 	for _, kv := range all {
-		v := kv.Value.Emit()
+		v := kv.Value.String()
 		if strings.Contains(v, "secret") || strings.Contains(v, "abc") || strings.Contains(v, "password=x") {
 			t.Errorf("%s leaks a secret: %s", kv.Key, v)
 		}
@@ -494,7 +495,7 @@ func TestResponseWriterInterfaces(t *testing.T) {
 
 func TestEndpointNames(t *testing.T) {
 	for in, want := range map[string]string{
-		"main.getKafkaLogs":                        "get_kafka_logs",
+		"main.getKafkaLogs":                         "get_kafka_logs",
 		"example.com/svc.(*Server).GetKafkaLogs-fm": "get_kafka_logs",
 		"example.com/svc.getHTTPLogs":               "get_http_logs",
 		"main.main.func1":                           "",
@@ -518,6 +519,64 @@ func TestEndpointNames(t *testing.T) {
 	} {
 		if got := newRouteInfo(pattern, "").oldKVs[2].Value.AsString(); got != want {
 			t.Errorf("endpoint of %q = %q, want %q", pattern, got, want)
+		}
+	}
+}
+
+func TestViewArgsJSON(t *testing.T) {
+	info := newRouteInfo("GET /a/{x}/{y...}", "")
+	r := httptest.NewRequest("GET", "/a/1", nil)
+	r.SetPathValue("x", "q\"\\\x01é")
+	r.SetPathValue("y", "b/c\xff")
+	got := info.viewArgs(r)
+	var m map[string]string
+	if err := json.Unmarshal([]byte(got), &m); err != nil {
+		t.Fatalf("%s: %v", got, err)
+	}
+	if m["x"] != "q\"\\\x01é" || m["y"] != "b/c\uFFFD" || len(m) != 2 {
+		t.Errorf("decoded %q from %s", m, got)
+	}
+}
+
+func TestServerConcurrent(t *testing.T) {
+	f := newFixture(t, sdktrace.AlwaysSample())
+	srv := httptest.NewServer(specMux(f.opts()...))
+	defer srv.Close()
+	const n = 40
+	errc := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			e := endpoints[i%len(endpoints)]
+			req, _ := http.NewRequest(e.method, srv.URL+e.path, strings.NewReader(e.body))
+			res, err := srv.Client().Do(req)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, res.Body)
+				_ = res.Body.Close()
+			}
+			errc <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	spans := f.exp.GetSpans()
+	if len(spans) != n {
+		t.Fatalf("%d spans, want %d", len(spans), n)
+	}
+	byName := map[string]string{}
+	for _, e := range endpoints {
+		byName[e.name] = e.endpoint
+	}
+	for _, s := range spans {
+		want, ok := byName[s.Name]
+		if !ok {
+			t.Errorf("unexpected span name %q", s.Name)
+			continue
+		}
+		if g := attrMap(s.Attributes)["flask.endpoint"].AsString(); g != want {
+			t.Errorf("%s: flask.endpoint = %q, want %q", s.Name, g, want)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -9,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -127,21 +127,44 @@ func (info *routeInfo) name(method string) string {
 	return semconv.HTTPServerSpanName(method, info.route)
 }
 
-// viewArgs returns the JSON object of the request's path values, "{}" when
-// the pattern has no wildcard.
+// viewArgs returns the JSON object of the request's path values, in the
+// pattern's order; "{}" when the pattern has no wildcard.
 func (info *routeInfo) viewArgs(r *http.Request) string {
 	if len(info.wildcards) == 0 {
 		return "{}"
 	}
-	m := make(map[string]string, len(info.wildcards))
-	for _, w := range info.wildcards {
-		m[w] = r.PathValue(w)
+	b := make([]byte, 0, 64)
+	b = append(b, '{')
+	for i, w := range info.wildcards {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, w)
+		b = append(b, ':')
+		b = appendJSONString(b, r.PathValue(w))
 	}
-	b, err := json.Marshal(m)
-	if err != nil { // cannot happen for a map of strings
-		return "{}"
-	}
+	b = append(b, '}')
 	return string(b)
+}
+
+// appendJSONString appends s as a JSON string. It escapes what RFC 8259
+// requires (quote, backslash, control characters) and replaces invalid
+// UTF-8 with U+FFFD, as encoding/json does; encoding/json itself costs six
+// allocations per request here.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r) // invalid bytes arrive as U+FFFD
+		}
+	}
+	return append(b, '"')
 }
 
 // Endpoint returns h with its endpoint name (flask.endpoint) set to name,

@@ -81,14 +81,20 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	var buf [4]attribute.KeyValue
 	attrs := buf[:0]
-	// otelhttp's url.full drops the user info but keeps the query as is.
-	full := *r.URL
-	full.User = nil
-	attrs = append(attrs, otelsemconv.URLFull(redact.URL(&full)))
+	// otelhttp's url.full drops the user info but keeps the query as is:
+	// replace it with a redacted one.
+	u := redact.URL(r.URL)
+	full := u
+	if r.URL.User != nil {
+		noUser := *r.URL
+		noUser.User = nil
+		full = redact.URL(&noUser)
+	}
+	attrs = append(attrs, otelsemconv.URLFull(full))
 	if t.mode.EmitOld() {
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
-			semconv.HTTPURLKey.String(redact.URL(r.URL)))
+			semconv.HTTPURLKey.String(u))
 		if r.ContentLength >= 0 {
 			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
 		}

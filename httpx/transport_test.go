@@ -119,14 +119,14 @@ func TestClientSpan(t *testing.T) {
 				if tc.optin != "http" {
 					expect[k] = v
 				} else if g, ok := got[k]; ok {
-					t.Errorf("stable mode has %s = %s", k, g.Emit())
+					t.Errorf("stable mode has %s = %s", k, g.String())
 				}
 			}
 			for k, v := range expect {
 				if g, ok := got[k]; !ok {
 					t.Errorf("missing %s", k)
 				} else if g != v {
-					t.Errorf("%s = %s, want %s", k, g.Emit(), v.Emit())
+					t.Errorf("%s = %s, want %s", k, g.String(), v.String())
 				}
 			}
 		})

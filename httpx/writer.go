@@ -58,9 +58,13 @@ func (rw *respWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// ReadFrom keeps the underlying writer's io.ReaderFrom (sendfile).
+// ReadFrom keeps the underlying writer's io.ReaderFrom (sendfile). It
+// writes the header first through WriteHeader, because otelhttp's writer
+// passes ReadFrom through without noting the implicit 200.
 func (rw *respWriter) ReadFrom(src io.Reader) (int64, error) {
-	rw.implicitHeader()
+	if !rw.wroteHeader {
+		rw.WriteHeader(http.StatusOK)
+	}
 	var n int64
 	var err error
 	if rf, ok := rw.w.(io.ReaderFrom); ok {

@@ -42,6 +42,7 @@ func PollRecords(ctx context.Context, cl *kgo.Client, maxPollRecords int) kgo.Fe
 	h := hooksOf(cl)
 	if h == nil {
 		h = newHooks(newConfig(nil))
+		defer h.close()
 		h.OnNewClient(cl)
 	}
 	h.pollDone(ctx, fetches, start, end)
@@ -51,8 +52,7 @@ func PollRecords(ctx context.Context, cl *kgo.Client, maxPollRecords int) kgo.Fe
 // poll holds what is shared by the records of one poll.
 type poll struct {
 	ctx       context.Context
-	caller    trace.Span // the caller's span, if valid
-	hasCaller bool
+	hasCaller bool // ctx carries a valid span
 	start     []trace.SpanStartOption
 	end       []trace.SpanEndOption
 	ci        *clientInfo
@@ -68,8 +68,7 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 		end:   []trace.SpanEndOption{trace.WithTimestamp(end)},
 		ci:    h.client.Load(),
 	}
-	p.caller = trace.SpanFromContext(ctx)
-	p.hasCaller = p.caller.SpanContext().IsValid()
+	p.hasCaller = trace.SpanContextFromContext(ctx).IsValid()
 
 	dur := end.Sub(start).Seconds()
 	for i := range fetches {

@@ -44,13 +44,18 @@
 // messaging.destination.partition.id, messaging.consumer.group.name,
 // messaging.client.id); messaging/dup emits both.
 //
-// The meter records messaging.client.sent.messages,
-// messaging.client.consumed.messages and messaging.client.operation.duration
-// (send: from Produce to the acknowledgement; receive: the poll), per topic.
+// The meter records, per topic, messaging.client.sent.messages (an
+// asynchronous counter fed by atomics), messaging.client.operation.duration
+// (send: from Produce to the acknowledgement; receive: the poll) and, from
+// PollFetches and PollRecords, messaging.client.consumed.messages, with the
+// stable attribute keys and error.type on failures.
 //
 // # Cost
 //
-// Attributes are built only for recorded spans. An unsampled record costs
-// the tracer's non-recording span and the propagator's header value; the
-// header itself shares one allocation with kafkax's per-record state.
+// Every record goes through the tracer, which decides sampling; attributes
+// are built only for recorded spans, so samplers do not see them, nor the
+// link to the producer of a record consumed under a caller's span. An
+// unsampled record costs the tracer's non-recording span and the
+// propagator's header value; the header shares one allocation with kafkax's
+// per-record state.
 package kafkax

@@ -38,6 +38,7 @@ var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5,
 
 var (
 	_ kgo.HookNewClient               = (*hooks)(nil)
+	_ kgo.HookClientClosed            = (*hooks)(nil)
 	_ kgo.HookProduceRecordBuffered   = (*hooks)(nil)
 	_ kgo.HookProduceRecordUnbuffered = (*hooks)(nil)
 )
@@ -64,9 +65,16 @@ func NewClient(opts ...kgo.Opt) (*kgo.Client, error) {
 type hooks struct {
 	cfg      config
 	tracer   trace.Tracer
-	sent     metric.Int64Counter
+	sent     metric.Int64ObservableCounter
 	consumed metric.Int64Counter
 	duration metric.Float64Histogram
+	reg      metric.Registration
+
+	// Sent records are counted with atomics (topicInfo.sentOK) and the
+	// failures in sentErr, and observed at collection: a synchronous
+	// counter would cost as much per record as the tracer's sampling.
+	errMu   sync.Mutex
+	sentErr map[attribute.Set]int64
 
 	client atomic.Pointer[clientInfo] // set by OnNewClient
 	topics sync.Map                   // topic -> *topicInfo
@@ -84,21 +92,26 @@ type clientInfo struct {
 // record: span names and metric attribute sets.
 type topicInfo struct {
 	produceName, consumeName string
-	sent, consumed           []metric.AddOption
+	sentOK                   atomic.Int64
+	sent                     []metric.ObserveOption
+	consumed                 []metric.AddOption
 	sendDur, receiveDur      []metric.RecordOption
 }
 
 func newHooks(cfg config) *hooks {
 	h := &hooks{
 		cfg:          cfg,
+		sentErr:      map[attribute.Set]int64{},
 		tracer:       cfg.tracerProvider.Tracer(ScopeName),
 		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
 	}
 	meter := cfg.meterProvider.Meter(ScopeName)
 	var err error
-	if h.sent, err = meter.Int64Counter(semconv.MetricMessagingSentMessages,
+	if h.sent, err = meter.Int64ObservableCounter(semconv.MetricMessagingSentMessages,
 		metric.WithUnit("{message}"),
 		metric.WithDescription("Number of messages the producer attempted to send to the broker.")); err != nil {
+		otel.Handle(err)
+	} else if h.reg, err = meter.RegisterCallback(h.observeSent, h.sent); err != nil {
 		otel.Handle(err)
 	}
 	if h.consumed, err = meter.Int64Counter(semconv.MetricMessagingConsumedMessages,
@@ -133,6 +146,34 @@ func (h *hooks) OnNewClient(cl *kgo.Client) {
 	h.client.Store(ci)
 }
 
+// OnClientClosed stops observing the client's sent-messages counter.
+func (h *hooks) OnClientClosed(*kgo.Client) { h.close() }
+
+func (h *hooks) close() {
+	if h.reg != nil {
+		if err := h.reg.Unregister(); err != nil {
+			otel.Handle(err)
+		}
+	}
+}
+
+// observeSent reports messaging.client.sent.messages.
+func (h *hooks) observeSent(_ context.Context, o metric.Observer) error {
+	h.topics.Range(func(_, v any) bool {
+		ti := v.(*topicInfo)
+		if n := ti.sentOK.Load(); n > 0 {
+			o.ObserveInt64(h.sent, n, ti.sent...)
+		}
+		return true
+	})
+	h.errMu.Lock()
+	defer h.errMu.Unlock()
+	for set, n := range h.sentErr {
+		o.ObserveInt64(h.sent, n, metric.WithAttributeSet(set))
+	}
+	return nil
+}
+
 // topic returns the cached per-topic data, building it on first use.
 func (h *hooks) topic(name string) *topicInfo {
 	if v, ok := h.topics.Load(name); ok {
@@ -153,7 +194,7 @@ func (h *hooks) topic(name string) *topicInfo {
 	ti := &topicInfo{
 		produceName: semconv.MessagingSpanName(m, ProduceSpanName, semconv.MessagingSend, name),
 		consumeName: semconv.MessagingSpanName(m, ConsumeSpanName, semconv.MessagingReceive, name),
-		sent:        []metric.AddOption{metric.WithAttributeSet(send)},
+		sent:        []metric.ObserveOption{metric.WithAttributeSet(send)},
 		consumed:    []metric.AddOption{metric.WithAttributeSet(recvSet)},
 		sendDur:     []metric.RecordOption{metric.WithAttributeSet(send)},
 		receiveDur:  []metric.RecordOption{metric.WithAttributeSet(recvSet)},

@@ -115,11 +115,13 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	now := time.Now()
 	ti := h.topic(r.Topic)
 	if err == nil {
-		h.sent.Add(context.Background(), 1, ti.sent...)
+		ti.sentOK.Add(1)
 		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), ti.sendDur...)
 	} else {
-		set := errorOpts(metricSet(ti.sent), err)
-		h.sent.Add(context.Background(), 1, metric.WithAttributeSet(set))
+		set := errorOpts(metric.NewRecordConfig(ti.sendDur).Attributes(), err)
+		h.errMu.Lock()
+		h.sentErr[set]++
+		h.errMu.Unlock()
 		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), metric.WithAttributeSet(set))
 	}
 	if !span.IsRecording() {
@@ -145,9 +147,4 @@ func (h *hooks) recordError(span trace.Span, err error) {
 	if h.cfg.mode.EmitStable() {
 		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
 	}
-}
-
-// metricSet returns the attribute set held by a cached option slice.
-func metricSet(opts []metric.AddOption) attribute.Set {
-	return metric.NewAddConfig(opts).Attributes()
 }

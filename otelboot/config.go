@@ -35,6 +35,7 @@ type config struct {
 	setDefaultSlog bool
 	logger         *slog.Logger
 	errorInterval  time.Duration
+	onError        func(error) // tests: sees every error the handler gets
 	spanProcessors []sdktrace.SpanProcessor
 	metricReaders  []sdkmetric.Reader
 	logProcessors  []sdklog.Processor

@@ -35,7 +35,7 @@ func newDiag(c *config, level slog.Level) *diag {
 		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
 	}
 	d := &diag{logger: slog.New(h)}
-	d.errs = &errorHandler{d: d, every: c.errorInterval, now: time.Now, kinds: map[string]*errorKind{}}
+	d.errs = &errorHandler{d: d, every: c.errorInterval, now: time.Now, kinds: map[string]*errorKind{}, hook: c.onError}
 	return d
 }
 
@@ -155,7 +155,7 @@ type errorHandler struct {
 	d     *diag
 	every time.Duration
 	now   func() time.Time
-	calls atomic.Int64 // every call, for tests
+	hook  func(error)
 
 	mu    sync.Mutex
 	kinds map[string]*errorKind
@@ -171,7 +171,9 @@ func (h *errorHandler) Handle(err error) {
 	if err == nil {
 		return
 	}
-	h.calls.Add(1)
+	if h.hook != nil {
+		h.hook(err)
+	}
 	if h.d.building.Load() {
 		h.d.logger.Debug("opentelemetry: error while starting", "error", err)
 		return

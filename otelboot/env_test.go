@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
@@ -48,7 +47,7 @@ func emit(t *testing.T) {
 	rec.SetBody(attribute.StringValue("hello"))
 	rec.SetSeverity(otellog.SeverityInfo)
 	rec.AddAttributes(attribute.String("k1", "v1"), attribute.String("k2", "v2"))
-	global.GetLoggerProvider().Logger("otelboot-test").Emit(ctx, rec)
+	otel.GetLoggerProvider().Logger("otelboot-test").Emit(ctx, rec)
 	span.End()
 }
 
@@ -401,7 +400,7 @@ func TestSamplers(t *testing.T) {
 		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true,
 	}))
 	tests := []struct {
-		sampler, arg    string
+		sampler, arg     string
 		root, withParent bool
 	}{
 		{"", "", true, true}, // parentbased_always_on

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,10 @@ type exporterPlan struct {
 	proto        string // for otlp: http/protobuf or grpc
 	timeout      time.Duration
 	forceTimeout bool
+	// insecure is set when the endpoint's scheme is http: the Go exporters
+	// let OTEL_EXPORTER_OTLP_INSECURE (false unless "true") override the
+	// scheme, which the specification says it must not.
+	insecure bool
 }
 
 // planExporters validates OTEL_<SIGNAL>_EXPORTER and, for otlp, the OTLP
@@ -44,6 +49,8 @@ func (e *env) planExporters(signal string, known ...string) []exporterPlan {
 			p.proto = e.protocol(signal)
 			ms, force := e.checkOTLP(signal, p.proto)
 			p.timeout, p.forceTimeout = time.Duration(ms)*time.Millisecond, force
+			_, ep, _ := firstSet("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+			p.insecure = strings.HasPrefix(strings.ToLower(ep), "http://")
 		}
 		out = append(out, p)
 	}
@@ -62,11 +69,17 @@ func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter
 		if p.forceTimeout {
 			opts = append(opts, otlptracegrpc.WithTimeout(p.timeout))
 		}
+		if p.insecure {
+			opts = append(opts, otlptracegrpc.WithInsecure())
+		}
 		return otlptracegrpc.New(ctx, opts...)
 	default:
 		var opts []otlptracehttp.Option
 		if p.forceTimeout {
 			opts = append(opts, otlptracehttp.WithTimeout(p.timeout))
+		}
+		if p.insecure {
+			opts = append(opts, otlptracehttp.WithInsecure())
 		}
 		return otlptracehttp.New(ctx, opts...)
 	}
@@ -81,11 +94,17 @@ func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter,
 		if p.forceTimeout {
 			opts = append(opts, otlpmetricgrpc.WithTimeout(p.timeout))
 		}
+		if p.insecure {
+			opts = append(opts, otlpmetricgrpc.WithInsecure())
+		}
 		return otlpmetricgrpc.New(ctx, opts...)
 	default:
 		var opts []otlpmetrichttp.Option
 		if p.forceTimeout {
 			opts = append(opts, otlpmetrichttp.WithTimeout(p.timeout))
+		}
+		if p.insecure {
+			opts = append(opts, otlpmetrichttp.WithInsecure())
 		}
 		return otlpmetrichttp.New(ctx, opts...)
 	}
@@ -100,11 +119,17 @@ func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error
 		if p.forceTimeout {
 			opts = append(opts, otlploggrpc.WithTimeout(p.timeout))
 		}
+		if p.insecure {
+			opts = append(opts, otlploggrpc.WithInsecure())
+		}
 		return otlploggrpc.New(ctx, opts...)
 	default:
 		var opts []otlploghttp.Option
 		if p.forceTimeout {
 			opts = append(opts, otlploghttp.WithTimeout(p.timeout))
+		}
+		if p.insecure {
+			opts = append(opts, otlploghttp.WithInsecure())
 		}
 		return otlploghttp.New(ctx, opts...)
 	}

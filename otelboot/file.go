@@ -31,12 +31,8 @@ func (s *starter) buildFromFile(ctx context.Context, file string) error {
 	var mpOpts []sdkmetric.Option
 	var lpOpts []sdklog.LoggerProviderOption
 	if view != nil {
-		if p := view.SpanProcessor(); p != nil {
-			tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
-		}
-		if p := view.LogProcessor(); p != nil {
-			lpOpts = append(lpOpts, sdklog.WithProcessor(p))
-		}
+		tpOpts = append(tpOpts, viewSpanProcessor(view)...)
+		lpOpts = append(lpOpts, viewLogProcessor(view)...)
 	}
 	for _, p := range s.cfg.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/log/global"
 )
 
 // allVars is every variable otelboot (or the SDK under it) reads; each test
@@ -56,12 +55,12 @@ func cleanEnv(t testing.TB, kv ...string) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		t.Setenv(kv[i], kv[i+1])
 	}
-	tp, mp, lp, prop := otel.GetTracerProvider(), otel.GetMeterProvider(), global.GetLoggerProvider(), otel.GetTextMapPropagator()
+	tp, mp, lp, prop := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetLoggerProvider(), otel.GetTextMapPropagator()
 	def, w, flags := slog.Default(), log.Writer(), log.Flags()
 	t.Cleanup(func() {
 		otel.SetTracerProvider(tp)
 		otel.SetMeterProvider(mp)
-		global.SetLoggerProvider(lp)
+		otel.SetLoggerProvider(lp)
 		otel.SetTextMapPropagator(prop)
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {}))
 		slog.SetDefault(def)

@@ -54,18 +54,22 @@ func (s *starter) buildSlog() error {
 	return s.buildSlogWith(f, correlate)
 }
 
-// buildSlogWith prepares the handler Start makes slog's default: the text
+// buildSlogWith records what the default handler will be.
+func (s *starter) buildSlogWith(f *logcorr.Format, correlate bool) error {
+	s.format, s.correlate = f, correlate
+	return nil
+}
+
+// slogHandler returns the handler Start makes slog's default: the text
 // handler on standard error (the correlated format when correlation is on,
 // slog's plain text otherwise) fanned out with the OTLP handler when log
 // records go anywhere (a log exporter other than none, the live view, a
-// WithLogProcessor).
-func (s *starter) buildSlogWith(f *logcorr.Format, correlate bool) error {
-	if !s.cfg.setDefaultSlog {
-		return nil
-	}
+// WithLogProcessor). It is built after the global logger provider is set,
+// which the OTLP handler takes at construction.
+func (s *starter) slogHandler() slog.Handler {
 	var text slog.Handler
-	if correlate && f != nil {
-		text = logcorr.NewTextHandler(os.Stderr, &logcorr.TextOptions{Format: f, ServiceName: s.serviceNm})
+	if s.correlate && s.format != nil {
+		text = logcorr.NewTextHandler(os.Stderr, &logcorr.TextOptions{Format: s.format, ServiceName: s.serviceNm})
 	} else {
 		text = slog.NewTextHandler(os.Stderr, nil)
 	}
@@ -73,6 +77,5 @@ func (s *starter) buildSlogWith(f *logcorr.Format, correlate bool) error {
 	if s.otlpLogs || len(s.cfg.logProcessors) > 0 || (s.ownView != nil || s.cfg.view != nil) && s.lp != nil {
 		hs = append(hs, logcorr.NewOTLPHandler(s.serviceNm))
 	}
-	s.slogHandle = logcorr.Fanout(hs...)
-	return nil
+	return logcorr.Fanout(hs...)
 }

@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	otellog "go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	nooplog "go.opentelemetry.io/otel/log/noop"
 	"go.opentelemetry.io/otel/metric"
 	noopmetric "go.opentelemetry.io/otel/metric/noop"
@@ -28,6 +27,7 @@ import (
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/otelkit/otelkit/internal/spanmetrics"
+	"github.com/otelkit/otelkit/logcorr"
 	"github.com/otelkit/otelkit/otelboot/liveview"
 )
 
@@ -42,17 +42,18 @@ type starter struct {
 	env          *env
 	schemaWarned bool
 
-	res        *resource.Resource
-	tp         trace.TracerProvider
-	mp         metric.MeterProvider
-	lp         otellog.LoggerProvider
-	prop       propagation.TextMapPropagator
-	flushers   []flusher // what shutdown flushes and stops, in parallel
-	otlpLogs   bool      // whether records reach a log exporter
-	serviceNm  string
-	viewAddr   string
-	ownView    *liveview.View
-	slogHandle slog.Handler
+	res       *resource.Resource
+	tp        trace.TracerProvider
+	mp        metric.MeterProvider
+	lp        otellog.LoggerProvider
+	prop      propagation.TextMapPropagator
+	flushers  []flusher // what shutdown flushes and stops, in parallel
+	otlpLogs  bool      // whether records reach a log exporter
+	serviceNm string
+	viewAddr  string
+	ownView   *liveview.View
+	format    *logcorr.Format // for the default slog handler
+	correlate bool
 }
 
 // flusher is a provider (or server) that shutdown stops.
@@ -68,7 +69,8 @@ type flusher struct {
 // logger. It never waits on the network.
 //
 // A bad value is either an error naming the variable and its value (Start
-// then sets no provider and returns a nil ShutdownFunc) or a warning logged
+// then sets no provider and returns a ShutdownFunc that does nothing, so
+// that a deferred call is always safe) or a warning logged
 // once, the default being used: the package documentation lists which.
 // The returned ShutdownFunc flushes and stops everything within its
 // context's deadline.
@@ -89,20 +91,20 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 	}
 
 	if err := s.build(ctx); err != nil {
-		return nil, err
+		return func(context.Context) error { return nil }, err
 	}
 
 	// Everything is built: publish it.
 	otel.SetTracerProvider(s.tp)
 	otel.SetMeterProvider(s.mp)
-	global.SetLoggerProvider(s.lp)
+	otel.SetLoggerProvider(s.lp)
 	otel.SetTextMapPropagator(s.prop)
 	restore := func() {}
 	if cfg.setDefaultSlog {
-		restore = setDefaultSlog(s.slogHandle)
+		restore = setDefaultSlog(s.slogHandler())
 	}
 	if s.viewAddr != "" {
-		d.logger.Info("otelboot: live view", "url", "http://"+s.viewAddr+"/")
+		d.logger.Info("otelboot: live view", "url", s.viewAddr)
 	}
 
 	var once sync.Once
@@ -206,9 +208,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	if view != nil {
-		if p := view.SpanProcessor(); p != nil {
-			tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
-		}
+		tpOpts = append(tpOpts, viewSpanProcessor(view)...)
 	}
 	for _, p := range s.cfg.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
@@ -227,9 +227,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp, blrpOpts...)))
 	}
 	if view != nil {
-		if p := view.LogProcessor(); p != nil {
-			lpOpts = append(lpOpts, sdklog.WithProcessor(p))
-		}
+		lpOpts = append(lpOpts, viewLogProcessor(view)...)
 	}
 	for _, p := range s.cfg.logProcessors {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(p))
@@ -257,12 +255,42 @@ func (s *starter) liveView() (*liveview.View, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otelboot: OTELKIT_VIEW_ADDR=%q: %w", addr, err)
 	}
-	if got == "" {
-		got = addr
+	if !strings.Contains(got, "://") {
+		// An address rather than the URL.
+		if got == "" {
+			got = addr
+		}
+		got = "http://" + got + "/"
 	}
 	s.ownView, s.viewAddr = v, got
 	s.flushers = append(s.flushers, flusher{"live view", nil, v.Shutdown})
 	return v, nil
+}
+
+// viewSpanProcessor returns the option registering v's span processor, if
+// it has one.
+func viewSpanProcessor(v *liveview.View) []sdktrace.TracerProviderOption {
+	return withSpanProcessor(v.SpanProcessor())
+}
+
+func withSpanProcessor(p sdktrace.SpanProcessor) []sdktrace.TracerProviderOption {
+	if p == nil {
+		return nil
+	}
+	return []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(p)}
+}
+
+// viewLogProcessor returns the option registering v's log processor, if it
+// has one.
+func viewLogProcessor(v *liveview.View) []sdklog.LoggerProviderOption {
+	return withLogProcessor(v.LogProcessor())
+}
+
+func withLogProcessor(p sdklog.Processor) []sdklog.LoggerProviderOption {
+	if p == nil {
+		return nil
+	}
+	return []sdklog.LoggerProviderOption{sdklog.WithProcessor(p)}
 }
 
 // shutdown flushes and stops every component in parallel, so that one

@@ -90,21 +90,17 @@ func (s *starter) newResource(ctx context.Context) *resource.Resource {
 			base = s.merge(base, r)
 		}
 	}
-	var fromEnv *resource.Resource
 	if v, ok := get("OTEL_RESOURCE_ATTRIBUTES"); ok {
 		if problem := badResourceAttributes(v); problem != "" {
-			// The specification: discard the whole value and report it.
-			s.env.warn("OTEL_RESOURCE_ATTRIBUTES", v, problem+"; the whole value is ignored", "(none)")
-			if name, ok := get("OTEL_SERVICE_NAME"); ok {
-				fromEnv = resource.NewSchemaless(semconv.ServiceName(name))
-			}
+			// The specification would discard the whole value, but every
+			// SDK provider merges resource.Environment(), which keeps the
+			// well-formed entries; say what happens.
+			s.env.warn("OTEL_RESOURCE_ATTRIBUTES", v, problem+"; the malformed entries are skipped", "(none)")
 		}
 	}
-	if fromEnv == nil {
-		fromEnv, err = resource.New(ctx, resource.WithFromEnv())
-		if err != nil {
-			s.diag.logger.Debug("otelboot: resource from the environment", "error", err)
-		}
+	fromEnv, err := resource.New(ctx, resource.WithFromEnv())
+	if err != nil {
+		s.diag.logger.Debug("otelboot: resource from the environment", "error", err)
 	}
 	if fromEnv != nil {
 		base = s.merge(base, fromEnv)

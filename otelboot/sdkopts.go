@@ -77,23 +77,43 @@ func (s *starter) tracerOptions() []sdktrace.TracerProviderOption {
 	return nil
 }
 
-// bspOptions validates OTEL_BSP_*.
+// bspOptions validates OTEL_BSP_*. When one is invalid it passes all four
+// explicitly (the valid ones as set, the others at their default), since
+// the SDK derives the batch size from the queue size before applying
+// options.
 func (s *starter) bspOptions() []sdktrace.BatchSpanProcessorOption {
-	var opts []sdktrace.BatchSpanProcessorOption
+	vars := []struct {
+		key    string
+		lo, df int
+	}{
+		{"OTEL_BSP_SCHEDULE_DELAY", 1, sdktrace.DefaultScheduleDelay},
+		{"OTEL_BSP_EXPORT_TIMEOUT", 0, sdktrace.DefaultExportTimeout},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", 1, sdktrace.DefaultMaxQueueSize},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1, sdktrace.DefaultMaxExportBatchSize},
+	}
+	vals := make([]int, len(vars))
+	invalid := false
+	for i, v := range vars {
+		vals[i] = v.df
+		if _, set := get(v.key); !set {
+			continue
+		}
+		if n, ok := s.env.integer(v.key, v.lo, strconv.Itoa(v.df)); ok {
+			vals[i] = n
+		} else {
+			invalid = true
+		}
+	}
+	if !invalid {
+		return nil
+	}
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-	if s.badInt("OTEL_BSP_SCHEDULE_DELAY", 1, sdktrace.DefaultScheduleDelay) {
-		opts = append(opts, sdktrace.WithBatchTimeout(ms(sdktrace.DefaultScheduleDelay)))
+	return []sdktrace.BatchSpanProcessorOption{
+		sdktrace.WithBatchTimeout(ms(vals[0])),
+		sdktrace.WithExportTimeout(ms(vals[1])),
+		sdktrace.WithMaxQueueSize(vals[2]),
+		sdktrace.WithMaxExportBatchSize(min(vals[3], vals[2])),
 	}
-	if s.badInt("OTEL_BSP_EXPORT_TIMEOUT", 0, sdktrace.DefaultExportTimeout) {
-		opts = append(opts, sdktrace.WithExportTimeout(ms(sdktrace.DefaultExportTimeout)))
-	}
-	if s.badInt("OTEL_BSP_MAX_QUEUE_SIZE", 1, sdktrace.DefaultMaxQueueSize) {
-		opts = append(opts, sdktrace.WithMaxQueueSize(sdktrace.DefaultMaxQueueSize))
-	}
-	if s.badInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1, sdktrace.DefaultMaxExportBatchSize) {
-		opts = append(opts, sdktrace.WithMaxExportBatchSize(sdktrace.DefaultMaxExportBatchSize))
-	}
-	return opts
 }
 
 // blrpOptions validates OTEL_BLRP_*; the SDK itself falls back to the
@@ -122,7 +142,7 @@ func (s *starter) loggerOptions() []sdklog.LoggerProviderOption {
 	var opts []sdklog.LoggerProviderOption
 	pick := func(specific, general string, def int, with func(int) sdklog.LoggerProviderOption) {
 		_, sset := get(specific)
-		n, ok := s.env.integer(specific, 0, strconv.Itoa(def))
+		_, ok := s.env.integer(specific, 0, strconv.Itoa(def))
 		switch {
 		case ok:
 			return // the SDK reads it
@@ -130,7 +150,7 @@ func (s *starter) loggerOptions() []sdklog.LoggerProviderOption {
 			opts = append(opts, with(def))
 			return
 		}
-		if n, ok = s.env.integer(general, 0, strconv.Itoa(def)); ok {
+		if n, ok := s.env.integer(general, 0, strconv.Itoa(def)); ok {
 			opts = append(opts, with(n))
 		}
 	}

@@ -38,6 +38,7 @@ type config struct {
 	filter         func(redis.Cmder) bool
 	metrics        bool
 	dial           bool
+	caller         bool
 	attrs          []attribute.KeyValue
 }
 
@@ -119,6 +120,15 @@ func WithMaxArgLen(n int) Option {
 // n <= 0 removes the limit.
 func WithMaxCommandLen(n int) Option {
 	return optionFunc(func(c *config) { c.redact.MaxLen = n })
+}
+
+// WithCaller adds the function, file and line that issued each command or
+// pipeline (code.function, code.filepath, code.lineno; code.function.name,
+// code.file.path, code.line.number under the stable conventions), as
+// redisotel does by default. It is off by default: walking the stack costs
+// more than the rest of the span (go-redis issue #3415).
+func WithCaller(on bool) Option {
+	return optionFunc(func(c *config) { c.caller = on })
 }
 
 // WithCommandFilter sets a function that returns true for the commands that

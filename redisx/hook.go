@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/redact"
@@ -40,6 +43,7 @@ type hook struct {
 	redact redact.RedisOptions
 	filter func(redis.Cmder) bool
 	dial   bool
+	caller bool
 	names  *nameCache
 	bufs   *bufPool
 	addr   string
@@ -63,6 +67,7 @@ func newHook(in *instrumenter, opt *redis.Options) *hook {
 		redact: in.conf.redact,
 		filter: in.conf.filter,
 		dial:   in.conf.dial,
+		caller: in.conf.caller,
 		names:  in.names,
 		bufs:   in.bufs,
 		addr:   opt.Addr,
@@ -141,7 +146,7 @@ func (h *hook) DialHook(next redis.DialHook) redis.DialHook {
 		defer span.End()
 		conn, err := next(ctx, network, addr)
 		if err != nil && span.IsRecording() {
-			h.recordError(span, err)
+			h.recordError(span, err, false)
 		}
 		return conn, err
 	}
@@ -153,6 +158,7 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if h.filter != nil && h.filter(cmd) {
 			return next(ctx, cmd)
 		}
+		setup := isSetup(ctx)
 		args := cmd.Args()
 		name, op := commandSpanName, ""
 		if h.mode.StableNames() {
@@ -173,10 +179,13 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		*bp = b
 		h.bufs.put(bp)
 		h.setOperation(span, op, text)
+		if h.caller {
+			h.setCaller(span)
+		}
 
 		err := next(ctx, cmd)
 		if err != nil && !errors.Is(err, redis.Nil) {
-			h.recordError(span, err)
+			h.recordError(span, err, setup, args)
 		}
 		return err
 	}
@@ -193,6 +202,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 				}
 			}
 		}
+		setup := isSetup(ctx)
 		var stableOp string
 		name := pipelineSpanName
 		if h.mode.StableNames() {
@@ -242,23 +252,33 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 			}
 		}
 		span.SetAttributes(attrs...)
+		if h.caller {
+			h.setCaller(span)
+		}
 
 		err := next(ctx, cmds)
-		if err == nil {
-			// Exec reports the first failed command; the hook sees only
-			// transport errors.
-			for _, cmd := range cmds {
-				if e := cmd.Err(); e != nil && !errors.Is(e, redis.Nil) {
-					err = e
+		if err != nil && errors.Is(err, redis.Nil) {
+			return err
+		}
+		// Exec reports the first failed command; the hook sees only
+		// transport errors.
+		failed := err
+		var args [][]any
+		for _, cmd := range cmds {
+			if e := cmd.Err(); e != nil && !errors.Is(e, redis.Nil) {
+				if failed == nil || e == failed {
+					failed, args = e, [][]any{cmd.Args()}
 					break
 				}
 			}
-			if err != nil {
-				h.recordError(span, err)
-				return nil
+		}
+		if failed != nil {
+			if args == nil {
+				for _, cmd := range cmds {
+					args = append(args, cmd.Args())
+				}
 			}
-		} else if !errors.Is(err, redis.Nil) {
-			h.recordError(span, err)
+			h.recordError(span, failed, setup, args...)
 		}
 		return err
 	}
@@ -283,6 +303,42 @@ func (h *hook) setOperation(span trace.Span, op, text string) {
 			semconv.DBOperationNameKey.String(op),
 			semconv.DBQueryTextKey.String(text),
 		)
+	}
+}
+
+// setCaller adds the first function on the stack outside go-redis and
+// redisx.
+func (h *hook) setCaller(span trace.Span) {
+	var pcs [32]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "github.com/redis/go-redis/") &&
+			!strings.HasPrefix(f.Function, "github.com/otelkit/otelkit/redisx.") {
+			fn := f.Function
+			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+				fn = fn[i+1:]
+			}
+			if h.mode.EmitOld() {
+				span.SetAttributes(
+					attribute.String("code.function", fn),
+					attribute.String("code.filepath", f.File),
+					attribute.Int("code.lineno", f.Line),
+				)
+			}
+			if h.mode.EmitStable() {
+				span.SetAttributes(
+					attribute.String("code.function.name", f.Function),
+					attribute.String("code.file.path", f.File),
+					attribute.Int("code.line.number", f.Line),
+				)
+			}
+			return
+		}
+		if !more {
+			return
+		}
 	}
 }
 
@@ -351,12 +407,33 @@ outer:
 	return b.String()
 }
 
-// recordError marks span as failed with an exception event. The stable
-// conventions add error.type and, for a Redis error reply, its prefix as
-// db.response.status_code.
-func (h *hook) recordError(span trace.Span, err error) {
-	span.RecordError(err)
-	span.SetStatus(codes.Error, err.Error())
+// recordError marks span as failed with an exception event. The message is
+// scrubbed of the arguments the command text masks (servers echo the
+// arguments of commands they reject). The stable conventions add error.type
+// and, for a Redis error reply, its prefix as db.response.status_code.
+//
+// A command go-redis runs to set up a connection (HELLO, CLIENT SETINFO,
+// SELECT... as a child of the command that needed the connection) gets the
+// exception event only: go-redis ignores the failures it can tolerate (an
+// older server without CLIENT SETINFO) and reports the others on that
+// command, whose span then has status Error.
+func (h *hook) recordError(span trace.Span, err error, setup bool, args ...[]any) {
+	msg := err.Error()
+	for _, a := range args {
+		msg = redact.ScrubRedisError(msg, a, h.redact)
+	}
+	if msg == err.Error() {
+		span.RecordError(err)
+	} else {
+		span.AddEvent("exception", trace.WithAttributes(
+			attribute.String("exception.type", errorTypeName(err)),
+			attribute.String("exception.message", msg),
+		))
+	}
+	if setup {
+		return
+	}
+	span.SetStatus(codes.Error, msg)
 	if !h.mode.EmitStable() {
 		return
 	}
@@ -370,6 +447,28 @@ func (h *hook) recordError(span trace.Span, err error) {
 		return
 	}
 	span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+}
+
+// errorTypeName names the type of err as span.RecordError of the SDK does.
+func errorTypeName(err error) string {
+	t := reflect.TypeOf(err)
+	if t.PkgPath() == "" && t.Name() == "" {
+		return t.String()
+	}
+	return t.PkgPath() + "." + t.Name()
+}
+
+// scopeSpan is implemented by the spans of the OpenTelemetry SDK.
+type scopeSpan interface {
+	InstrumentationScope() instrumentation.Scope
+}
+
+// isSetup reports whether the command about to run in ctx was issued by
+// go-redis while a redisx span was current: the commands that set up the
+// connection a command or a pipeline needed.
+func isSetup(ctx context.Context) bool {
+	s, ok := trace.SpanFromContext(ctx).(scopeSpan)
+	return ok && s.InstrumentationScope().Name == ScopeName
 }
 
 func errorType(err error) string {

@@ -66,10 +66,10 @@ func run() error {
 	if viewAddr == "" {
 		viewAddr = "127.0.0.1:5001"
 	}
-	if addr, err := view.Start(viewAddr); err != nil {
+	if url, err := view.Start(viewAddr); err != nil {
 		fmt.Fprintln(os.Stderr, "demo: live view not started:", err)
-	} else if addr != "" {
-		fmt.Printf("live view: http://%s/\n", addr)
+	} else if url != "" {
+		fmt.Println("live view:", url)
 		defer view.Shutdown(context.Background())
 	}
 

@@ -18,11 +18,14 @@ package otlptest
 
 import (
 	"compress/gzip"
+	"encoding/pem"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +79,13 @@ type Receiver struct {
 	// insecure).
 	URL string
 
+	// CertFile is, for a receiver started WithTLS, a PEM file holding the
+	// server's certificate (use it as OTEL_EXPORTER_OTLP_CERTIFICATE).
+	CertFile string
+
 	routes map[string]Signal
 	status int
+	tls    bool
 
 	mu      sync.Mutex
 	reqs    []Request
@@ -103,6 +111,11 @@ func WithStatus(code int) Option {
 	return func(r *Receiver) { r.status = code }
 }
 
+// WithTLS serves HTTPS with a self-signed certificate, written to CertFile.
+func WithTLS() Option {
+	return func(r *Receiver) { r.tls = true }
+}
+
 func newReceiver(opts []Option) *Receiver {
 	r := &Receiver{routes: map[string]Signal{}, status: http.StatusOK, notify: make(chan struct{})}
 	for _, o := range opts {
@@ -116,7 +129,17 @@ func newReceiver(opts []Option) *Receiver {
 func NewHTTPReceiver(t testing.TB, opts ...Option) *Receiver {
 	t.Helper()
 	r := newReceiver(opts)
-	srv := httptest.NewServer(http.HandlerFunc(r.serveHTTP))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(r.serveHTTP))
+	if r.tls {
+		srv.StartTLS()
+		r.CertFile = filepath.Join(t.TempDir(), "otlptest-ca.pem")
+		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		if err := os.WriteFile(r.CertFile, block, 0o600); err != nil {
+			t.Fatalf("otlptest: writing the certificate: %v", err)
+		}
+	} else {
+		srv.Start()
+	}
 	r.URL = srv.URL
 	r.closeFn = srv.Close
 	t.Cleanup(r.Close)

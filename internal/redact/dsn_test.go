@@ -83,7 +83,9 @@ func FuzzParseDSN(f *testing.F) {
 		f.Add(s, "db.example")
 	}
 	templates := []func(pw, host string) (string, string){
-		func(pw, h string) (string, string) { return "mysql", "user:" + pw + "@tcp(" + h + ":3306)/db?parseTime=true" },
+		func(pw, h string) (string, string) {
+			return "mysql", "user:" + pw + "@tcp(" + h + ":3306)/db?parseTime=true"
+		},
 		func(pw, h string) (string, string) { return "mysql", "mysql://user:" + pw + "@" + h + ":3306/db" },
 		func(pw, h string) (string, string) { return "postgresql", "postgres://user:" + pw + "@" + h + "/db" },
 		func(pw, h string) (string, string) {

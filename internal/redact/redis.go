@@ -400,3 +400,38 @@ func cutUTF8(b []byte, n int) []byte {
 	}
 	return b[:n]
 }
+
+// ScrubRedisError returns msg, an error message a Redis server or go-redis
+// returned for the command args, with every argument that AppendRedisCommand
+// would mask replaced by Mask (or RedisValueMask): servers echo the
+// arguments of commands they reject ("unknown command 'CONFIG', with args
+// beginning with: 'SET' 'masterauth' 'secret'").
+func ScrubRedisError(msg string, args []any, o RedisOptions) string {
+	if len(args) < 2 || msg == "" {
+		return msg
+	}
+	secret := redisSecrets(args)
+	var values valueRule
+	if o.MaskValues {
+		values = redisValueRule(args)
+	}
+	for i := 1; i < len(args); i++ {
+		var mask string
+		switch {
+		case secret != nil && secret[i]:
+			mask = Mask
+		case o.MaskValues && values.masks(args, i):
+			mask = RedisValueMask
+		default:
+			continue
+		}
+		s := argString(args, i)
+		if s == "" {
+			s = string(appendRedisArg(nil, args[i], 0))
+		}
+		if s != "" && s != `""` {
+			msg = strings.ReplaceAll(msg, s, mask)
+		}
+	}
+	return msg
+}

@@ -126,3 +126,21 @@ func TestRedisCommandAllocs(t *testing.T) {
 		t.Errorf("AppendRedisCommand allocates %v times, want 0", n)
 	}
 }
+
+func TestScrubRedisError(t *testing.T) {
+	msg := "ERR unknown command `CONFIG`, with args beginning with: `SET`, `masterauth`, `" + pw + "`, "
+	got := ScrubRedisError(msg, []any{"config", "set", "masterauth", pw}, RedisOptions{})
+	if strings.Contains(got, pw) || !strings.Contains(got, "`masterauth`, `REDACTED`") {
+		t.Errorf("ScrubRedisError = %q", got)
+	}
+	msg = "ERR something with `private value`"
+	if got := ScrubRedisError(msg, []any{"set", "k", "private value"}, RedisOptions{}); got != msg {
+		t.Errorf("values scrubbed without MaskValues: %q", got)
+	}
+	if got := ScrubRedisError(msg, []any{"set", "k", "private value"}, RedisOptions{MaskValues: true}); got != "ERR something with `?`" {
+		t.Errorf("ScrubRedisError with MaskValues = %q", got)
+	}
+	if got := ScrubRedisError("ERR x", []any{"get", "x"}, RedisOptions{MaskValues: true}); got != "ERR x" {
+		t.Errorf("key scrubbed: %q", got)
+	}
+}

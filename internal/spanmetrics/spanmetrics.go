@@ -30,10 +30,16 @@
 // 2^24, 2^26 and 2^28 ns, so each falls in its own bucket and the heatmap
 // shows the same bands as the original.
 //
-// Cost: OnEnd takes no lock and makes no allocation once a (name, kind,
-// status) combination has been seen. Counts go to one of several
-// cache-line-padded shards chosen by the span ID, each holding a ring of
-// one-second slots updated with atomic operations.
+// Cost: OnEnd makes no allocation once a (name, kind, status) combination
+// has been seen, and takes no lock shared by all goroutines. Counts go to one
+// of several cache-line-padded shards chosen by the span ID, each holding a
+// ring of one-second slots updated with atomic operations. Recording a value
+// in the SDK's histogram costs several times more than all the rest (the SDK
+// normalizes the attribute set on every Record), so OnEnd appends the
+// duration to its shard's buffer (a lock per shard) and the values reach the
+// histogram in bulk: when a reader collects (the instruments' callback
+// flushes every shard before the histogram is read), on ForceFlush and
+// Shutdown, or when a buffer of 256 values is full.
 package spanmetrics
 
 import (
@@ -157,6 +163,20 @@ type shard struct {
 	_      [48]byte
 	total  [ringSize]slot
 	errs   [ringSize]slot
+
+	mu    sync.Mutex // guards buf and spare
+	buf   []pending  // durations not yet recorded
+	spare []pending  // an empty buffer to swap in when buf is flushed
+	_     [8]byte
+}
+
+// bufSize is the number of durations a shard holds before it records them.
+const bufSize = 256
+
+// pending is a duration waiting to be recorded in the histogram.
+type pending struct {
+	opts recordOpts
+	ms   float64
 }
 
 type attrKey struct {
@@ -204,7 +224,7 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 	}
 
 	n := 1
-	for n < 4*runtime.GOMAXPROCS(0) {
+	for n < 2*runtime.GOMAXPROCS(0) && n < 128 {
 		n <<= 1
 	}
 	p := &Processor{
@@ -252,7 +272,10 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spanmetrics: %s: %w", ErrorRateName, err)
 	}
-	p.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	p.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		// The SDK runs callbacks before it reads the synchronous
+		// instruments: the durations recorded here are in this collection.
+		p.flush(ctx)
 		s := p.Snapshot()
 		o.ObserveInt64(spans, s.Spans)
 		o.ObserveInt64(errs, s.Errors)
@@ -340,13 +363,65 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	end := s.EndTime()
 	status := s.Status().Code
-	p.count(s.SpanContext().SpanID(), end, status == codes.Error)
-	ms := float64(end.Sub(s.StartTime())) / float64(time.Millisecond)
-	p.duration.Record(context.Background(), ms, p.opts(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})...)
+	sh := p.count(s.SpanContext().SpanID(), end, status == codes.Error)
+	e := pending{
+		opts: p.opts(attrKey{name: s.Name(), kind: s.SpanKind(), status: status}),
+		ms:   float64(end.Sub(s.StartTime())) / float64(time.Millisecond),
+	}
+	sh.mu.Lock()
+	if sh.buf == nil {
+		sh.buf = make([]pending, 0, bufSize)
+	}
+	sh.buf = append(sh.buf, e)
+	if len(sh.buf) < bufSize {
+		sh.mu.Unlock()
+		return
+	}
+	full := sh.take()
+	sh.mu.Unlock()
+	p.record(context.Background(), sh, full)
 }
 
-// count adds one span, ended at end, to the shard chosen by sid.
-func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) {
+// take returns the shard's buffer and puts the spare (or nothing) in its
+// place. sh.mu must be held.
+func (sh *shard) take() []pending {
+	full := sh.buf
+	sh.buf, sh.spare = sh.spare, nil
+	return full
+}
+
+// record records the durations of full and gives the emptied buffer back to
+// sh as its spare.
+func (p *Processor) record(ctx context.Context, sh *shard, full []pending) {
+	for i := range full {
+		p.duration.Record(ctx, full[i].ms, full[i].opts...)
+		full[i] = pending{}
+	}
+	sh.mu.Lock()
+	if sh.spare == nil {
+		sh.spare = full[:0]
+	}
+	sh.mu.Unlock()
+}
+
+// flush records the durations buffered in every shard.
+func (p *Processor) flush(ctx context.Context) {
+	for i := range p.shards {
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		if len(sh.buf) == 0 {
+			sh.mu.Unlock()
+			continue
+		}
+		full := sh.take()
+		sh.mu.Unlock()
+		p.record(ctx, sh, full)
+	}
+}
+
+// count adds one span, ended at end, to the shard chosen by sid, and
+// returns the shard.
+func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) *shard {
 	sh := &p.shards[binary.LittleEndian.Uint64(sid[:])&p.mask]
 	sec := end.Unix()
 	idx := uint64(sec) % ringSize
@@ -356,6 +431,7 @@ func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) {
 		sh.errors.Add(1)
 		sh.errs[idx].add(uint32(sec))
 	}
+	return sh
 }
 
 // opts returns the cached record options for k, creating them on first use.
@@ -389,17 +465,23 @@ func (p *Processor) opts(k attrKey) recordOpts {
 	return o
 }
 
-// Shutdown unregisters the gauges' callback; later spans are not counted.
-func (p *Processor) Shutdown(context.Context) error {
+// Shutdown records the buffered durations and unregisters the callback;
+// later spans are not counted. Shut the tracer provider down before the
+// meter provider, so that the last durations are exported.
+func (p *Processor) Shutdown(ctx context.Context) error {
 	if p.shutdown.Swap(true) {
 		return nil
 	}
+	p.flush(ctx)
 	if err := p.reg.Unregister(); err != nil {
 		return fmt.Errorf("spanmetrics: unregister callback: %w", err)
 	}
 	return nil
 }
 
-// ForceFlush does nothing: the instruments are read by the meter provider's
-// readers.
-func (p *Processor) ForceFlush(context.Context) error { return nil }
+// ForceFlush records the buffered durations in the histogram; the meter
+// provider's readers export them.
+func (p *Processor) ForceFlush(ctx context.Context) error {
+	p.flush(ctx)
+	return nil
+}

@@ -307,3 +307,77 @@ func TestShutdownStopsCounting(t *testing.T) {
 		t.Errorf("instruments after shutdown = %v", m)
 	}
 }
+
+func histCount(t *testing.T, m metricdata.Metrics) uint64 {
+	t.Helper()
+	h, ok := m.Data.(metricdata.Histogram[float64])
+	if !ok {
+		t.Fatalf("%s is not a float64 histogram", m.Name)
+	}
+	var n uint64
+	for _, dp := range h.DataPoints {
+		n += dp.Count
+	}
+	return n
+}
+
+func TestBufferedDurations(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	stub := tracetest.SpanStub{Name: "a", StartTime: now, EndTime: now.Add(time.Millisecond)}.Snapshot()
+	sh := &f.proc.shards[0] // the zero span ID picks shard 0
+	for i := 0; i < bufSize-1; i++ {
+		f.proc.OnEnd(stub)
+	}
+	if len(sh.buf) != bufSize-1 {
+		t.Fatalf("buffered %d, want %d", len(sh.buf), bufSize-1)
+	}
+	f.proc.OnEnd(stub) // fills the buffer: recorded at once
+	if len(sh.buf) != 0 {
+		t.Errorf("buffer holds %d after filling up, want 0", len(sh.buf))
+	}
+	f.proc.OnEnd(stub)
+	if err := f.proc.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(sh.buf) != 0 {
+		t.Errorf("buffer holds %d after ForceFlush", len(sh.buf))
+	}
+	if got := histCount(t, f.collect(t)[DurationName]); got != bufSize+1 {
+		t.Errorf("histogram count = %d, want %d", got, bufSize+1)
+	}
+}
+
+func TestCollectWhileEnding(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	f.clock.set(now)
+	const goroutines, per = 4, 700
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				var rm metricdata.ResourceMetrics
+				_ = f.reader.Collect(context.Background(), &rm)
+			}
+		}
+	}()
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				f.span("op", trace.SpanKindInternal, false, now, time.Microsecond)
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	if got := histCount(t, f.collect(t)[DurationName]); got != goroutines*per {
+		t.Errorf("histogram count = %d, want %d", got, goroutines*per)
+	}
+}

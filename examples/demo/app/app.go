@@ -71,7 +71,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return nil, err
 	}
 
-	mux := newMux()
+	mux := http.NewServeMux()
 	a.routes(mux)
 	a.handler = serverHandler(a.jsonFallback(mux))
 
@@ -117,7 +117,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	fmt.Fprintf(a.out, "hyunwoo listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(a.out, "hyunwoo listening on %s\n", displayURL(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error
@@ -207,3 +207,15 @@ func (j *jsonErrorWriter) Write(b []byte) (int, error) {
 	return len(b), nil // the JSON body is already written
 }
 
+// displayURL is the URL a user can open for a listening address: a wildcard
+// host (":5000") is shown as localhost.
+func displayURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -74,6 +76,7 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, err)
 		return
 	}
+	slog.InfoContext(r.Context(), "user registered", "username", c.Username)
 	writeJSON(w, http.StatusCreated, map[string]string{"username": c.Username})
 }
 
@@ -95,6 +98,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(c.Password))
+		slog.WarnContext(r.Context(), "login failed", "username", c.Username)
 		writeError(w, http.StatusUnauthorized, "invalid username or password")
 		return
 	case err != nil:
@@ -102,6 +106,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(c.Password)) != nil {
+		slog.WarnContext(r.Context(), "login failed", "username", c.Username)
 		writeError(w, http.StatusUnauthorized, "invalid username or password")
 		return
 	}
@@ -114,6 +119,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionTTL / time.Second),
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
 	})
+	slog.InfoContext(r.Context(), "user logged in", "username", u.Username, "admin", u.IsAdmin)
 	writeJSON(w, http.StatusOK, map[string]string{"token": token})
 }
 
@@ -143,6 +149,7 @@ func (a *App) postMessage(w http.ResponseWriter, r *http.Request, s session) {
 		a.internalError(w, r, err)
 		return
 	}
+	slog.InfoContext(r.Context(), "message stored", "id", m.ID, "username", m.Username)
 	writeJSON(w, http.StatusCreated, m)
 }
 
@@ -224,7 +231,7 @@ func (a *App) redisLogs(w http.ResponseWriter, r *http.Request, _ session) {
 // kafkaLogs reads the newest entries back from the topic and says how many
 // of them are also in the Redis copy.
 func (a *App) kafkaLogs(w http.ResponseWriter, r *http.Request, _ session) {
-	limit, e := queryLimit(r, 100, 1000)
+	limit, e := queryLimit(r, 20, 200)
 	if e != nil {
 		writeError(w, e.status, e.msg)
 		return
@@ -304,7 +311,7 @@ func (a *App) readKafka(ctx context.Context, limit int64) ([]LogEntry, error) {
 	}
 	defer cl.Close()
 	for len(until) > 0 {
-		fs := cl.PollFetches(ctx)
+		fs := pollFetches(ctx, cl)
 		if ctx.Err() != nil {
 			break // bounded wait: answer with what arrived
 		}
@@ -381,6 +388,7 @@ func (a *App) externalData(w http.ResponseWriter, r *http.Request, _ session) {
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			msg = "external API timed out"
 		}
+		slog.WarnContext(r.Context(), msg, "error", err)
 		writeError(w, http.StatusBadGateway, msg)
 		return
 	}
@@ -391,6 +399,7 @@ func (a *App) externalData(w http.ResponseWriter, r *http.Request, _ session) {
 		return
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		slog.WarnContext(r.Context(), "external API failed", "status", resp.StatusCode)
 		writeError(w, http.StatusBadGateway, fmt.Sprintf("external API answered %d", resp.StatusCode))
 		return
 	}
@@ -422,8 +431,9 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 		failing = append(failing, "kafka")
 	}
 	if len(failing) > 0 {
+		slog.WarnContext(r.Context(), "health check failed", "failing", failing)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
-			"error": fmt.Sprintf("unavailable: %v", failing), "failing": failing,
+			"error": "unavailable: " + strings.Join(failing, ", "), "failing": failing,
 		})
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -178,3 +179,10 @@ func counts(t *testing.T, a *App) (users, messages int) {
 	}
 	return users, messages
 }
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func urlQuery(s string) string { return url.QueryEscape(s) }

@@ -2,52 +2,52 @@ package app
 
 // This file is all the instrumentation code the service has. Everything else
 // in the package is plain net/http, database/sql, go-redis and franz-go:
-// otelboot.Start in main sets up the providers, and the constructors below
-// wrap the clients the service builds anyway.
+// otelboot.Start in main sets up the providers from the OTEL_* variables, and
+// the functions below wrap the clients the service builds anyway.
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/otelkit/otelkit/httpx"
+	"github.com/otelkit/otelkit/kafkax"
+	"github.com/otelkit/otelkit/redisx"
+	"github.com/otelkit/otelkit/sqlx"
 )
 
-// newMux returns the router; its handlers get one server span each, named
-// after the route pattern.
-func newMux() *http.ServeMux {
-	// TODO(otelkit): wrap with httpx once it lands.
-	return http.NewServeMux()
-}
-
-// serverHandler wraps the whole router before it is served.
+// serverHandler gives every request a server span named "METHOD route".
 func serverHandler(h http.Handler) http.Handler {
-	// TODO(otelkit): wrap with httpx once it lands.
-	return h
+	return httpx.NewHandler(h)
 }
 
-// openDB opens the database; every statement gets a child span.
+// openDB opens the database; every statement gets a child span
+// (mysql.query, sqlite.query).
 func openDB(driver, dsn string) (*sql.DB, error) {
-	// TODO(otelkit): wrap with sqlx once it lands.
-	return sql.Open(driver, dsn)
+	return sqlx.Open(driver, dsn)
 }
 
-// instrumentRedis gives every Redis command a child span.
+// instrumentRedis gives every Redis command a child span (redis.command).
 func instrumentRedis(c *redis.Client) error {
-	// TODO(otelkit): wrap with redisx once it lands.
-	_ = c
-	return nil
+	return redisx.Instrument(c)
 }
 
-// kafkaOpts returns the client options that give every produced and
-// consumed record a span.
+// kafkaOpts returns the client options that give every produced record a
+// span (kafka.produce) and carry its trace context in the record headers.
+// Call it once per client.
 func kafkaOpts() []kgo.Opt {
-	// TODO(otelkit): wrap with kafkax once it lands.
-	return nil
+	return kafkax.Opts()
 }
 
-// newTransport gives every outgoing HTTP request a client span.
+// pollFetches is cl.PollFetches with a kafka.consume span per record.
+func pollFetches(ctx context.Context, cl *kgo.Client) kgo.Fetches {
+	return kafkax.PollFetches(ctx, cl)
+}
+
+// newTransport gives every outgoing HTTP request a client span (HTTP GET).
 func newTransport(base http.RoundTripper) http.RoundTripper {
-	// TODO(otelkit): wrap with httpx once it lands.
-	return base
+	return httpx.NewTransport(base)
 }

@@ -3,6 +3,7 @@ package kafkax_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -14,13 +15,16 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/kafkax"
 )
 
 // BenchmarkProduceConsume produces 10,000 records to kfake and polls them
 // back, per op: bare franz-go, then kafkax with every record sampled, then
-// kafkax under ParentBased(TraceIDRatioBased(0.01)). Compare with
+// kafkax under ParentBased(TraceIDRatioBased(0.01)), and the same where each
+// poll runs under its own span, as in an HTTP handler reading the topic
+// (consume spans are then children of that span). Compare with
 //
 //	benchstat -col /mode bench.txt
 func BenchmarkProduceConsume(b *testing.B) {
@@ -31,7 +35,7 @@ func BenchmarkProduceConsume(b *testing.B) {
 	}
 	value := make([]byte, 100)
 
-	for _, mode := range []string{"bare", "sampled", "ratio1pct"} {
+	for _, mode := range []string{"bare", "sampled", "ratio1pct", "ratio1pct-caller"} {
 		b.Run("mode="+mode, func(b *testing.B) {
 			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
 			if err != nil {
@@ -44,7 +48,7 @@ func BenchmarkProduceConsume(b *testing.B) {
 			poll := func(ctx context.Context, cl *kgo.Client) kgo.Fetches { return cl.PollFetches(ctx) }
 			if mode != "bare" {
 				sampler := sdktrace.AlwaysSample()
-				if mode == "ratio1pct" {
+				if strings.HasPrefix(mode, "ratio1pct") {
 					sampler = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01))
 				}
 				tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler),
@@ -55,6 +59,14 @@ func BenchmarkProduceConsume(b *testing.B) {
 				popts = append(popts, kafkax.Opts(kx...)...)
 				copts = append(copts, kafkax.Opts(kx...)...)
 				poll = kafkax.PollFetches
+				if mode == "ratio1pct-caller" {
+					tracer := tp.Tracer("handler")
+					poll = func(ctx context.Context, cl *kgo.Client) kgo.Fetches {
+						ctx, span := tracer.Start(ctx, "GET /logs/kafka", trace.WithSpanKind(trace.SpanKindServer))
+						defer span.End()
+						return kafkax.PollFetches(ctx, cl)
+					}
+				}
 			}
 			prod, err := kgo.NewClient(popts...)
 			if err != nil {

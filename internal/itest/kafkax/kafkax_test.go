@@ -159,16 +159,16 @@ func assertAttrs(t *testing.T, s tracetest.SpanStub, want map[string]attribute.V
 	for k, v := range want {
 		g, ok := got[k]
 		if !ok {
-			t.Errorf("%s: missing %s (want %v)", s.Name, k, v.Emit())
+			t.Errorf("%s: missing %s (want %v)", s.Name, k, v.String())
 			continue
 		}
 		if g != v {
-			t.Errorf("%s: %s = %v (%s), want %v (%s)", s.Name, k, g.Emit(), g.Type(), v.Emit(), v.Type())
+			t.Errorf("%s: %s = %v (%s), want %v (%s)", s.Name, k, g.String(), g.Type(), v.String(), v.Type())
 		}
 	}
 	for k, v := range got {
 		if _, ok := want[k]; !ok {
-			t.Errorf("%s: unexpected %s = %v", s.Name, k, v.Emit())
+			t.Errorf("%s: unexpected %s = %v", s.Name, k, v.String())
 		}
 	}
 }
@@ -300,7 +300,7 @@ func TestConsumeWithoutCallerSpanContinuesProducerTrace(t *testing.T) {
 	for _, s := range []tracetest.SpanStub{ps, cs} {
 		for _, kv := range s.Attributes {
 			if kv.Key == "messaging.kafka.message.key" {
-				t.Errorf("%s: binary key emitted as %q", s.Name, kv.Value.Emit())
+				t.Errorf("%s: binary key emitted as %q", s.Name, kv.Value.String())
 			}
 		}
 	}
@@ -611,7 +611,7 @@ func TestNewClientAndUninstrumentedConsumerUseGlobals(t *testing.T) {
 	}
 	for _, kv := range cs.Attributes {
 		if kv.Key == "messaging.kafka.consumer_group" {
-			t.Errorf("group %q on a direct consumer", kv.Value.Emit())
+			t.Errorf("group %q on a direct consumer", kv.Value.String())
 		}
 	}
 }

@@ -114,7 +114,7 @@ func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
 func find(spans tracetest.SpanStubs, name string, key attribute.Key, want string) []tracetest.SpanStub {
 	var out []tracetest.SpanStub
 	for _, s := range spans {
-		if s.Name == name && attrs(s)[key].Emit() == want {
+		if s.Name == name && attrs(s)[key].String() == want {
 			out = append(out, s)
 		}
 	}
@@ -146,7 +146,7 @@ func wantAttrs(t *testing.T, s tracetest.SpanStub, want map[attribute.Key]any) {
 		v, ok := got[k]
 		switch {
 		case w == nil && ok:
-			t.Errorf("span %q: %s = %v, want it absent", s.Name, k, v.Emit())
+			t.Errorf("span %q: %s = %v, want it absent", s.Name, k, v.String())
 		case w == nil:
 		case !ok:
 			t.Errorf("span %q: %s missing", s.Name, k)
@@ -188,8 +188,8 @@ func noSecret(t *testing.T, spans tracetest.SpanStubs, secret string) {
 	for _, s := range spans {
 		check := func(where string, kvs []attribute.KeyValue) {
 			for _, kv := range kvs {
-				if strings.Contains(kv.Value.Emit(), secret) {
-					t.Errorf("span %q %s: %s = %q leaks the password", s.Name, where, kv.Key, kv.Value.Emit())
+				if strings.Contains(kv.Value.String(), secret) {
+					t.Errorf("span %q %s: %s = %q leaks the password", s.Name, where, kv.Key, kv.Value.String())
 				}
 			}
 		}
@@ -258,16 +258,31 @@ func TestCommands(t *testing.T) {
 			if !strings.HasPrefix(incr.Status.Description, "WRONGTYPE") {
 				t.Errorf("INCR status description %q, want the Redis error", incr.Status.Description)
 			}
-			// The first command dialled: the dial span is its child.
+			// The first command dialled. go-redis dials with a context of
+			// its own: the dial span is a root.
 			dials := find(spans, "redis.dial", "db.system", "redis")
 			if len(dials) == 0 {
 				t.Fatalf("no redis.dial span:\n%s", dump(spans))
 			}
-			del := one(t, spans, "redis.command", "db.operation", "DEL")
-			if dials[0].Parent.SpanID() != del.SpanContext.SpanID() {
-				t.Errorf("redis.dial parent = %v, want the DEL span", dials[0].Parent.SpanID())
+			if dials[0].Parent.IsValid() {
+				t.Errorf("redis.dial has parent %v; go-redis dials without the caller's context", dials[0].Parent.SpanID())
 			}
 			wantStatus(t, dials[0], codes.Unset)
+			wantAttrs(t, dials[0], common)
+			// Then it set the connection up (HELLO, CLIENT SETINFO) under the
+			// DEL span. CLIENT SETINFO fails on miniredis and Redis < 7.2;
+			// go-redis ignores that, and so does the span status.
+			del := one(t, spans, "redis.command", "db.operation", "DEL")
+			hello := one(t, spans, "redis.command", "db.operation", "HELLO")
+			if hello.Parent.SpanID() != del.SpanContext.SpanID() {
+				t.Errorf("HELLO parent = %v, want the DEL span", hello.Parent.SpanID())
+			}
+			for _, s := range find(spans, "redis.pipeline", "db.operation", "CLIENT") {
+				if s.Status.Code != codes.Unset {
+					t.Errorf("connection setup %q has status %v", attrs(s)["db.redis.command"].String(), s.Status)
+				}
+			}
+			wantStatus(t, del, codes.Unset)
 		})
 	}
 }
@@ -300,8 +315,10 @@ func TestPipelineAndTransaction(t *testing.T) {
 			parent.End()
 
 			spans := h.exp.GetSpans()
-			if n := len(find(spans, "redis.command", "db.system", "redis")); n != 0 {
-				t.Errorf("%d redis.command spans for pipelined commands, want 0:\n%s", n, dump(spans))
+			for _, op := range []string{"SET", "GET", "INCR", "EXPIRE", "MULTI", "EXEC"} {
+				if n := len(find(spans, "redis.command", "db.operation", op)); n != 0 {
+					t.Errorf("%d redis.command spans for pipelined %s, want 0:\n%s", n, op, dump(spans))
+				}
 			}
 			p := one(t, spans, "redis.pipeline", "db.operation", "SET GET")
 			wantChild(t, p, parent)
@@ -337,7 +354,7 @@ func TestPipelineBounded(t *testing.T) {
 	}); err == nil {
 		t.Fatal("want unknown-command errors")
 	}
-	s := h.exp.GetSpans()[0]
+	s := one(t, h.exp.GetSpans(), "redis.pipeline", "db.redis.num_cmd", "30")
 	a := attrs(s)
 	if names := strings.Fields(a["db.operation"].AsString()); len(names) != 11 || names[10] != "..." {
 		t.Errorf("db.operation = %q, want 10 names and ...", a["db.operation"].AsString())
@@ -382,7 +399,7 @@ func TestAuthPasswordNeverExported(t *testing.T) {
 				wantStatus(t, auth[0], codes.Unset)
 				// The connection authenticated itself with HELLO ... AUTH.
 				hello := find(spans, "HELLO", "db.operation", "HELLO")
-				if len(hello) == 0 || !strings.Contains(attrs(hello[0])["db.redis.command"].AsString(), "AUTH default REDACTED") {
+				if len(hello) == 0 || !strings.Contains(attrs(hello[0])["db.redis.command"].AsString(), "HELLO 3 auth default REDACTED") {
 					t.Errorf("HELLO span missing or unmasked:\n%s", dump(spans))
 				}
 			}
@@ -428,9 +445,6 @@ func TestClosedServer(t *testing.T) {
 		t.Fatalf("no dial span:\n%s", dump(spans))
 	}
 	wantStatus(t, dial[0], codes.Error)
-	if dial[0].Parent.SpanID() != get.SpanContext.SpanID() {
-		t.Errorf("dial span is not a child of the GET span")
-	}
 	if !strings.Contains(get.Status.Description, "refused") {
 		t.Errorf("status %q, want connection refused", get.Status.Description)
 	}
@@ -610,4 +624,28 @@ func poolNames(t *testing.T, h *harness) map[string]bool {
 		}
 	}
 	return names
+}
+
+func TestCaller(t *testing.T) {
+	mr := miniredis.RunT(t)
+	h := newHarness(t)
+	rdb := h.client(t, backend{addr: mr.Addr()})
+	rdb.Get(context.Background(), "k")
+	if a := attrs(one(t, h.exp.GetSpans(), "redis.command", "db.operation", "GET")); a["code.lineno"].Type() != attribute.INVALID {
+		t.Errorf("caller computed by default: %v", a["code.lineno"])
+	}
+
+	h = newHarness(t)
+	rdb = h.client(t, backend{addr: mr.Addr()}, redisx.WithCaller(true))
+	rdb.Get(context.Background(), "k")
+	rdb.Pipelined(context.Background(), func(p redis.Pipeliner) error { p.Get(context.Background(), "k"); return nil })
+	for _, name := range []string{"redis.command", "redis.pipeline"} {
+		a := attrs(one(t, h.exp.GetSpans(), name, "db.operation", "GET"))
+		if fn := a["code.function"].AsString(); fn != "redisx_test.TestCaller" {
+			t.Errorf("%s: code.function = %q, want redisx_test.TestCaller", name, fn)
+		}
+		if file := a["code.filepath"].AsString(); !strings.HasSuffix(file, "redisx_test.go") || a["code.lineno"].AsInt64() == 0 {
+			t.Errorf("%s: code.filepath = %q, code.lineno = %d", name, file, a["code.lineno"].AsInt64())
+		}
+	}
 }

@@ -51,7 +51,7 @@
   function niceMax(v) {
     if (!(v > 0)) return 1;
     var p = Math.pow(10, Math.floor(Math.log10(v)));
-    var m = [1, 2, 2.5, 5, 10];
+    var m = [1, 2, 4, 8, 10]; // quarters of these read as whole numbers
     for (var i = 0; i < m.length; i++) if (m[i] * p >= v) return m[i] * p;
     return 10 * p;
   }
@@ -76,7 +76,8 @@
     for (var t = 0; t <= ticks; t++) {
       var i = Math.min(n - 1, Math.round((n - 1) * t / ticks));
       var x = left + pw * (i + 0.5) / n;
-      svg.appendChild(sv('text', { x: x, y: h - 6, 'text-anchor': 'middle' }, fmtUnix(start + i * step)));
+      var anchor = t === 0 ? 'start' : t === ticks ? 'end' : 'middle';
+      svg.appendChild(sv('text', { x: t === 0 ? left : t === ticks ? w - M.r : x, y: h - 6, 'text-anchor': anchor }, fmtUnix(start + i * step)));
     }
     return { pw: pw, ph: ph, left: left };
   }
@@ -239,6 +240,11 @@
 
   function fillLogs(tbody, logs, withTrace) {
     clear(tbody);
+    if (!logs.length) {
+      var tr = el('tr');
+      tr.appendChild(el('td', { colspan: '4', 'class': 'muted' }, withTrace ? 'no log records yet' : 'no log records carry this trace id'));
+      tbody.appendChild(tr);
+    }
     logs.forEach(function (l) {
       var tr = el('tr', l.severity >= 17 ? { 'class': 'error' } : null);
       tr.appendChild(td(fmtIso(l.time)));
@@ -312,8 +318,10 @@
       head.appendChild(el('div', { 'class': 'span-label' }, 'span'));
       var ticks = el('div', { 'class': 'wf-ticks span-track' });
       for (var k = 0; k <= 4; k++) {
-        var s = el('span', null, fmtMs(total * k / 4));
+        var s = el('span', null, k ? fmtMs(total * k / 4) : '0');
         s.style.left = (k * 25) + '%';
+        if (k === 0) s.style.transform = 'none';
+        if (k === 4) s.style.transform = 'translateX(-100%)';
         ticks.appendChild(s);
       }
       head.appendChild(ticks);

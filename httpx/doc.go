@@ -1,0 +1,74 @@
+// Package httpx traces HTTP servers and clients the way the telemetry spec
+// describes them, as a thin layer over otelhttp.
+//
+// # Server
+//
+// NewServeMux is a drop-in *http.ServeMux whose requests get a server span
+// with no code per route:
+//
+//	mux := httpx.NewServeMux()
+//	mux.HandleFunc("GET /logs/kafka", getKafkaLogs)
+//	mux.HandleFunc("GET /admin/users/{username}/messages", getUserMessages)
+//	log.Fatal(http.ListenAndServe(":5000", mux))
+//
+// NewHandler wraps any handler (an existing *http.ServeMux included) the
+// same way. otelhttp starts the span, extracts traceparent and baggage with
+// the propagator and records the standard http.server.* metrics; once the mux
+// has matched, httpx names the span "METHOD route" ("GET
+// /admin/users/{username}/messages", never the raw path; the method alone
+// when nothing matched, so that the number of names stays bounded) and adds
+// the keys below. A response with status 5xx sets the span status to Error;
+// a panic of the handler adds an exception event (type, message and stack),
+// sets Error, and is then re-panicked or answered with 500, as
+// WithPanicResponse says.
+//
+// The endpoint name (flask.endpoint) is derived from the handler registered
+// for the route: getKafkaLogs becomes get_kafka_logs. Endpoint, EndpointFunc
+// and WithEndpointName override it.
+//
+// # Client
+//
+// NewTransport and Client make a client span per request, named "HTTP GET"
+// as in the spec, inject the trace context into the request's headers, set
+// Error for transport errors and 4xx/5xx responses and record transport
+// errors and time-outs (also while reading the body) as exception events.
+// The span ends when the response body is read to the end or closed.
+//
+// # Keys and OTEL_SEMCONV_STABILITY_OPT_IN
+//
+// otelhttp always emits the stable keys; httpx adds the spec's keys beside
+// them unless the variable (or WithSemconvOptIn) says "http":
+//
+//	key                            unset    http     http/dup
+//	http.method                    S C      -        S C
+//	http.url (redacted)            S C      -        S C
+//	http.status_code               S C      -        S C
+//	http.user_agent                S        -        S
+//	http.request_content_length    S C      -        S C
+//	http.response_content_length   S C      -        S C
+//	flask.route, flask.url_rule    S        -        S
+//	flask.endpoint                 S        -        S
+//	flask.view_args                S        -        S
+//	http.route                     S        S        S
+//	stable keys (otelhttp)         S C      S C      S C
+//	server span name               GET /r   GET /r   GET /r
+//	client span name               HTTP GET GET      GET
+//
+// (S: server span, C: client span.) flask.route and flask.url_rule hold the
+// route pattern's path; flask.view_args is a JSON object of the path values
+// ({"username":"alice"}, "{}" when the route has none).
+// http.request_content_length is the request's Content-Length (absent when
+// unknown); http.response_content_length is the number of body bytes the
+// handler wrote (server) or the response's Content-Length, or the bytes read
+// when it is unknown (client). http.url is the full URL with the password
+// and the values of sensitive query parameters (token, password, ...)
+// replaced by REDACTED; the client's url.full is redacted the same way.
+//
+// # Cost
+//
+// Build handlers, muxes, transports and clients once, at start-up: building
+// them per request grows memory (opentelemetry-go-contrib #2413, #6167).
+// When the span is not recording (the request is not sampled), httpx adds
+// nothing to otelhttp's work: it builds no attribute and does not wrap the
+// response writer.
+package httpx

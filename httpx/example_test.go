@@ -1,0 +1,111 @@
+package httpx_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/otelkit/otelkit/httpx"
+)
+
+func getUserMessages(w http.ResponseWriter, r *http.Request) {
+	_, _ = fmt.Fprintf(w, `["hello from %s"]`, r.PathValue("username"))
+}
+
+// A traced mux: the span is named after the route, and the spec's keys are
+// set without any code in the handler. In a service, otelboot.Start sets the
+// global tracer provider and WithTracerProvider is not needed.
+func ExampleNewServeMux() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	mux := httpx.NewServeMux(httpx.WithTracerProvider(tp), httpx.WithSemconvOptIn(""))
+	mux.HandleFunc("GET /admin/users/{username}/messages", getUserMessages)
+
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil))
+
+	s := exp.GetSpans()[0]
+	fmt.Println(s.Name)
+	for _, kv := range s.Attributes {
+		switch kv.Key {
+		case "http.url", "http.status_code", "http.response_content_length",
+			"flask.endpoint", "flask.view_args", "http.route":
+			fmt.Printf("%s: %s\n", kv.Key, kv.Value.String())
+		}
+	}
+	// Output:
+	// GET /admin/users/{username}/messages
+	// http.route: /admin/users/{username}/messages
+	// http.url: http://localhost:5000/admin/users/alice/messages
+	// http.status_code: 200
+	// http.response_content_length: 20
+	// flask.endpoint: get_user_messages
+	// flask.view_args: {"username":"alice"}
+}
+
+// Wrapping an existing *http.ServeMux gives the same spans.
+func ExampleNewHandler() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /logs/kafka", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "[]")
+	})
+	// Build the handler once and serve it.
+	var h http.Handler = httpx.NewHandler(mux, httpx.WithPanicResponse(true))
+	_ = h // http.ListenAndServe(":5000", h)
+}
+
+// A named endpoint, when the handler is a closure or the name must differ
+// from the function's.
+func ExampleEndpoint() {
+	mux := httpx.NewServeMux()
+	mux.Handle("GET /logs/kafka", httpx.EndpointFunc("get_kafka_logs", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "[]")
+	}))
+}
+
+// A client whose calls are child spans named "HTTP GET" of the span in the
+// request's context. Build it once.
+func ExampleClient() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "data")
+	}))
+	defer api.Close()
+
+	client := httpx.Client(httpx.WithTracerProvider(tp), httpx.WithSemconvOptIn(""))
+	ctx, parent := tp.Tracer("example").Start(context.Background(), "GET /logs/kafka")
+	req, _ := http.NewRequestWithContext(ctx, "GET", api.URL+"/api/data?token=abc", nil)
+	res, err := client.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	parent.End()
+
+	s := exp.GetSpans()[0]
+	fmt.Println(s.Name, s.Parent.SpanID() == parent.SpanContext().SpanID())
+	for _, kv := range s.Attributes {
+		switch kv.Key {
+		case "http.status_code", "http.response_content_length":
+			fmt.Printf("%s: %s\n", kv.Key, kv.Value.String())
+		case "http.url":
+			fmt.Printf("%s: %s\n", kv.Key, kv.Value.String()[len(api.URL):])
+		}
+	}
+	// Output:
+	// HTTP GET true
+	// http.url: /api/data?token=REDACTED
+	// http.status_code: 200
+	// http.response_content_length: 4
+}

@@ -1,0 +1,80 @@
+package kafkax_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/kafkax"
+)
+
+// Instrument a client by appending kafkax's options to its own.
+func ExampleOpts() {
+	opts := []kgo.Opt{
+		kgo.SeedBrokers("localhost:9092"),
+		kgo.DefaultProduceTopic("api-logs-hyunwoo"),
+	}
+	cl, err := kgo.NewClient(append(opts, kafkax.Opts()...)...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cl.Close()
+
+	// The record's PRODUCER span is a child of ctx's span and its context
+	// travels in the record headers.
+	ctx := context.Background()
+	cl.Produce(ctx, &kgo.Record{Value: []byte("GET /api 200")}, nil)
+}
+
+// Read a topic in an HTTP handler: each record's kafka.consume span is a
+// child of the handler's span and links to the span that produced it.
+func ExamplePollFetches() {
+	cl, err := kafkax.NewClient(
+		kgo.SeedBrokers("localhost:9092"),
+		kgo.ConsumeTopics("api-logs-hyunwoo"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cl.Close()
+
+	handler := func(ctx context.Context) []string {
+		ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		var lines []string
+		fetches := kafkax.PollFetches(ctx, cl)
+		fetches.EachRecord(func(r *kgo.Record) {
+			process(kafkax.RecordContext(ctx, r), r)
+			lines = append(lines, string(r.Value))
+		})
+		return lines
+	}
+	_ = handler
+}
+
+func process(context.Context, *kgo.Record) {}
+
+// RecordContext continues the trace that a record's headers carry, here for a
+// record from a producer in another service.
+func ExampleRecordContext() {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	defer otel.SetTextMapPropagator(prev)
+
+	rec := &kgo.Record{
+		Topic: "api-logs-hyunwoo",
+		Headers: []kgo.RecordHeader{{
+			Key:   "traceparent",
+			Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+		}},
+	}
+	sc := trace.SpanContextFromContext(kafkax.RecordContext(context.Background(), rec))
+	fmt.Println(sc.TraceID(), sc.SpanID(), sc.IsSampled(), sc.IsRemote())
+	// Output: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331 true true
+}

@@ -1,0 +1,140 @@
+// Package otelboot configures OpenTelemetry from the standard OTEL_*
+// environment variables with one call, the way Python's
+// opentelemetry-instrument does with no code:
+//
+//	func main() {
+//		shutdown, err := otelboot.Start(ctx, otelboot.WithServiceName("hyunwoo"))
+//		if err != nil {
+//			log.Printf("telemetry off: %v", err) // the service keeps running
+//		}
+//		defer shutdown(context.Background())
+//		...
+//	}
+//
+// # What Start does
+//
+// Start builds a tracer, a meter and a logger provider with the exporters
+// the environment names, and sets them as the global providers together with
+// the text-map propagator, the OpenTelemetry error handler and the SDK's
+// internal logger. Unless [WithDefaultLogger](false), it also makes slog's
+// default logger write the correlated text format on standard error and send
+// every record as an OTLP log. Span metrics (span_rate, error_rate, duration)
+// are derived from every finished span unless [WithSpanMetrics](false). When
+// OTELKIT_VIEW_ADDR is set, it serves the live view there.
+//
+// Start never waits on the network: exporters connect lazily, so Start with
+// the collector down takes a few milliseconds (see BenchmarkStart).
+//
+// # Shutdown
+//
+// The returned [ShutdownFunc] restores slog's previous default logger, then
+// flushes and stops the three providers in parallel (so one unreachable
+// exporter does not eat the others' share of the deadline), within the
+// deadline of its context. Its error joins, per signal, what could not be
+// flushed or stopped ("otelboot: flushing traces: ..."). A second call
+// returns nil at once.
+//
+// # Where settings come from
+//
+// Options set defaults and add components; the environment overrides the
+// defaults: [WithServiceName], [WithServiceVersion] and
+// [WithResourceAttributes] give way to OTEL_SERVICE_NAME and
+// OTEL_RESOURCE_ATTRIBUTES. [WithSpanProcessor], [WithMetricReader] and
+// [WithLogProcessor] add to what the environment configures.
+//
+// Most variables are read by the component they configure, and otelboot
+// lets them: the OTLP exporters read OTEL_EXPORTER_OTLP_* (endpoint and its
+// path rules, headers, timeout, compression, TLS files, the metrics
+// temporality and histogram preferences), the trace SDK reads the sampler,
+// OTEL_BSP_* and the span limits, the log SDK reads OTEL_BLRP_* and the log
+// record limits, the metric SDK reads OTEL_METRIC_EXPORT_* and the exemplar
+// filter, contrib's autoprop builds the propagators and contrib's otelconf
+// reads OTEL_CONFIG_FILE. otelboot adds what they lack: lists of exporters
+// ("console,otlp"), OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, the prometheus
+// exporter's server, the resource, and a validation of every value first,
+// so that a bad value is reported once, naming the variable.
+//
+// The repository's README has the full table of variables, defaults and
+// which component honours each.
+//
+// # Bad values
+//
+// A bad value never panics and is never silently ignored. Values whose
+// fallback would send telemetry somewhere else, in another way or without
+// its credentials are errors: Start returns an error naming the variable
+// and the value (header values masked as REDACTED) and sets nothing:
+//
+//   - OTEL_{TRACES,METRICS,LOGS}_EXPORTER: an unknown name, or none with others
+//   - OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL: http/json (the Go exporters do
+//     not implement it) or an unknown protocol
+//   - OTEL_EXPORTER_OTLP_[SIGNAL_]ENDPOINT: not an http(s) URL with a host
+//   - OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS: not name=value,... or bad
+//     percent-encoding
+//   - OTEL_EXPORTER_OTLP_[SIGNAL_]{CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}:
+//     a file that cannot be read or parsed, or a certificate without its key
+//   - OTEL_CONFIG_FILE: a file that cannot be read or parsed
+//   - OTEL_EXPORTER_PROMETHEUS_HOST/PORT and OTELKIT_VIEW_ADDR: an address
+//     that cannot be listened on
+//   - OTELKIT_LOG_FORMAT / OTEL_PYTHON_LOG_FORMAT: an unknown placeholder
+//
+// Tuning values are warnings, as the specification says for booleans,
+// numbers and enumerations: otelboot logs one warning naming the variable,
+// the value and the default, and the default is used. These are
+// OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, OTEL_RESOURCE_ATTRIBUTES (the SDK keeps
+// the well-formed entries), OTEL_PROPAGATORS (unknown names are left out),
+// OTEL_TRACES_SAMPLER and its argument (a ratio outside [0, 1] means 1.0),
+// OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_* (a negative interval
+// included), OTEL_METRICS_EXEMPLAR_FILTER, the OTLP timeout, compression and
+// insecure flag, the temporality and histogram preferences, the span, event,
+// link, attribute and log record limits, and OTELKIT_LOG_CORRELATION.
+//
+// # Collector down
+//
+// With nothing listening, spans, points and records wait in the batch
+// queues (OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_QUEUE_SIZE, 2048 each by
+// default) and the excess is dropped, so memory stays bounded and requests
+// are not slowed. Export errors reach the error handler, which writes each
+// kind of error at most once per interval ([WithErrorInterval], one minute
+// by default) with the count of those it held back; the SDK's own warnings
+// are rate-limited the same way.
+//
+// # Diagnostics
+//
+// otelboot's warnings, the SDK's internal log and the error handler write
+// to a text logger on standard error, or to [WithLogger]'s, filtered by
+// OTEL_LOG_LEVEL (debug, info (default), warn, error or none). They never
+// go through slog's default logger, whose records may be exported.
+//
+// # Resource
+//
+// The resource holds, from lowest to highest precedence: service.name
+// unknown_service:<executable>, the option defaults, the Kubernetes
+// downward-API variables (K8S_POD_NAME or POD_NAME, K8S_POD_UID or POD_UID,
+// K8S_NAMESPACE_NAME or POD_NAMESPACE, K8S_NODE_NAME or NODE_NAME,
+// K8S_CONTAINER_NAME or CONTAINER_NAME), telemetry.sdk.*, host, OS, process
+// (without its command line, which may hold secrets), the container id,
+// the detectors of [WithResourceDetectors], then OTEL_RESOURCE_ATTRIBUTES
+// (deployment.environment=prod, for example) and OTEL_SERVICE_NAME.
+// Merging resources whose semantic-convention schema URLs differ never
+// fails: every attribute is kept and one warning is logged.
+//
+// # OTEL_SDK_DISABLED and OTEL_CONFIG_FILE
+//
+// OTEL_SDK_DISABLED=true installs no-op providers: nothing is recorded or
+// sent, the propagator still carries incoming context, and slog's default
+// still writes the text format. OTEL_CONFIG_FILE names a declarative
+// configuration file, read by contrib's otelconf with ${VAR} and
+// ${VAR:-default} substitution; it takes precedence, and the other OTEL_*
+// variables are then ignored (otelboot's options, the live view and the
+// OTELKIT_* variables still apply).
+//
+// # Logs
+//
+// slog's default logger fans out to a text handler on standard error and,
+// when log records go anywhere (a log exporter other than none, the live
+// view, WithLogProcessor), to an OTLP handler. With
+// OTELKIT_LOG_CORRELATION or OTEL_PYTHON_LOG_CORRELATION true, the text
+// handler writes OTELKIT_LOG_FORMAT or OTEL_PYTHON_LOG_FORMAT (Python
+// logging syntax; default [logcorr.DefaultFormat]) with the trace and span
+// ids; otherwise it is slog's plain text handler.
+package otelboot

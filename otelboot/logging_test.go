@@ -1,0 +1,123 @@
+package otelboot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+
+	"github.com/otelkit/otelkit/internal/otlptest"
+)
+
+// captureStderr redirects os.Stderr (where the default text handler
+// writes) until the returned function is called.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = pw
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(pr)
+		done <- string(b)
+	}()
+	var got *string
+	stop := func() string {
+		if got == nil {
+			os.Stderr = old
+			pw.Close()
+			s := <-done
+			got = &s
+		}
+		return *got
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// TestDefaultLogger: slog's default writes the correlated format on stderr
+// and sends the record as OTLP, both carrying the span's ids.
+func TestDefaultLogger(t *testing.T) {
+	r := otlptest.NewHTTPReceiver(t)
+	cleanEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT", r.URL, "OTEL_SERVICE_NAME", "hyunwoo",
+		"OTEL_PYTHON_LOG_CORRELATION", "true",
+		"OTEL_PYTHON_LOG_FORMAT", "%(levelname)s [trace_id=%(otelTraceID)s span_id=%(otelSpanID)s service=%(otelServiceName)s] - %(message)s")
+	stderr := captureStderr(t)
+	shutdown, _ := start(t, WithDefaultLogger(true))
+	ctx, span := otel.Tracer("t").Start(context.Background(), "op")
+	slog.InfoContext(ctx, "hello from slog")
+	span.End()
+	shut(t, shutdown)
+	out := stderr()
+	sc := span.SpanContext()
+	want := "INFO [trace_id=" + sc.TraceID().String() + " span_id=" + sc.SpanID().String() + " service=hyunwoo] - hello from slog"
+	if !strings.Contains(out, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, out)
+	}
+	var found bool
+	for _, lr := range r.LogRecords() {
+		if lr.GetBody().GetStringValue() == "hello from slog" {
+			found = true
+			if tid := sc.TraceID(); string(lr.GetTraceId()) != string(tid[:]) {
+				t.Errorf("OTLP record trace id = %x, want %s", lr.GetTraceId(), sc.TraceID())
+			}
+		}
+	}
+	if !found {
+		t.Errorf("record not received over OTLP: %v", r.LogRecords())
+	}
+}
+
+// TestDefaultLoggerLogsNone: OTEL_LOGS_EXPORTER=none means no OTLP handler;
+// correlation off means slog's plain text handler.
+func TestDefaultLoggerLogsNone(t *testing.T) {
+	r := otlptest.NewHTTPReceiver(t)
+	cleanEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT", r.URL, "OTEL_LOGS_EXPORTER", "none")
+	stderr := captureStderr(t)
+	shutdown, _ := start(t, WithDefaultLogger(true))
+	slog.Info("plain", "k", "v")
+	shut(t, shutdown)
+	if out := stderr(); !strings.Contains(out, "level=INFO msg=plain k=v") {
+		t.Errorf("stderr lacks slog's text format:\n%s", out)
+	}
+	if n := len(r.LogRecords()); n != 0 {
+		t.Errorf("%d records sent with OTEL_LOGS_EXPORTER=none", n)
+	}
+}
+
+// TestLiveViewFromEnv: OTELKIT_VIEW_ADDR starts a view, logs its address
+// once (never the token) and shutdown stops it.
+func TestLiveViewFromEnv(t *testing.T) {
+	cleanEnv(t, "OTELKIT_VIEW_ADDR", "127.0.0.1:0", "OTELKIT_VIEW_TOKEN", "s3cret-token",
+		"OTEL_TRACES_EXPORTER", "none", "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none")
+	shutdown, diag := start(t)
+	d := diag.String()
+	if n := countLines(d, "live view", "url=http://127.0.0.1:"); n != 1 {
+		t.Fatalf("%d lines announcing the live view, want 1:\n%s", n, d)
+	}
+	if strings.Contains(d, "s3cret-token") {
+		t.Errorf("token logged:\n%s", d)
+	}
+	url := d[strings.Index(d, "url=")+4:]
+	url = strings.TrimSpace(url[:strings.IndexAny(url, " \n")])
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("live view not serving: %v", err)
+	}
+	resp.Body.Close()
+	shut(t, shutdown)
+	if resp, err := client.Get(url); err == nil {
+		resp.Body.Close()
+		t.Errorf("live view still serving after shutdown")
+	}
+}

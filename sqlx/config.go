@@ -1,0 +1,174 @@
+package sqlx
+
+import (
+	"github.com/XSAM/otelsql"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// ScopeName is the instrumentation scope of the spans and metrics sqlx
+// emits itself.
+const ScopeName = "github.com/otelkit/otelkit/sqlx"
+
+// SemconvMode selects the database semantic conventions of the spans. The
+// default comes from OTEL_SEMCONV_STABILITY_OPT_IN ("database" is
+// SemconvStable, "database/dup" is SemconvDup, otherwise SemconvOld).
+type SemconvMode = semconv.Mode
+
+const (
+	// SemconvOld emits the telemetry spec's keys (db.system,
+	// db.statement, ...) and names spans "<system>.query".
+	SemconvOld SemconvMode = semconv.Old
+	// SemconvStable emits only the stable keys (db.system.name,
+	// db.query.text, ...) and names spans "<operation> <table>".
+	SemconvStable SemconvMode = semconv.Stable
+	// SemconvDup emits both sets of keys, with stable span names.
+	SemconvDup SemconvMode = semconv.Dup
+)
+
+// Extra selects spans beyond the one span per statement. None is emitted by
+// default; these are otelsql's spans, named as otelsql names them
+// (sql.connector.connect, sql.conn.prepare, ...).
+type Extra uint
+
+const (
+	// ExtraConnect emits a span for every new connection. Without it, a
+	// connection that fails still yields an ERROR span "<system>.connect".
+	ExtraConnect Extra = 1 << iota
+	// ExtraResetSession emits a span each time database/sql resets a
+	// connection before reusing it.
+	ExtraResetSession
+	// ExtraPrepare emits a span for every prepared statement.
+	ExtraPrepare
+	// ExtraRows emits a span covering the iteration of every result set.
+	ExtraRows
+	// ExtraPing emits a span for every Ping.
+	ExtraPing
+	// ExtraTx emits spans for Begin, Commit and Rollback.
+	ExtraTx
+	// ExtraAll enables every extra span.
+	ExtraAll = ExtraConnect | ExtraResetSession | ExtraPrepare | ExtraRows | ExtraPing | ExtraTx
+)
+
+// Option configures Open, OpenDB and WrapDriver.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	tp          trace.TracerProvider
+	mp          metric.MeterProvider
+	mode        semconv.Mode
+	modeSet     bool
+	system      string
+	dsn         string
+	dsnSet      bool
+	sanitize    bool
+	extra       Extra
+	attrs       []attribute.KeyValue
+	poolMetrics bool
+	otelsqlOpts []otelsql.Option
+
+	tracer trace.Tracer
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		tp:          otel.GetTracerProvider(),
+		mp:          otel.GetMeterProvider(),
+		poolMetrics: true,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	if !c.modeSet {
+		c.mode = semconv.FromEnv().Database
+	}
+	c.tracer = c.tp.Tracer(ScopeName)
+	return c
+}
+
+// WithTracerProvider sets the tracer provider. The default is the global
+// one at the time Open is called.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) {
+		if tp != nil {
+			c.tp = tp
+		}
+	})
+}
+
+// WithMeterProvider sets the meter provider of the connection-pool and
+// operation-duration metrics. The default is the global one at the time
+// Open is called.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.mp = mp
+		}
+	})
+}
+
+// WithSemconv overrides the conventions chosen by
+// OTEL_SEMCONV_STABILITY_OPT_IN.
+func WithSemconv(m SemconvMode) Option {
+	return optionFunc(func(c *config) {
+		c.mode, c.modeSet = m, true
+	})
+}
+
+// WithSystem sets db.system for a driver sqlx does not recognise (it knows
+// go-sql-driver/mysql, pgx, lib/pq, modernc.org/sqlite and mattn/go-sqlite3).
+// Use the OpenTelemetry well-known values: "mysql", "postgresql",
+// "sqlite", "mssql", "oracle", ...
+func WithSystem(system string) Option {
+	return optionFunc(func(c *config) { c.system = system })
+}
+
+// WithDSN gives the data source name from which db.connection_string,
+// server.address, server.port and db.namespace are derived, for OpenDB and
+// WrapDriver, which do not see one. The password is never used.
+func WithDSN(dsn string) Option {
+	return optionFunc(func(c *config) { c.dsn, c.dsnSet = dsn, true })
+}
+
+// WithSanitizeLiterals replaces the string and number literals in
+// db.statement (db.query.text) by '?'. Statement parameters are never
+// recorded, with or without this option.
+func WithSanitizeLiterals() Option {
+	return optionFunc(func(c *config) { c.sanitize = true })
+}
+
+// WithExtraSpans switches on spans beyond the one per statement.
+func WithExtraSpans(e Extra) Option {
+	return optionFunc(func(c *config) { c.extra |= e })
+}
+
+// WithAttributes adds attributes to every span and metric measurement.
+func WithAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c *config) { c.attrs = append(c.attrs, attrs...) })
+}
+
+// WithoutPoolMetrics stops Open and OpenDB from registering the
+// connection-pool metrics (db.client.connection.count and .max, and
+// otelsql's db.sql.connection.*).
+func WithoutPoolMetrics() Option {
+	return optionFunc(func(c *config) { c.poolMetrics = false })
+}
+
+// WithOtelsqlOptions passes options to the otelsql instrumentation
+// underneath, after sqlx's own (so they win). otelsql.WithSpanOptions
+// replaces the span options sqlx sets.
+func WithOtelsqlOptions(opts ...otelsql.Option) Option {
+	return optionFunc(func(c *config) { c.otelsqlOpts = append(c.otelsqlOpts, opts...) })
+}

@@ -1,0 +1,62 @@
+// Package sqlx traces database/sql: one span per SQL statement, with the
+// keys of the project's telemetry spec, for any driver.
+//
+// Change sql.Open to sqlx.Open and nothing else:
+//
+//	db, err := sqlx.Open("mysql", "app:secret@tcp(db:3306)/shop?parseTime=true")
+//
+// Every statement run with a context (QueryContext, ExecContext, a
+// prepared statement, a statement inside a transaction) becomes a client
+// span, a child of the span in that context, named "<system>.query"
+// ("mysql.query") and carrying:
+//
+//	db.system             mysql, postgresql, sqlite (recognised from the driver; WithSystem otherwise)
+//	db.connection_string  mysql://app@db:3306/shop: scheme, user, host, port, database; never a password
+//	db.statement          the SQL text; never the statement's arguments (WithSanitizeLiterals masks literals)
+//	db.operation          SELECT, INSERT, ...: the first keyword, after comments, parentheses and WITH
+//	db.sql.table          the main table; absent when the parser is not sure
+//	db.rows_affected      for Exec, Result.RowsAffected; for a query, the rows read
+//
+// # Queries stay open until their rows are closed
+//
+// The span of a query ends when its rows are closed (rows.Close, the end of
+// rows.Next, Row.Scan), so that it can carry the number of rows read, and
+// its duration covers the reading of the result, as Python's DB-API
+// instrumentation measures a buffered cursor. Close your rows, as
+// database/sql asks anyway.
+//
+// # Errors
+//
+// A failing statement, or one that fails to prepare, sets the ERROR status
+// and records an exception event, as does a deadline that passes. A
+// cancelled context is the caller giving up: the exception event is
+// recorded, the status stays unset. sql.ErrNoRows is made by database/sql
+// above the driver: for the database the query succeeded with zero rows,
+// and so says the span (db.rows_affected 0). A connection that cannot be
+// opened (a database that is down) shows as an ERROR span
+// "<system>.connect" under the caller's span, and the statement fails
+// when the caller's context ends, never later.
+//
+// # Conventions
+//
+// OTEL_SEMCONV_STABILITY_OPT_IN=database switches to the stable database
+// conventions: spans named "SELECT messages" ("{operation} {table}") with
+// db.system.name, db.query.text, db.operation.name, db.collection.name,
+// db.namespace, db.response.returned_rows, server.address and server.port
+// (db.response.status_code and error.type on failures); database/dup
+// emits both sets of keys with the stable names. WithSemconv overrides the
+// variable.
+//
+// # Built on otelsql
+//
+// sqlx runs beneath github.com/XSAM/otelsql, which keeps its
+// db.client.operation.duration histogram and offers its connection, reset
+// session, prepare, rows, ping and transaction spans through
+// WithExtraSpans; none of them is emitted by default. The statement spans
+// are sqlx's own: otelsql ends a query's span before the rows are read,
+// names spans after driver methods and would leave an empty span behind
+// when a driver answers driver.ErrSkip. Open and OpenDB register the
+// connection-pool metrics db.client.connection.count and
+// db.client.connection.max, and otelsql's db.sql.connection.*, with the
+// meter provider, until the DB is closed.
+package sqlx

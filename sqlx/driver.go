@@ -1,0 +1,467 @@
+package sqlx
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"reflect"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// The wrappers below sit beneath otelsql: database/sql -> otelsql -> sqlx ->
+// driver. otelsql keeps its metrics and its optional spans; sqlx makes the
+// one span per statement. The span starts after the driver returns (with
+// the statement's start time), because a driver may answer driver.ErrSkip
+// (go-sql-driver/mysql does for every statement with arguments unless
+// interpolateParams is set) and database/sql then runs the statement again
+// through a prepared statement: starting first would leave an empty span
+// behind. For queries the span stays open until the rows are closed, so
+// that it can carry the number of rows read.
+
+var (
+	_ driver.Connector          = (*connector)(nil)
+	_ io.Closer                 = (*connector)(nil)
+	_ driver.Driver             = (*wrappedDriver)(nil)
+	_ driver.DriverContext      = (*wrappedDriverContext)(nil)
+	_ driver.Pinger             = (*conn)(nil)
+	_ driver.ExecerContext      = (*conn)(nil)
+	_ driver.QueryerContext     = (*conn)(nil)
+	_ driver.ConnPrepareContext = (*conn)(nil)
+	_ driver.ConnBeginTx        = (*conn)(nil)
+	_ driver.SessionResetter    = (*conn)(nil)
+	_ driver.NamedValueChecker  = (*conn)(nil)
+	_ driver.Validator          = (*conn)(nil)
+	_ driver.StmtExecContext    = (*stmt)(nil)
+	_ driver.StmtQueryContext   = (*stmt)(nil)
+	_ driver.NamedValueChecker  = (*stmt)(nil)
+	_ driver.RowsNextResultSet  = (*rows)(nil)
+)
+
+// connector wraps a driver.Connector.
+type connector struct {
+	inner  driver.Connector
+	info   *dbInfo
+	driver driver.Driver
+
+	mu   sync.Mutex
+	regs []metric.Registration
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	start := time.Now()
+	cn, err := c.inner.Connect(ctx)
+	if err != nil {
+		if c.info.cfg.extra&ExtraConnect == 0 {
+			c.info.connectErrorSpan(ctx, start, err)
+		}
+		return nil, err
+	}
+	return &conn{Conn: cn, info: c.info}, nil
+}
+
+func (c *connector) Driver() driver.Driver { return c.driver }
+
+// Close unregisters the pool metrics and closes the inner connector when
+// it is an io.Closer; database/sql calls it from DB.Close.
+func (c *connector) Close() error {
+	c.mu.Lock()
+	regs := c.regs
+	c.regs = nil
+	c.mu.Unlock()
+	var errs []error
+	for _, r := range regs {
+		errs = append(errs, r.Unregister())
+	}
+	if cl, ok := c.inner.(io.Closer); ok {
+		errs = append(errs, cl.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (c *connector) addRegistration(r metric.Registration) {
+	c.mu.Lock()
+	c.regs = append(c.regs, r)
+	c.mu.Unlock()
+}
+
+// dsnConnector is the connector of a driver without driver.DriverContext.
+type dsnConnector struct {
+	dsn string
+	d   driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
+
+// wrappedDriver is what WrapDriver returns for a driver without
+// driver.DriverContext; wrappedDriverContext adds OpenConnector.
+type wrappedDriver struct {
+	inner  driver.Driver
+	cfg    *config
+	system string
+
+	infos sync.Map // dsn -> *dbInfo
+}
+
+type wrappedDriverContext struct{ *wrappedDriver }
+
+func (d *wrappedDriver) infoFor(dsn string) *dbInfo {
+	if v, ok := d.infos.Load(dsn); ok {
+		return v.(*dbInfo)
+	}
+	v, _ := d.infos.LoadOrStore(dsn, newDBInfo(d.cfg, d.system, dsn))
+	return v.(*dbInfo)
+}
+
+func (d *wrappedDriver) Open(dsn string) (driver.Conn, error) {
+	info := d.infoFor(dsn)
+	start := time.Now()
+	cn, err := d.inner.Open(dsn)
+	if err != nil {
+		if d.cfg.extra&ExtraConnect == 0 {
+			info.connectErrorSpan(context.Background(), start, err)
+		}
+		return nil, err
+	}
+	return &conn{Conn: cn, info: info}, nil
+}
+
+func (d wrappedDriverContext) OpenConnector(dsn string) (driver.Connector, error) {
+	c, err := d.inner.(driver.DriverContext).OpenConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &connector{inner: c, info: d.infoFor(dsn), driver: d}, nil
+}
+
+// conn wraps a driver.Conn. It implements the optional interfaces
+// otelsql's own connection implements, with the same fallbacks.
+type conn struct {
+	driver.Conn
+	info *dbInfo
+}
+
+func (c *conn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	start := time.Now()
+	var (
+		res driver.Result
+		err error
+	)
+	switch e := c.Conn.(type) {
+	case driver.ExecerContext:
+		res, err = e.ExecContext(ctx, query, args)
+	//lint:ignore SA1019 the legacy interface, which database/sql supports too
+	case driver.Execer:
+		var dargs []driver.Value
+		if dargs, err = namedValueToValue(args); err == nil {
+			res, err = e.Exec(query, dargs)
+		}
+	default:
+		return nil, driver.ErrSkip
+	}
+	if errors.Is(err, driver.ErrSkip) {
+		return res, err
+	}
+	c.info.endExec(ctx, start, query, res, err)
+	return res, err
+}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	start := time.Now()
+	var (
+		r   driver.Rows
+		err error
+	)
+	switch q := c.Conn.(type) {
+	case driver.QueryerContext:
+		r, err = q.QueryContext(ctx, query, args)
+	//lint:ignore SA1019 the legacy interface, which database/sql supports too
+	case driver.Queryer:
+		var dargs []driver.Value
+		if dargs, err = namedValueToValue(args); err == nil {
+			r, err = q.Query(query, dargs)
+		}
+	default:
+		return nil, driver.ErrSkip
+	}
+	if errors.Is(err, driver.ErrSkip) {
+		return r, err
+	}
+	return c.info.endQuery(ctx, start, query, r, err), err
+}
+
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	start := time.Now()
+	var (
+		s   driver.Stmt
+		err error
+	)
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		s, err = p.PrepareContext(ctx, query)
+	} else {
+		s, err = c.Conn.Prepare(query)
+		if err == nil && ctx.Err() != nil {
+			return nil, errors.Join(ctx.Err(), s.Close())
+		}
+	}
+	if err != nil {
+		c.prepareFailed(ctx, start, query, err)
+		return nil, err
+	}
+	return &stmt{Stmt: s, conn: c, query: query}, nil
+}
+
+// prepareFailed reports a statement that failed to prepare (a syntax error,
+// a missing table) as the statement's ERROR span, since no execution will
+// follow; with ExtraPrepare on, otelsql's prepare span shows it instead.
+func (c *conn) prepareFailed(ctx context.Context, start time.Time, query string, err error) {
+	if c.info.cfg.extra&ExtraPrepare != 0 || errors.Is(err, driver.ErrSkip) {
+		return
+	}
+	if span, attrs := c.info.stmtSpan(ctx, start, query); span != nil {
+		c.info.endSpan(span, attrs, err)
+	}
+}
+
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	s, err := c.Conn.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return &stmt{Stmt: s, conn: c, query: query}, nil
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) {
+		return nil, errors.New("sqlx: driver does not support non-default isolation level")
+	}
+	if opts.ReadOnly {
+		return nil, errors.New("sqlx: driver does not support read-only transactions")
+	}
+	//lint:ignore SA1019 the fallback database/sql uses too
+	tx, err := c.Conn.Begin()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errors.Join(err, tx.Rollback())
+	}
+	return tx, nil
+}
+
+func (c *conn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
+	if n, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return n.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+func (c *conn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+// Raw returns the driver's connection, for sql.Conn.Raw users that assert
+// on the driver's own type.
+func (c *conn) Raw() driver.Conn { return c.Conn }
+
+// stmt wraps a driver.Stmt.
+type stmt struct {
+	driver.Stmt
+	conn  *conn
+	query string
+}
+
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	start := time.Now()
+	var (
+		res driver.Result
+		err error
+	)
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		res, err = e.ExecContext(ctx, args)
+	} else {
+		var dargs []driver.Value
+		if dargs, err = namedValueToValue(args); err == nil {
+			if err = ctx.Err(); err == nil {
+				res, err = s.Exec(dargs)
+			}
+		}
+	}
+	s.conn.info.endExec(ctx, start, s.query, res, err)
+	return res, err
+}
+
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	start := time.Now()
+	var (
+		r   driver.Rows
+		err error
+	)
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		r, err = q.QueryContext(ctx, args)
+	} else {
+		var dargs []driver.Value
+		if dargs, err = namedValueToValue(args); err == nil {
+			if err = ctx.Err(); err == nil {
+				r, err = s.Query(dargs)
+			}
+		}
+	}
+	return s.conn.info.endQuery(ctx, start, s.query, r, err), err
+}
+
+func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if n, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return n.CheckNamedValue(nv)
+	}
+	// As otelsql does: fall back to the connection's checker, which
+	// database/sql would have used had the statement not implemented one.
+	return s.conn.CheckNamedValue(nv)
+}
+
+func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, res driver.Result, err error) {
+	span, attrs := d.stmtSpan(ctx, start, query)
+	if span == nil {
+		return
+	}
+	if err == nil && res != nil {
+		if n, rerr := res.RowsAffected(); rerr == nil {
+			attrs = d.rowsAttrs(attrs, n, false)
+		}
+	}
+	d.endSpan(span, attrs, err)
+}
+
+func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query string, r driver.Rows, err error) driver.Rows {
+	span, attrs := d.stmtSpan(ctx, start, query)
+	if span == nil {
+		return r
+	}
+	if err != nil {
+		d.endSpan(span, attrs, err)
+		return r
+	}
+	return &rows{Rows: r, span: span, attrs: attrs, info: d}
+}
+
+// rows counts the rows read and ends the statement's span on Close.
+type rows struct {
+	driver.Rows
+	span  trace.Span
+	attrs []attribute.KeyValue
+	info  *dbInfo
+	n     int64
+	err   error
+}
+
+func (r *rows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	switch {
+	case err == nil:
+		r.n++
+	case err != io.EOF && r.err == nil:
+		r.err = err
+	}
+	return err
+}
+
+func (r *rows) Close() error {
+	err := r.Rows.Close()
+	if r.span != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		r.info.endSpan(r.span, r.info.rowsAttrs(r.attrs, r.n, true), r.err)
+		r.span, r.attrs = nil, nil
+	}
+	return err
+}
+
+func (r *rows) HasNextResultSet() bool {
+	if v, ok := r.Rows.(driver.RowsNextResultSet); ok {
+		return v.HasNextResultSet()
+	}
+	return false
+}
+
+func (r *rows) NextResultSet() error {
+	if v, ok := r.Rows.(driver.RowsNextResultSet); ok {
+		return v.NextResultSet()
+	}
+	return io.EOF
+}
+
+func (r *rows) ColumnTypeScanType(index int) reflect.Type {
+	if v, ok := r.Rows.(driver.RowsColumnTypeScanType); ok {
+		return v.ColumnTypeScanType(index)
+	}
+	return reflect.TypeFor[any]()
+}
+
+func (r *rows) ColumnTypeDatabaseTypeName(index int) string {
+	if v, ok := r.Rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return v.ColumnTypeDatabaseTypeName(index)
+	}
+	return ""
+}
+
+func (r *rows) ColumnTypeLength(index int) (int64, bool) {
+	if v, ok := r.Rows.(driver.RowsColumnTypeLength); ok {
+		return v.ColumnTypeLength(index)
+	}
+	return 0, false
+}
+
+func (r *rows) ColumnTypeNullable(index int) (bool, bool) {
+	if v, ok := r.Rows.(driver.RowsColumnTypeNullable); ok {
+		return v.ColumnTypeNullable(index)
+	}
+	return false, false
+}
+
+func (r *rows) ColumnTypePrecisionScale(index int) (int64, int64, bool) {
+	if v, ok := r.Rows.(driver.RowsColumnTypePrecisionScale); ok {
+		return v.ColumnTypePrecisionScale(index)
+	}
+	return 0, 0, false
+}
+
+// namedValueToValue is database/sql's conversion for drivers without the
+// context interfaces.
+func namedValueToValue(named []driver.NamedValue) ([]driver.Value, error) {
+	dargs := make([]driver.Value, len(named))
+	for n, p := range named {
+		if p.Name != "" {
+			return nil, errors.New("sqlx: driver does not support the use of Named Parameters")
+		}
+		dargs[n] = p.Value
+	}
+	return dargs, nil
+}

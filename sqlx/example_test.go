@@ -1,0 +1,75 @@
+package sqlx_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/otelkit/otelkit/sqlx"
+)
+
+// A database that is down shows as an ERROR span under the caller's span,
+// and its connection string never shows the password.
+func Example() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+
+	// In a service: db, err := sqlx.Open("mysql", dsn); the global
+	// tracer provider that otelboot.Start installed is used.
+	db, err := sqlx.Open("mysql", "app:secret@tcp(127.0.0.1:1)/shop?parseTime=true", sqlx.WithTracerProvider(tp))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = db.ExecContext(ctx, "DELETE FROM sessions WHERE expires < NOW()")
+	fmt.Println("failed:", err != nil)
+
+	s := exp.GetSpans()[0]
+	fmt.Println(s.Name, s.Status.Code)
+	for _, kv := range s.Attributes {
+		fmt.Println(kv.Key, kv.Value.String())
+	}
+	// Output:
+	// failed: true
+	// mysql.connect Error
+	// db.system mysql
+	// db.connection_string mysql://app@127.0.0.1:1/shop
+}
+
+// OpenDB takes a connector; WithDSN tells sqlx where it connects.
+func ExampleOpenDB() {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = "app", "secret", "tcp", "db:3306", "shop"
+	var c driver.Connector
+	c, err := mysql.NewConnector(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	db := sqlx.OpenDB(c, sqlx.WithDSN(cfg.FormatDSN()))
+	defer db.Close()
+	// Output:
+}
+
+// Literals in the SQL text can be masked; arguments are never recorded.
+func ExampleWithSanitizeLiterals() {
+	db, err := sqlx.Open("mysql", "app@tcp(db:3306)/shop", sqlx.WithSanitizeLiterals())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+	// db.statement of db.Exec("UPDATE users SET plan = 'gold' WHERE id = 42")
+	// is "UPDATE users SET plan = ? WHERE id = ?".
+
+	// Output:
+}

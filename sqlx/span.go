@@ -1,0 +1,205 @@
+package sqlx
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
+	"github.com/otelkit/otelkit/internal/semconv"
+)
+
+// dbInfo is what every span of one database (one DSN) shares. It is built
+// once per connector, never per statement.
+type dbInfo struct {
+	cfg       *config
+	system    string
+	spanName  string // old-mode span name, "<system>.query"
+	namespace string
+	// connString is the password-free connection string (or the system
+	// when there is none).
+	connString string
+	base       []attribute.KeyValue // keys common to every span
+}
+
+func newDBInfo(cfg *config, system, dsn string) *dbInfo {
+	if cfg.system != "" {
+		system = cfg.system
+	}
+	if cfg.dsnSet {
+		dsn = cfg.dsn
+	}
+	if system == "" {
+		system = "other_sql"
+	}
+	info, _ := redact.ParseDSN(system, dsn)
+	info.Scheme = system
+	d := &dbInfo{cfg: cfg, system: system, spanName: system + ".query", connString: firstNonEmpty(info.String(), system)}
+	if system != "sqlite" { // an SQLite file name is no namespace
+		d.namespace = info.Database
+	}
+	m := cfg.mode
+	if m.EmitOld() {
+		d.base = append(d.base, semconv.DBSystemKey.String(system))
+		if cs := info.String(); cs != "" {
+			d.base = append(d.base, semconv.DBConnectionStringKey.String(cs))
+		}
+	}
+	if m.EmitStable() {
+		d.base = append(d.base, semconv.DBSystemNameKey.String(system))
+		if d.namespace != "" {
+			d.base = append(d.base, semconv.DBNamespaceKey.String(d.namespace))
+		}
+		if info.Host != "" && !strings.HasPrefix(info.Host, "/") {
+			d.base = append(d.base, semconv.ServerAddressKey.String(info.Host))
+			if info.Port != 0 {
+				d.base = append(d.base, semconv.ServerPortKey.Int(info.Port))
+			}
+		}
+	}
+	d.base = append(d.base, cfg.attrs...)
+	return d
+}
+
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
+
+// stmtSpan starts the span of a statement that began at start and returns
+// it with the attributes to set when it ends (they are set in one call, so
+// that the span's attribute slice is allocated once). The span is nil when
+// it is not recording (it has been ended then: nothing to add to it).
+func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string) (trace.Span, []attribute.KeyValue) {
+	m := d.cfg.mode
+	var st statement
+	parsed := false
+	name := d.spanName
+	if m.StableNames() {
+		st, parsed = parseStatement(query), true
+		name = semconv.DBSpanName(m, d.spanName, d.system, st.operation, firstNonEmpty(st.table, d.namespace))
+	}
+	_, span := d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
+	if !span.IsRecording() {
+		span.End()
+		return nil, nil
+	}
+	if !parsed {
+		st = parseStatement(query)
+	}
+	text := query
+	if d.cfg.sanitize {
+		text = sanitize(query)
+	}
+	// Room for the statement's keys and the rows or error keys.
+	attrs := make([]attribute.KeyValue, 0, len(d.base)+8)
+	attrs = append(attrs, d.base...)
+	if m.EmitOld() {
+		attrs = append(attrs, semconv.DBStatementKey.String(text))
+		if st.operation != "" {
+			attrs = append(attrs, semconv.DBOperationKey.String(st.operation))
+		}
+		if st.table != "" {
+			attrs = append(attrs, semconv.DBSQLTableKey.String(st.table))
+		}
+	}
+	if m.EmitStable() {
+		attrs = append(attrs, semconv.DBQueryTextKey.String(text))
+		if st.operation != "" {
+			attrs = append(attrs, semconv.DBOperationNameKey.String(st.operation))
+		}
+		if st.table != "" {
+			attrs = append(attrs, semconv.DBCollectionNameKey.String(st.table))
+		}
+	}
+	return span, attrs
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// rowsAttrs appends the rows a statement changed (exec) or read (query).
+func (d *dbInfo) rowsAttrs(attrs []attribute.KeyValue, n int64, query bool) []attribute.KeyValue {
+	m := d.cfg.mode
+	if m.EmitOld() {
+		attrs = append(attrs, semconv.DBRowsAffectedKey.Int64(n))
+	}
+	if m.EmitStable() && query {
+		attrs = append(attrs, semconv.DBResponseReturnedRowsKey.Int64(n))
+	}
+	return attrs
+}
+
+// endSpan records err (if any), sets attrs and ends span.
+func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error) {
+	if err != nil {
+		attrs = d.recordError(span, attrs, err)
+	}
+	span.SetAttributes(attrs...)
+	span.End()
+}
+
+// recordError records err on span and returns attrs with the stable error
+// keys added. A cancelled context is the caller giving up, not a database
+// failure: it is recorded as an exception event and leaves the status
+// unset. Every other error, a deadline that passed included, sets the ERROR
+// status.
+func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err error) []attribute.KeyValue {
+	span.RecordError(err)
+	if errors.Is(err, context.Canceled) {
+		return attrs
+	}
+	span.SetStatus(codes.Error, err.Error())
+	if d.cfg.mode.EmitStable() {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) {
+			code := strconv.Itoa(int(me.Number))
+			attrs = append(attrs, semconv.DBResponseStatusCodeKey.String(code), semconv.ErrorTypeKey.String(code))
+		} else {
+			attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err)))
+		}
+	}
+	return attrs
+}
+
+// recordable is otelsql's RecordError filter for its extra spans, with the
+// same rule as recordError (it cannot leave the status unset while
+// recording the event, so a cancellation is not recorded there).
+func recordable(err error) bool {
+	return !errors.Is(err, context.Canceled)
+}
+
+func errorType(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "context.DeadlineExceeded"
+	}
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.PkgPath() == "" || t.Name() == "" {
+		return "_OTHER"
+	}
+	return t.PkgPath() + "." + t.Name()
+}
+
+// connectErrorSpan reports a connection that failed as an ERROR span
+// "<system>.connect" in the caller's context, so that a database that is
+// down is visible even though connection spans are off.
+func (d *dbInfo) connectErrorSpan(ctx context.Context, start time.Time, err error) {
+	_, span := d.cfg.tracer.Start(ctx, d.system+".connect", clientKind, trace.WithTimestamp(start))
+	if !span.IsRecording() {
+		span.End()
+		return
+	}
+	d.endSpan(span, append([]attribute.KeyValue(nil), d.base...), err)
+}
