@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -43,6 +44,11 @@ type middleware struct {
 	next   http.Handler
 	routes *routes
 	cfg    *config
+	// attrs holds *[12]attribute.KeyValue buffers for finish: passed to an
+	// interface method, a local array would escape to the heap on every
+	// request. The SDK copies attributes in SetAttributes and keeps no
+	// reference to the slice.
+	attrs sync.Pool
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -105,8 +111,15 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 		}
 	}
 
-	var buf [12]attribute.KeyValue
+	buf, _ := m.attrs.Get().(*[12]attribute.KeyValue)
+	if buf == nil {
+		buf = new([12]attribute.KeyValue)
+	}
 	attrs := buf[:0]
+	defer func() {
+		clear(attrs) // drop references to request data
+		m.attrs.Put(buf)
+	}()
 	if info != nil {
 		attrs = append(attrs, info.routeKV)
 	}
@@ -146,6 +159,15 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 
 // serverURL returns the request's full URL, redacted.
 func serverURL(r *http.Request) string {
+	if r.URL != nil && r.URL.Scheme == "" && r.URL.Host == "" && r.URL.User == nil &&
+		r.URL.RawQuery == "" && r.URL.Fragment == "" && r.URL.Opaque == "" {
+		// The common case, without copying the URL twice.
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		return scheme + r.Host + r.URL.EscapedPath()
+	}
 	u := url.URL{}
 	if r.URL != nil {
 		u = *r.URL

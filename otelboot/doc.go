@@ -51,7 +51,10 @@
 // filter, contrib's autoprop builds the propagators and contrib's otelconf
 // reads OTEL_CONFIG_FILE. otelboot adds what they lack: lists of exporters
 // ("console,otlp"), OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, the prometheus
-// exporter's server, the resource, and a validation of every value first,
+// exporter's server, the resource, a bound on the whole export by
+// OTEL_EXPORTER_OTLP_TIMEOUT (the Go OTLP/HTTP exporters bound each attempt
+// and retry for a minute), an http:// endpoint staying insecure whatever
+// OTEL_EXPORTER_OTLP_INSECURE says, and a validation of every value first,
 // so that a bad value is reported once, naming the variable.
 //
 // The repository's README has the full table of variables, defaults and

@@ -183,9 +183,9 @@ func (e *env) protocol(signal string) string {
 
 // checkOTLP validates the OTLP exporter variables that the exporter for
 // signal reads itself (endpoint, headers, timeout, compression, insecure,
-// certificates). It returns the timeout in milliseconds to force, and
-// whether to force it, when a set timeout is invalid (the exporter would
-// otherwise use a negative one).
+// certificates). It returns the effective export timeout in milliseconds
+// and whether the exporter must be given it explicitly (when a set timeout
+// is invalid: the exporter would otherwise use a negative one).
 func (e *env) checkOTLP(signal, proto string) (timeoutMS int, force bool) {
 	for _, key := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT"} {
 		if v, ok := get(key); ok {
@@ -206,19 +206,17 @@ func (e *env) checkOTLP(signal, proto string) (timeoutMS int, force bool) {
 	st, sok := e.integer(s, 0, "the value of "+g+" or 10000")
 	_, gset := get(g)
 	_, sset := get(s)
-	if (gset && !gok) || (sset && !sok) {
-		// The exporter skips a non-integer but uses a negative value: force
-		// the value the warning announced.
-		force = true
-		switch {
-		case sok:
-			timeoutMS = st
-		case gok:
-			timeoutMS = gt
-		default:
-			timeoutMS = 10000
-		}
+	switch {
+	case sok:
+		timeoutMS = st
+	case gok:
+		timeoutMS = gt
+	default:
+		timeoutMS = 10000
 	}
+	// The exporter skips a non-integer but uses a negative value: force
+	// the value the warning announced.
+	force = (gset && !gok) || (sset && !sok)
 	for _, key := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION"} {
 		e.enum(key, "none", "gzip", "none")
 	}

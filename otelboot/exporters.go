@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -60,7 +61,70 @@ func (e *env) planExporters(signal string, known ...string) []exporterPlan {
 // The OTLP exporters read OTEL_EXPORTER_OTLP_* themselves (endpoint and its
 // path rules, headers, timeout, compression, TLS); New never dials.
 
+// The Go OTLP/HTTP exporters apply OTEL_EXPORTER_OTLP_TIMEOUT to each
+// attempt and keep retrying for up to a minute; the specification makes it
+// the maximum time for one batch export. These wrappers bound the whole
+// export (retries included), which also keeps a down collector from holding
+// a batch for a minute.
+
+type timeoutSpanExporter struct {
+	sdktrace.SpanExporter
+	d time.Duration
+}
+
+func (e timeoutSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	ctx, cancel := context.WithTimeout(ctx, e.d)
+	defer cancel()
+	return e.SpanExporter.ExportSpans(ctx, spans)
+}
+
+type timeoutMetricExporter struct {
+	sdkmetric.Exporter
+	d time.Duration
+}
+
+func (e timeoutMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	ctx, cancel := context.WithTimeout(ctx, e.d)
+	defer cancel()
+	return e.Exporter.Export(ctx, rm)
+}
+
+type timeoutLogExporter struct {
+	sdklog.Exporter
+	d time.Duration
+}
+
+func (e timeoutLogExporter) Export(ctx context.Context, rs []sdklog.Record) error {
+	ctx, cancel := context.WithTimeout(ctx, e.d)
+	defer cancel()
+	return e.Exporter.Export(ctx, rs)
+}
+
 func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter, error) {
+	exp, err := newSpanExporter1(ctx, p)
+	if err != nil || p.name != "otlp" || p.timeout <= 0 {
+		return exp, err
+	}
+	return timeoutSpanExporter{exp, p.timeout}, nil
+}
+
+func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter, error) {
+	exp, err := newMetricExporter1(ctx, p)
+	if err != nil || p.name != "otlp" || p.timeout <= 0 {
+		return exp, err
+	}
+	return timeoutMetricExporter{exp, p.timeout}, nil
+}
+
+func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
+	exp, err := newLogExporter1(ctx, p)
+	if err != nil || p.name != "otlp" || p.timeout <= 0 {
+		return exp, err
+	}
+	return timeoutLogExporter{exp, p.timeout}, nil
+}
+
+func newSpanExporter1(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter, error) {
 	switch {
 	case p.name == "console":
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
@@ -85,7 +149,7 @@ func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter
 	}
 }
 
-func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter, error) {
+func newMetricExporter1(ctx context.Context, p exporterPlan) (sdkmetric.Exporter, error) {
 	switch {
 	case p.name == "console":
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
@@ -110,7 +174,7 @@ func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter,
 	}
 }
 
-func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
+func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
 	switch {
 	case p.name == "console":
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/otelkit/otelkit/internal/otlptest"
+	"github.com/otelkit/otelkit/otelboot/liveview"
 )
 
 // captureStderr redirects os.Stderr (where the default text handler
@@ -119,5 +121,31 @@ func TestLiveViewFromEnv(t *testing.T) {
 	if resp, err := client.Get(url); err == nil {
 		resp.Body.Close()
 		t.Errorf("live view still serving after shutdown")
+	}
+}
+
+// TestWithLiveView: the view's processors are registered and Start does
+// not serve it.
+func TestWithLiveView(t *testing.T) {
+	cleanEnv(t, "OTEL_TRACES_EXPORTER", "none", "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none",
+		"OTELKIT_VIEW_ADDR", "127.0.0.1:0")
+	v := liveview.New(liveview.Config{})
+	_, diag := start(t, WithLiveView(v))
+	_, span := otel.Tracer("t").Start(context.Background(), "viewed-op")
+	span.End()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		rec := httptest.NewRecorder()
+		v.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/traces", nil))
+		if strings.Contains(rec.Body.String(), "viewed-op") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("span not in the view: %d %s", rec.Code, rec.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(diag.String(), "live view") {
+		t.Errorf("Start served a view despite WithLiveView:\n%s", diag)
 	}
 }

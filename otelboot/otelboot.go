@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -47,8 +48,9 @@ type starter struct {
 	mp        metric.MeterProvider
 	lp        otellog.LoggerProvider
 	prop      propagation.TextMapPropagator
-	flushers  []flusher // what shutdown flushes and stops, in parallel
-	otlpLogs  bool      // whether records reach a log exporter
+	flushers  []flusher                     // what shutdown flushes and stops, in parallel
+	pending   []func(context.Context) error // built, not yet owned by a provider
+	otlpLogs  bool                          // whether records reach a log exporter
 	serviceNm string
 	viewAddr  string
 	ownView   *liveview.View
@@ -107,14 +109,13 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 		d.logger.Info("otelboot: live view", "url", s.viewAddr)
 	}
 
-	var once sync.Once
+	var done atomic.Bool
 	return func(ctx context.Context) error {
-		var err error
-		once.Do(func() {
-			restore()
-			err = s.shutdown(ctx)
-		})
-		return err
+		if !done.CompareAndSwap(false, true) {
+			return nil // later (or concurrent) calls: at once
+		}
+		restore()
+		return s.shutdown(ctx)
 	}, nil
 }
 
@@ -125,6 +126,9 @@ func (s *starter) build(ctx context.Context) (err error) {
 		if err != nil {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 			defer cancel()
+			for _, f := range s.pending {
+				_ = f(sctx)
+			}
 			_ = s.shutdown(sctx)
 		}
 	}()
@@ -168,6 +172,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 			if err != nil {
 				return err
 			}
+			s.pending = append(s.pending, pr.Shutdown)
 			s.diag.logger.Debug("otelboot: prometheus exporter", "url", "http://"+pr.addr+"/metrics")
 			r = pr
 		} else {
@@ -175,6 +180,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 			if err != nil {
 				return fmt.Errorf("otelboot: %s metric exporter: %w", p.name, err)
 			}
+			s.pending = append(s.pending, exp.Shutdown)
 			r = sdkmetric.NewPeriodicReader(exp, readerOpts...)
 		}
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
@@ -183,7 +189,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
 	mp := sdkmetric.NewMeterProvider(mpOpts...)
-	s.mp = mp
+	s.mp, s.pending = mp, nil // the provider owns the readers now
 	s.flushers = append(s.flushers, flusher{"metrics", mp.ForceFlush, mp.Shutdown})
 
 	view, err := s.liveView()
@@ -193,11 +199,16 @@ func (s *starter) build(ctx context.Context) (err error) {
 
 	tpOpts = append(tpOpts, sdktrace.WithResource(s.res))
 	bspOpts := s.bspOptions()
+	var spanExps []sdktrace.SpanExporter
 	for _, p := range traces {
 		exp, err := newSpanExporter(ctx, p)
 		if err != nil {
 			return fmt.Errorf("otelboot: %s span exporter: %w", p.name, err)
 		}
+		s.pending = append(s.pending, exp.Shutdown)
+		spanExps = append(spanExps, exp)
+	}
+	for _, exp := range spanExps {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, bspOpts...)))
 	}
 	if s.cfg.spanMetrics {
@@ -214,16 +225,21 @@ func (s *starter) build(ctx context.Context) (err error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	tp := sdktrace.NewTracerProvider(tpOpts...)
-	s.tp = tp
+	s.tp, s.pending = tp, nil
 	s.flushers = append(s.flushers, flusher{"traces", tp.ForceFlush, tp.Shutdown})
 
 	lpOpts = append(lpOpts, sdklog.WithResource(s.res))
 	blrpOpts := s.blrpOptions()
+	var logExps []sdklog.Exporter
 	for _, p := range logs {
 		exp, err := newLogExporter(ctx, p)
 		if err != nil {
 			return fmt.Errorf("otelboot: %s log exporter: %w", p.name, err)
 		}
+		s.pending = append(s.pending, exp.Shutdown)
+		logExps = append(logExps, exp)
+	}
+	for _, exp := range logExps {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp, blrpOpts...)))
 	}
 	if view != nil {
@@ -233,7 +249,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(p))
 	}
 	lp := sdklog.NewLoggerProvider(lpOpts...)
-	s.lp = lp
+	s.lp, s.pending = lp, nil
 	s.flushers = append(s.flushers, flusher{"logs", lp.ForceFlush, lp.Shutdown})
 
 	return s.buildSlogWith(format, correlate)

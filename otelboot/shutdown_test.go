@@ -54,6 +54,9 @@ func TestShutdownDeliversEverything(t *testing.T) {
 	if slog.Default() != prev {
 		t.Errorf("slog default not restored")
 	}
+	if metricByName(r, "duration") == nil {
+		t.Errorf("span metrics (duration) not exported: spanmetrics processor not registered")
+	}
 
 	before := len(r.Requests())
 	ctx, cancel := context.WithCancel(context.Background())

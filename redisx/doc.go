@@ -19,7 +19,12 @@
 // A pipeline or a MULTI/EXEC transaction is one span named redis.pipeline
 // whose db.operation lists the distinct command names (at most ten),
 // db.redis.command the commands one per line and db.redis.num_cmd their
-// number. Each new connection gets a redis.dial span.
+// number. Each new connection gets a redis.dial span; go-redis dials with a
+// context of its own, so that span starts a trace of its own. The commands
+// go-redis then sends to set the connection up (HELLO, CLIENT SETINFO,
+// SELECT...) are children of the command that needed the connection; their
+// failures, which go-redis tolerates or reports on that command, add an
+// exception event but do not set their status to Error.
 //
 // # Secrets and size
 //
@@ -35,7 +40,8 @@
 //
 // A connection refused, a time-out or a Redis error reply ends the span with
 // status Error and an exception event; redis.Nil (a missing key) is not an
-// error.
+// error. The error message is scrubbed of the masked arguments, which a
+// server echoes when it rejects a command.
 //
 // # Conventions
 //

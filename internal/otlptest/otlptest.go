@@ -18,8 +18,8 @@ package otlptest
 
 import (
 	"compress/gzip"
-	"encoding/pem"
 	"context"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"

@@ -81,7 +81,7 @@ func AppendRedisCommand(b []byte, args []any, o RedisOptions) []byte {
 }
 
 // AppendRedisName appends the name of the command args (args[0]) in upper
-// case; see RedisName.
+// case ("LRANGE"), quoted as RedisCommand would if it needs quoting.
 func AppendRedisName(b []byte, args []any) []byte {
 	if len(args) == 0 {
 		return b

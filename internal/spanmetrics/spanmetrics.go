@@ -30,16 +30,13 @@
 // 2^24, 2^26 and 2^28 ns, so each falls in its own bucket and the heatmap
 // shows the same bands as the original.
 //
-// Cost: OnEnd makes no allocation once a (name, kind, status) combination
-// has been seen, and takes no lock shared by all goroutines. Counts go to one
-// of several cache-line-padded shards chosen by the span ID, each holding a
-// ring of one-second slots updated with atomic operations. Recording a value
-// in the SDK's histogram costs several times more than all the rest (the SDK
-// normalizes the attribute set on every Record), so OnEnd appends the
-// duration to its shard's buffer (a lock per shard) and the values reach the
-// histogram in bulk: when a reader collects (the instruments' callback
-// flushes every shard before the histogram is read), on ForceFlush and
-// Shutdown, or when a buffer of 256 values is full.
+// Cost: OnEnd takes no lock and makes no allocation once a (name, kind,
+// status) combination has been seen. Counts go to one of several
+// cache-line-padded shards chosen by the span ID, each holding a ring of
+// one-second slots updated with atomic operations; the attribute set of
+// duration comes from a copy-on-write map read without a lock. Most of
+// OnEnd's time is the SDK's Float64Histogram.Record, which normalizes the
+// attribute set on every call (see BenchmarkSDKRecord).
 package spanmetrics
 
 import (
@@ -163,21 +160,12 @@ type shard struct {
 	_      [48]byte
 	total  [ringSize]slot
 	errs   [ringSize]slot
-
-	mu    sync.Mutex // guards buf and spare
-	buf   []pending  // durations not yet recorded
-	spare []pending  // an empty buffer to swap in when buf is flushed
-	_     [8]byte
 }
 
-// bufSize is the number of durations a shard holds before it records them.
-const bufSize = 256
-
-// pending is a duration waiting to be recorded in the histogram.
-type pending struct {
-	opts recordOpts
-	ms   float64
-}
+// kindSets holds the record options of one span name by kind and status
+// code; an entry is nil until first used. It is never modified once
+// published.
+type kindSets [6][3]recordOpts
 
 type attrKey struct {
 	name   string
@@ -199,9 +187,10 @@ type Processor struct {
 	duration metric.Float64Histogram
 	reg      metric.Registration
 
-	sets  atomic.Pointer[map[attrKey]recordOpts] // copy on write
-	setMu sync.Mutex                             // serializes writers of sets
-	other [6][3]recordOpts                       // overflow sets by kind, status
+	sets  atomic.Pointer[map[string]*kindSets] // by span name; copy on write
+	setMu sync.Mutex                           // serializes writers of sets
+	nSets int                                  // sets created; guarded by setMu
+	other kindSets                             // overflow sets by kind, status
 
 	shutdown atomic.Bool
 }
@@ -233,7 +222,7 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		window: int64(c.window / time.Second),
 		now:    c.now,
 	}
-	empty := map[attrKey]recordOpts{}
+	empty := map[string]*kindSets{}
 	p.sets.Store(&empty)
 	for k := range p.other {
 		for s := range p.other[k] {
@@ -272,10 +261,7 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spanmetrics: %s: %w", ErrorRateName, err)
 	}
-	p.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		// The SDK runs callbacks before it reads the synchronous
-		// instruments: the durations recorded here are in this collection.
-		p.flush(ctx)
+	p.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s := p.Snapshot()
 		o.ObserveInt64(spans, s.Spans)
 		o.ObserveInt64(errs, s.Errors)
@@ -363,65 +349,13 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	end := s.EndTime()
 	status := s.Status().Code
-	sh := p.count(s.SpanContext().SpanID(), end, status == codes.Error)
-	e := pending{
-		opts: p.opts(attrKey{name: s.Name(), kind: s.SpanKind(), status: status}),
-		ms:   float64(end.Sub(s.StartTime())) / float64(time.Millisecond),
-	}
-	sh.mu.Lock()
-	if sh.buf == nil {
-		sh.buf = make([]pending, 0, bufSize)
-	}
-	sh.buf = append(sh.buf, e)
-	if len(sh.buf) < bufSize {
-		sh.mu.Unlock()
-		return
-	}
-	full := sh.take()
-	sh.mu.Unlock()
-	p.record(context.Background(), sh, full)
+	p.count(s.SpanContext().SpanID(), end, status == codes.Error)
+	ms := float64(end.Sub(s.StartTime())) / float64(time.Millisecond)
+	p.duration.Record(context.Background(), ms, p.opts(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})...)
 }
 
-// take returns the shard's buffer and puts the spare (or nothing) in its
-// place. sh.mu must be held.
-func (sh *shard) take() []pending {
-	full := sh.buf
-	sh.buf, sh.spare = sh.spare, nil
-	return full
-}
-
-// record records the durations of full and gives the emptied buffer back to
-// sh as its spare.
-func (p *Processor) record(ctx context.Context, sh *shard, full []pending) {
-	for i := range full {
-		p.duration.Record(ctx, full[i].ms, full[i].opts...)
-		full[i] = pending{}
-	}
-	sh.mu.Lock()
-	if sh.spare == nil {
-		sh.spare = full[:0]
-	}
-	sh.mu.Unlock()
-}
-
-// flush records the durations buffered in every shard.
-func (p *Processor) flush(ctx context.Context) {
-	for i := range p.shards {
-		sh := &p.shards[i]
-		sh.mu.Lock()
-		if len(sh.buf) == 0 {
-			sh.mu.Unlock()
-			continue
-		}
-		full := sh.take()
-		sh.mu.Unlock()
-		p.record(ctx, sh, full)
-	}
-}
-
-// count adds one span, ended at end, to the shard chosen by sid, and
-// returns the shard.
-func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) *shard {
+// count adds one span, ended at end, to the shard chosen by sid.
+func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) {
 	sh := &p.shards[binary.LittleEndian.Uint64(sid[:])&p.mask]
 	sec := end.Unix()
 	idx := uint64(sec) % ringSize
@@ -431,57 +365,58 @@ func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) *shard {
 		sh.errors.Add(1)
 		sh.errs[idx].add(uint32(sec))
 	}
-	return sh
 }
 
 // opts returns the cached record options for k, creating them on first use.
 func (p *Processor) opts(k attrKey) recordOpts {
-	if o, ok := (*p.sets.Load())[k]; ok {
-		return o
+	ki, si := int(k.kind), int(k.status)
+	if ki < 0 || ki >= len(p.other) {
+		ki = 0
+	}
+	if si < 0 || si >= len(p.other[0]) {
+		si = 0
+	}
+	if ks := (*p.sets.Load())[k.name]; ks != nil {
+		if o := ks[ki][si]; o != nil {
+			return o
+		}
 	}
 	p.setMu.Lock()
 	defer p.setMu.Unlock()
 	cur := *p.sets.Load()
-	if o, ok := cur[k]; ok {
-		return o
+	old := cur[k.name]
+	if old != nil && old[ki][si] != nil {
+		return old[ki][si]
 	}
-	if len(cur) >= MaxAttributeSets {
-		ki, si := int(k.kind), int(k.status)
-		if ki < 0 || ki >= len(p.other) {
-			ki = 0
-		}
-		if si < 0 || si >= len(p.other[0]) {
-			si = 0
-		}
+	if p.nSets >= MaxAttributeSets {
 		return p.other[ki][si]
 	}
-	next := make(map[attrKey]recordOpts, len(cur)+1)
-	for key, v := range cur {
-		next[key] = v
+	ks := &kindSets{}
+	if old != nil {
+		*ks = *old
 	}
-	o := newRecordOpts(k)
-	next[k] = o
+	ks[ki][si] = newRecordOpts(k)
+	next := make(map[string]*kindSets, len(cur)+1)
+	for name, v := range cur {
+		next[name] = v
+	}
+	next[k.name] = ks
 	p.sets.Store(&next)
-	return o
+	p.nSets++
+	return ks[ki][si]
 }
 
-// Shutdown records the buffered durations and unregisters the callback;
-// later spans are not counted. Shut the tracer provider down before the
-// meter provider, so that the last durations are exported.
-func (p *Processor) Shutdown(ctx context.Context) error {
+// Shutdown unregisters the gauges' callback; later spans are not counted.
+func (p *Processor) Shutdown(context.Context) error {
 	if p.shutdown.Swap(true) {
 		return nil
 	}
-	p.flush(ctx)
 	if err := p.reg.Unregister(); err != nil {
 		return fmt.Errorf("spanmetrics: unregister callback: %w", err)
 	}
 	return nil
 }
 
-// ForceFlush records the buffered durations in the histogram; the meter
-// provider's readers export them.
-func (p *Processor) ForceFlush(ctx context.Context) error {
-	p.flush(ctx)
-	return nil
-}
+// ForceFlush does nothing: the instruments are read by the meter provider's
+// readers.
+func (p *Processor) ForceFlush(context.Context) error { return nil }

@@ -321,33 +321,6 @@ func histCount(t *testing.T, m metricdata.Metrics) uint64 {
 	return n
 }
 
-func TestBufferedDurations(t *testing.T) {
-	f := newFixture(t)
-	now := time.Now()
-	stub := tracetest.SpanStub{Name: "a", StartTime: now, EndTime: now.Add(time.Millisecond)}.Snapshot()
-	sh := &f.proc.shards[0] // the zero span ID picks shard 0
-	for i := 0; i < bufSize-1; i++ {
-		f.proc.OnEnd(stub)
-	}
-	if len(sh.buf) != bufSize-1 {
-		t.Fatalf("buffered %d, want %d", len(sh.buf), bufSize-1)
-	}
-	f.proc.OnEnd(stub) // fills the buffer: recorded at once
-	if len(sh.buf) != 0 {
-		t.Errorf("buffer holds %d after filling up, want 0", len(sh.buf))
-	}
-	f.proc.OnEnd(stub)
-	if err := f.proc.ForceFlush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if len(sh.buf) != 0 {
-		t.Errorf("buffer holds %d after ForceFlush", len(sh.buf))
-	}
-	if got := histCount(t, f.collect(t)[DurationName]); got != bufSize+1 {
-		t.Errorf("histogram count = %d, want %d", got, bufSize+1)
-	}
-}
-
 func TestCollectWhileEnding(t *testing.T) {
 	f := newFixture(t)
 	now := time.Now()

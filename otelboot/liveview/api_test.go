@@ -323,3 +323,25 @@ func TestConcurrentSpansAndReads(t *testing.T) {
 		t.Errorf("kept %d evicted %d", traces.Kept, traces.Evicted)
 	}
 }
+
+type recordOnly struct{}
+
+func (recordOnly) ShouldSample(sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordOnly}
+}
+func (recordOnly) Description() string { return "RecordOnly" }
+
+func TestUnsampledSpansAreNotShown(t *testing.T) {
+	v := New(Config{})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(recordOnly{}), sdktrace.WithSpanProcessor(v.SpanProcessor()))
+	_, s := tp.Tracer("t").Start(context.Background(), "recorded, not sampled")
+	if !s.IsRecording() || s.SpanContext().IsSampled() {
+		t.Fatal("setup: want a recording, unsampled span")
+	}
+	s.End()
+	var spans SpansResponse
+	getJSON(t, v.Handler(), "/api/spans", &spans)
+	if spans.TotalSpans != 0 || len(spans.Spans) != 0 {
+		t.Errorf("unsampled span shown: %+v", spans)
+	}
+}

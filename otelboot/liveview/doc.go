@@ -15,8 +15,11 @@
 // histogram and recent percentiles per span name; and the recent log
 // records with their trace ids.
 //
-// Ending a span costs the view one append to a short-locked buffer; spans
-// are aggregated in batches, when the buffer fills or the view is read.
+// Ending a span costs the caller one append to a short-locked buffer and no
+// allocation. Spans are aggregated in batches of 512, by a short-lived
+// background goroutine when a buffer fills or by the next read of the view;
+// a span is never dropped, and when aggregation falls far behind, the span
+// that fills a buffer aggregates the queue itself so memory stays bounded.
 //
 // [View.Handler] serves one page, with its script and styles embedded (no
 // network beyond the process), and a read-only JSON API that the page

@@ -48,7 +48,14 @@ func TestEndToEndMariaDBRedis(t *testing.T) {
 	cfg.MySQLDSN = scratchDatabase(t, dsn)
 	cfg.RedisAddr, cfg.RedisDB = addr, 13
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: cfg.RedisDB})
-	clean := func() { rdb.Del(context.Background(), RedisLogKey) }
+	clean := func() {
+		ctx := context.Background()
+		rdb.Del(ctx, RedisLogKey)
+		iter := rdb.Scan(ctx, 0, "session:*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	}
 	clean()
 	t.Cleanup(func() { clean(); rdb.Close() })
 	runEndToEnd(t, cfg, "mysql")

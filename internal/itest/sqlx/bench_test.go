@@ -57,7 +57,7 @@ func benchPKSelect(b *testing.B, driverName, dsn, table string) {
 	}
 	query := "SELECT user_id, body FROM " + table + " WHERE id = ?"
 	for _, name := range []string{"bare", "otelsql", "sqlx"} {
-		b.Run(name, func(b *testing.B) {
+		b.Run("impl="+name, func(b *testing.B) {
 			db, err := open[name]()
 			if err != nil {
 				b.Fatal(err)

@@ -335,6 +335,26 @@ func runStable(t *testing.T, b backend) {
 				}
 			}
 			h.check(t, "stable", h.spans(), want{name, codes.Unset, attrs})
+
+			// A failure carries error.type (and the server's error code).
+			if _, err := h.db.ExecContext(h.ctx, "DELETE FROM no_such_table_sqlx"); err == nil {
+				t.Fatal("delete from a missing table succeeded")
+			}
+			spans := h.spans()
+			if len(spans) != 1 || spans[0].Status.Code != codes.Error {
+				t.Fatalf("failure: %v", spans)
+			}
+			got := attrMap(spans[0].Attributes)
+			if b.system == "mysql" {
+				if got["db.response.status_code"] != "1146" || got["error.type"] != "1146" {
+					t.Errorf("failure: status code %v, error.type %v; want 1146 (ER_NO_SUCH_TABLE)", got["db.response.status_code"], got["error.type"])
+				}
+			} else if got["error.type"] == nil || got["error.type"] == "" {
+				t.Errorf("failure: no error.type in %v", got)
+			}
+			if got["db.collection.name"] != "no_such_table_sqlx" {
+				t.Errorf("failure: db.collection.name = %v", got["db.collection.name"])
+			}
 		})
 	}
 }

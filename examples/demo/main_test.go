@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/otelkit/otelkit/internal/otlptest"
+)
+
+// TestRunCommand is the README's run command: build the demo, start it with
+// no backend configured, poll GET /healthz until 200, exercise a login, stop
+// it with SIGTERM and expect exit status 0 with its telemetry flushed and no
+// password in its output.
+func TestRunCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the demo binary")
+	}
+	bin := filepath.Join(t.TempDir(), "demo")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	recv := otlptest.NewHTTPReceiver(t)
+	port := rcFreePort(t)
+	const adminPW = "run-cmd-admin-pw-9"
+	const userPW = "run-cmd-user-pw-77"
+	cmd := exec.Command(bin)
+	cmd.Env = append(rcCleanEnv(),
+		"PORT="+port,
+		"OTELKIT_VIEW_ADDR=127.0.0.1:0",
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+recv.URL,
+		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+		"DEMO_ADMIN_USER=boss",
+		"DEMO_ADMIN_PASSWORD="+adminPW,
+	)
+	var out rcBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	base := "http://127.0.0.1:" + port
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("demo exited before answering /healthz: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /healthz never answered 200\n%s", out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	for _, req := range []struct{ path, body string }{
+		{"/register", `{"username":"runner","password":"` + userPW + `"}`},
+		{"/login", `{"username":"runner","password":"` + userPW + `"}`},
+		{"/login", `{"username":"boss","password":"` + adminPW + `"}`},
+	} {
+		resp, err := http.Post(base+req.path, "application/json", strings.NewReader(req.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Errorf("POST %s: %d", req.path, resp.StatusCode)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want status 0\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("demo still running 30s after SIGTERM\n%s", out.String())
+	}
+
+	text := out.String()
+	for _, want := range []string{"telemetry: traces=otlp", "backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
+		if !strings.Contains(text, want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, text)
+		}
+	}
+	for _, pw := range []string{adminPW, userPW} {
+		if strings.Contains(text, pw) {
+			t.Errorf("output contains the password %q", pw)
+		}
+	}
+	// Shutdown flushed the spans of the requests above.
+	names := map[string]bool{}
+	for _, s := range recv.Spans() {
+		names[s.Name] = true
+	}
+	for _, n := range []string{"GET /healthz", "POST /register", "POST /login"} {
+		if !names[n] {
+			t.Errorf("span %q not exported before exit; got %v", n, names)
+		}
+	}
+	if v, _ := recv.ResourceAttr("service.name"); v != "hyunwoo" {
+		t.Errorf("service.name = %q", v)
+	}
+}
+
+// rcCleanEnv is the test's environment without the variables that would
+// point the demo at real backends.
+func rcCleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "MYSQL_DSN", k == "REDIS_ADDR", k == "REDIS_PASSWORD", k == "REDIS_DB",
+			k == "KAFKA_BROKERS", k == "EXTERNAL_API_URL", k == "PORT",
+			strings.HasPrefix(k, "OTEL_"), strings.HasPrefix(k, "DEMO_"):
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func rcFreePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// rcBuffer collects the process output; safe for concurrent use.
+type rcBuffer struct {
+	mu sync.Mutex
+	sb strings.Builder
+}
+
+func (b *rcBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.Write(p)
+}
+
+func (b *rcBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.String()
+}
