@@ -33,6 +33,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // internalError logs err (with the request's trace id, through the
 // context) and answers 500 without details.
 func (a *App) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away; nobody reads the answer and it is not a
+		// server error. 499 is nginx's "client closed request".
+		slog.InfoContext(r.Context(), "client closed the request", "route", r.Pattern)
+		writeError(w, 499, "client closed request")
+		return
+	}
 	slog.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err)
 	writeError(w, http.StatusInternalServerError, "internal error")
 }

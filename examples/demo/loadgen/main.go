@@ -178,7 +178,9 @@ func run(ctx context.Context, c config) (*stats, error) {
 		do     func(ctx context.Context, tok string)
 	}
 	mix := []step{
-		{25, func(ctx context.Context, tok string) { cl.call(ctx, "GET /db/messages", "GET", "/db/messages?limit=20", tok, nil) }},
+		{25, func(ctx context.Context, tok string) {
+			cl.call(ctx, "GET /db/messages", "GET", "/db/messages?limit=20", tok, nil)
+		}},
 		{15, func(ctx context.Context, tok string) {
 			cl.call(ctx, "POST /db/message", "POST", "/db/message", tok, map[string]string{"content": sentence()})
 		}},
@@ -187,9 +189,15 @@ func run(ctx context.Context, c config) (*stats, error) {
 			cl.call(ctx, "GET /db/messages/search", "GET", "/db/messages/search?q="+q, tok, nil)
 		}},
 		{10, func(ctx context.Context, tok string) { cl.call(ctx, "GET /logs/redis", "GET", "/logs/redis", tok, nil) }},
-		{6, func(ctx context.Context, tok string) { cl.call(ctx, "GET /logs/kafka", "GET", "/logs/kafka?limit=10", tok, nil) }},
-		{10, func(ctx context.Context, tok string) { cl.call(ctx, "GET /external/data", "GET", "/external/data", tok, nil) }},
-		{5, func(ctx context.Context, _ string) { cl.call(ctx, "GET /admin/users", "GET", "/admin/users", admin, nil) }},
+		{6, func(ctx context.Context, tok string) {
+			cl.call(ctx, "GET /logs/kafka", "GET", "/logs/kafka?limit=10", tok, nil)
+		}},
+		{10, func(ctx context.Context, tok string) {
+			cl.call(ctx, "GET /external/data", "GET", "/external/data", tok, nil)
+		}},
+		{5, func(ctx context.Context, _ string) {
+			cl.call(ctx, "GET /admin/users", "GET", "/admin/users", admin, nil)
+		}},
 		{5, func(ctx context.Context, _ string) {
 			n := names[rand.IntN(len(names))]
 			cl.call(ctx, "GET /admin/users/{username}/messages", "GET", "/admin/users/"+n+"/messages", admin, nil)
@@ -198,7 +206,9 @@ func run(ctx context.Context, c config) (*stats, error) {
 		{3, func(ctx context.Context, _ string) {
 			cl.call(ctx, "POST /login", "POST", "/login", "", map[string]string{"username": names[0], "password": "not-the-password"})
 		}},
-		{2, func(ctx context.Context, tok string) { cl.call(ctx, "GET /admin/users", "GET", "/admin/users", tok, nil) }},
+		{2, func(ctx context.Context, tok string) {
+			cl.call(ctx, "GET /admin/users", "GET", "/admin/users", tok, nil)
+		}},
 		{2, func(ctx context.Context, _ string) { cl.call(ctx, "GET (unmatched)", "GET", "/no/such/page", "", nil) }},
 		{2, func(ctx context.Context, _ string) { cl.call(ctx, "GET /db/messages", "GET", "/db/messages", "", nil) }},
 		{2, func(ctx context.Context, _ string) {
@@ -224,6 +234,14 @@ func run(ctx context.Context, c config) (*stats, error) {
 			n -= s.weight
 		}
 		return mix[0].do
+	}
+
+	// One of each first, so that even a short run reaches every endpoint.
+	for _, s := range mix {
+		if ctx.Err() != nil {
+			return st, nil
+		}
+		s.do(ctx, tokens[0])
 	}
 
 	interval := time.Duration(float64(time.Second) / max(c.rate, 0.01))

@@ -1,0 +1,72 @@
+package sqlx_test
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"io"
+	"testing"
+
+	"github.com/XSAM/otelsql"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/sqlx"
+)
+
+// fastDriver answers every query at once with one row, so that the
+// benchmark below measures the instrumentation alone. The database
+// benchmarks are in internal/itest/sqlx.
+type fastDriver struct{}
+type fastConn struct{ legacyConn }
+type fastRows struct{ done bool }
+
+func (fastDriver) Open(string) (driver.Conn, error) { return fastConn{}, nil }
+func (fastConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
+	return &fastRows{}, nil
+}
+func (*fastRows) Columns() []string { return []string{"user_id", "body"} }
+func (*fastRows) Close() error      { return nil }
+func (r *fastRows) Next(dest []driver.Value) error {
+	if r.done {
+		return io.EOF
+	}
+	r.done = true
+	dest[0], dest[1] = int64(7), "hello"
+	return nil
+}
+
+type dropExporter struct{}
+
+func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (dropExporter) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkOverhead runs a primary-key SELECT on a driver that costs
+// nothing: bare, under otelsql with its default options, under sqlx.
+func BenchmarkOverhead(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(dropExporter{}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	ctx, span := tp.Tracer("bench").Start(context.Background(), "GET /logs")
+	defer span.End()
+	dbs := map[string]*sql.DB{
+		"bare":    sql.OpenDB(connectorFor(fastDriver{})),
+		"otelsql": sql.OpenDB(connectorFor(otelsql.WrapDriver(fastDriver{}, otelsql.WithTracerProvider(tp), otelsql.WithMeterProvider(mp)))),
+		"sqlx":    sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp), sqlx.WithSystem("mysql")),
+	}
+	for _, name := range []string{"bare", "otelsql", "sqlx"} {
+		db := dbs[name]
+		b.Run("impl="+name, func(b *testing.B) {
+			var (
+				uid  int
+				body string
+			)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := db.QueryRowContext(ctx, "SELECT user_id, body FROM messages WHERE id = ?", 1).Scan(&uid, &body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		_ = db.Close()
+	}
+}
