@@ -1,6 +1,8 @@
 package httpx
 
 import (
+	"net/http"
+
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -23,6 +25,7 @@ type config struct {
 	mode      semconv.Mode
 	recover   bool
 	endpoint  func(pattern string) string
+	mux       *http.ServeMux
 	otelhttp  []otelhttp.Option
 	optInSeen bool
 }
@@ -99,6 +102,19 @@ func WithPanicResponse(respond500 bool) Option {
 // pattern; when it returns "" the name is derived as usual (see Endpoint).
 func WithEndpointName(f func(pattern string) string) Option {
 	return optionFunc(func(c *config) { c.endpoint = f })
+}
+
+// WithServeMux names the mux whose registered handlers give the endpoint
+// names (flask.endpoint) when the handler passed to NewHandler is not the
+// mux itself but a middleware around it:
+//
+//	mux := http.NewServeMux()
+//	h := httpx.NewHandler(logRequests(mux), httpx.WithServeMux(mux))
+//
+// The middleware must pass the *http.Request it receives to the mux (not a
+// copy made with WithContext), or the route is not seen at all.
+func WithServeMux(mux *http.ServeMux) Option {
+	return optionFunc(func(c *config) { c.mux = mux })
 }
 
 // WithOtelhttpOptions passes options to the otelhttp handler or transport

@@ -286,6 +286,28 @@ func TestServerUnmatchedAndPlainMux(t *testing.T) {
 	}
 }
 
+func TestServerWithServeMux(t *testing.T) {
+	f := newFixture(t, sdktrace.AlwaysSample())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /logs/kafka", getKafkaLogs)
+	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) })
+	for opt, want := range map[bool]string{false: "get_logs_kafka", true: "get_kafka_logs"} {
+		opts := f.opts()
+		if opt {
+			opts = append(opts, WithServeMux(mux))
+		}
+		f.exp.Reset()
+		NewHandler(wrapped, opts...).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/logs/kafka", nil))
+		s := f.only(t)
+		if s.Name != "GET /logs/kafka" {
+			t.Errorf("name = %q", s.Name)
+		}
+		if g := attrMap(s.Attributes)["flask.endpoint"].AsString(); g != want {
+			t.Errorf("WithServeMux %v: flask.endpoint = %q, want %q", opt, g, want)
+		}
+	}
+}
+
 func TestServerEndpointOption(t *testing.T) {
 	f := newFixture(t, sdktrace.AlwaysSample())
 	mux := NewServeMux(f.opts(WithEndpointName(func(p string) string {

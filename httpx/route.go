@@ -69,7 +69,11 @@ func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInf
 		name, _ = t.registered(r.Pattern)
 	}
 	if name == "" {
-		if mux, ok := next.(*http.ServeMux); ok {
+		mux := c.mux
+		if mux == nil {
+			mux, _ = next.(*http.ServeMux)
+		}
+		if mux != nil {
 			if h, p := mux.Handler(r); p == r.Pattern {
 				name = handlerName(h)
 			}

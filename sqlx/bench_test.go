@@ -25,8 +25,12 @@ func (fastDriver) Open(string) (driver.Conn, error) { return fastConn{}, nil }
 func (fastConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
 	return &fastRows{}, nil
 }
-func (*fastRows) Columns() []string { return []string{"user_id", "body"} }
-func (*fastRows) Close() error      { return nil }
+
+// ResetSession makes fastConn a driver.SessionResetter, as the MySQL and
+// SQLite drivers are.
+func (fastConn) ResetSession(context.Context) error { return nil }
+func (*fastRows) Columns() []string                 { return []string{"user_id", "body"} }
+func (*fastRows) Close() error                      { return nil }
 func (r *fastRows) Next(dest []driver.Value) error {
 	if r.done {
 		return io.EOF

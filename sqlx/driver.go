@@ -232,7 +232,7 @@ func (c *conn) prepareFailed(ctx context.Context, start time.Time, query string,
 	if c.info.cfg.extra&ExtraPrepare != 0 || errors.Is(err, driver.ErrSkip) {
 		return
 	}
-	if span, attrs := c.info.stmtSpan(ctx, start, query); span != nil {
+	if span, attrs := c.info.stmtSpan(ctx, start, query, nil); span != nil {
 		c.info.endSpan(span, attrs, err)
 	}
 }
@@ -347,7 +347,7 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 }
 
 func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, res driver.Result, err error) {
-	span, attrs := d.stmtSpan(ctx, start, query)
+	span, attrs := d.stmtSpan(ctx, start, query, nil)
 	if span == nil {
 		return
 	}
@@ -360,15 +360,18 @@ func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, res
 }
 
 func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query string, r driver.Rows, err error) driver.Rows {
-	span, attrs := d.stmtSpan(ctx, start, query)
+	span, st := d.startSpan(ctx, start, query)
 	if span == nil {
 		return r
 	}
 	if err != nil {
-		d.endSpan(span, attrs, err)
+		d.endSpan(span, d.stmtAttrs(nil, st, query), err)
 		return r
 	}
-	return &rows{Rows: r, span: span, attrs: attrs, info: d}
+	// One allocation for the wrapper and the attributes it will set.
+	w := &rows{Rows: r, span: span, info: d}
+	w.attrs = d.stmtAttrs(w.buf[:0], st, query)
+	return w
 }
 
 // rows counts the rows read and ends the statement's span on Close.
@@ -376,6 +379,7 @@ type rows struct {
 	driver.Rows
 	span  trace.Span
 	attrs []attribute.KeyValue
+	buf   [12]attribute.KeyValue
 	info  *dbInfo
 	n     int64
 	err   error

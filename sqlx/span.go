@@ -72,10 +72,20 @@ func newDBInfo(cfg *config, system, dsn string) *dbInfo {
 var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 
 // stmtSpan starts the span of a statement that began at start and returns
-// it with the attributes to set when it ends (they are set in one call, so
-// that the span's attribute slice is allocated once). The span is nil when
-// it is not recording (it has been ended then: nothing to add to it).
-func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string) (trace.Span, []attribute.KeyValue) {
+// it with the attributes to set when it ends, built into buf (they are set
+// in one call, so that the span's attribute slice is allocated once). The
+// span is nil when it is not recording (it has been ended then: nothing to
+// add to it).
+func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string, buf []attribute.KeyValue) (trace.Span, []attribute.KeyValue) {
+	span, st := d.startSpan(ctx, start, query)
+	if span == nil {
+		return nil, nil
+	}
+	return span, d.stmtAttrs(buf, st, query)
+}
+
+// startSpan starts the span; it is nil (and ended) when not recording.
+func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (trace.Span, statement) {
 	m := d.cfg.mode
 	var st statement
 	parsed := false
@@ -87,18 +97,26 @@ func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string) (t
 	_, span := d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
 	if !span.IsRecording() {
 		span.End()
-		return nil, nil
+		return nil, st
 	}
 	if !parsed {
 		st = parseStatement(query)
 	}
+	return span, st
+}
+
+// stmtAttrs appends the keys of a statement to dst.
+func (d *dbInfo) stmtAttrs(dst []attribute.KeyValue, st statement, query string) []attribute.KeyValue {
+	m := d.cfg.mode
 	text := query
 	if d.cfg.sanitize {
 		text = sanitize(query)
 	}
-	// Room for the statement's keys and the rows or error keys.
-	attrs := make([]attribute.KeyValue, 0, len(d.base)+8)
-	attrs = append(attrs, d.base...)
+	if dst == nil {
+		// Room for the statement's keys and the rows or error keys.
+		dst = make([]attribute.KeyValue, 0, len(d.base)+8)
+	}
+	attrs := append(dst, d.base...)
 	if m.EmitOld() {
 		attrs = append(attrs, semconv.DBStatementKey.String(text))
 		if st.operation != "" {
@@ -117,7 +135,7 @@ func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string) (t
 			attrs = append(attrs, semconv.DBCollectionNameKey.String(st.table))
 		}
 	}
-	return span, attrs
+	return attrs
 }
 
 func firstNonEmpty(a, b string) string {
