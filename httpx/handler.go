@@ -24,8 +24,9 @@ import (
 // and adds the spec's keys (see the package documentation).
 //
 // The route is Request.Pattern as set by an *http.ServeMux that h is, or
-// that h passes the same *http.Request to. When h is an *http.ServeMux, the
-// endpoint name is derived from the handler registered for the pattern.
+// that h passes the same *http.Request to. When h is an *http.ServeMux (or
+// WithServeMux names the mux inside h), the endpoint name is derived from
+// the handler registered for the pattern; otherwise from the pattern.
 // NewServeMux does all of this for a new mux.
 //
 // Build the handler once, at start-up, not per request.

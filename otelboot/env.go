@@ -311,3 +311,13 @@ func redactHeaders(v string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// firstSet returns the first of keys that is set, with its value.
+func firstSet(keys ...string) (key, value string, ok bool) {
+	for _, k := range keys {
+		if v, ok := get(k); ok {
+			return k, v, true
+		}
+	}
+	return "", "", false
+}

@@ -1,45 +1,44 @@
 package otelboot
 
 import (
+	"errors"
 	"log/slog"
 	"os"
 
 	"github.com/otelkit/otelkit/logcorr"
 )
 
-// firstSet returns the first of keys that is set, with its value.
-func firstSet(keys ...string) (key, value string, ok bool) {
-	for _, k := range keys {
-		if v, ok := get(k); ok {
-			return k, v, true
-		}
-	}
-	return "", "", false
-}
-
-// logFormat reads the text format (OTELKIT_LOG_FORMAT, or Python's
-// OTEL_PYTHON_LOG_FORMAT) and whether correlation is on
-// (OTELKIT_LOG_CORRELATION or OTEL_PYTHON_LOG_CORRELATION). An invalid
-// format is an error naming the variable.
+// logFormat reads, through logcorr's readers (the one place that knows
+// these variables), the text format (OTELKIT_LOG_FORMAT, or Python's
+// OTEL_PYTHON_LOG_FORMAT: an invalid one is an error naming the variable),
+// whether correlation is on (OTELKIT_LOG_CORRELATION or
+// OTEL_PYTHON_LOG_CORRELATION: a value other than true/false is one warning
+// and off) and the console level (OTELKIT_LOG_LEVEL or OTEL_PYTHON_LOG_LEVEL:
+// an invalid one is one warning and info).
 func (s *starter) logFormat() (*logcorr.Format, bool) {
 	if !s.cfg.setDefaultSlog {
 		return nil, false
 	}
-	correlate := false
-	if key, _, ok := firstSet("OTELKIT_LOG_CORRELATION", "OTEL_PYTHON_LOG_CORRELATION"); ok {
-		correlate = s.env.boolean(key)
-	}
-	key, v, ok := firstSet("OTELKIT_LOG_FORMAT", "OTEL_PYTHON_LOG_FORMAT")
-	if !ok {
-		v = logcorr.DefaultFormat
-	}
-	f, err := logcorr.ParseFormat(v)
+	correlate, err := logcorr.CorrelationFromEnv()
 	if err != nil {
-		if ok {
-			s.env.fail(key, v, err.Error())
-		} else {
-			s.env.errs = append(s.env.errs, err)
+		key, v, _ := firstSet(logcorr.EnvLogCorrelation, logcorr.EnvPythonLogCorrelation)
+		s.env.warn(key, v, "want true or false", "false")
+	}
+	level, err := logcorr.LevelFromEnv()
+	if err != nil {
+		key, v, _ := firstSet(logcorr.EnvLogLevel, logcorr.EnvPythonLogLevel)
+		s.env.warn(key, v, "not a log level (debug, info, warning, error, critical)", "info")
+	}
+	s.level = level
+	f, err := logcorr.FormatFromEnv()
+	if err != nil {
+		key, v, _ := firstSet(logcorr.EnvLogFormat, logcorr.EnvPythonLogFormat)
+		problem := err.Error()
+		var fe *logcorr.FormatError
+		if errors.As(err, &fe) {
+			problem = fe.Error()
 		}
+		s.env.fail(key, v, problem)
 		return nil, false
 	}
 	return f, correlate
@@ -69,9 +68,9 @@ func (s *starter) buildSlogWith(f *logcorr.Format, correlate bool) error {
 func (s *starter) slogHandler() slog.Handler {
 	var text slog.Handler
 	if s.correlate && s.format != nil {
-		text = logcorr.NewTextHandler(os.Stderr, &logcorr.TextOptions{Format: s.format, ServiceName: s.serviceNm})
+		text = logcorr.NewTextHandler(os.Stderr, &logcorr.TextOptions{Format: s.format, ServiceName: s.serviceNm, Level: s.level})
 	} else {
-		text = slog.NewTextHandler(os.Stderr, nil)
+		text = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: s.level})
 	}
 	hs := []slog.Handler{text}
 	if s.otlpLogs || len(s.cfg.logProcessors) > 0 || (s.ownView != nil || s.cfg.view != nil) && s.lp != nil {

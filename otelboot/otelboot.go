@@ -56,6 +56,7 @@ type starter struct {
 	ownView   *liveview.View
 	format    *logcorr.Format // for the default slog handler
 	correlate bool
+	level     slog.Level
 }
 
 // flusher is a provider (or server) that shutdown stops.

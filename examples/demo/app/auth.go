@@ -30,8 +30,6 @@ type session struct {
 	Admin    bool   `json:"a"`
 }
 
-type sessionKey struct{}
-
 func sessionRedisKey(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "session:" + hex.EncodeToString(sum[:])

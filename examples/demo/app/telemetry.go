@@ -30,12 +30,11 @@ func TelemetryDescription(getenv func(string) string) string {
 			endpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
 		}
 		if endpoint == "" {
-			endpoint = "http://localhost:4318"
+			endpoint = "localhost:4318 (default)"
 			if proto == "grpc" {
-				endpoint = "http://localhost:4317"
+				endpoint = "localhost:4317 (default)"
 			}
-		}
-		if u, err := url.Parse(endpoint); err == nil {
+		} else if u, err := url.Parse(endpoint); err == nil {
 			endpoint = u.Redacted()
 		} else {
 			endpoint = "(unparsable endpoint)"
