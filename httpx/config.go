@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -76,14 +77,14 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c *config) { c.prop = p })
 }
 
-// WithSemconvOptIn overrides OTEL_SEMCONV_STABILITY_OPT_IN for this wrapper.
-// v has the variable's syntax ("", "http", "http/dup"); tokens of other
-// domains are ignored. See the package documentation for the keys of each
-// mode.
-func WithSemconvOptIn(v string) Option {
+// WithSemconv overrides, for this wrapper, the HTTP conventions that
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default:
+// the spec's names and keys beside otelhttp's stable keys),
+// otelkit.SemconvStable ("http") or otelkit.SemconvDup ("http/dup"). See the
+// package documentation for the keys of each mode.
+func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) {
-		o, _ := semconv.Parse(v)
-		c.mode = o.HTTP
+		c.mode = m
 		c.optInSeen = true
 	})
 }

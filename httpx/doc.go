@@ -37,7 +37,7 @@
 // # Keys and OTEL_SEMCONV_STABILITY_OPT_IN
 //
 // otelhttp always emits the stable keys; httpx adds the spec's keys beside
-// them unless the variable (or WithSemconvOptIn) says "http":
+// them unless the variable (or WithSemconv) says "http":
 //
 //	key                            unset    http     http/dup
 //	http.method                    S C      -        S C

@@ -3,6 +3,7 @@ package httpx_test
 import (
 	"context"
 	"fmt"
+	"github.com/otelkit/otelkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,7 @@ func ExampleNewServeMux() {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 
-	mux := httpx.NewServeMux(httpx.WithTracerProvider(tp), httpx.WithSemconvOptIn(""))
+	mux := httpx.NewServeMux(httpx.WithTracerProvider(tp), httpx.WithSemconv(otelkit.SemconvOld))
 	mux.HandleFunc("GET /admin/users/{username}/messages", getUserMessages)
 
 	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil))
@@ -81,7 +82,7 @@ func ExampleClient() {
 	}))
 	defer api.Close()
 
-	client := httpx.Client(httpx.WithTracerProvider(tp), httpx.WithSemconvOptIn(""))
+	client := httpx.Client(httpx.WithTracerProvider(tp), httpx.WithSemconv(otelkit.SemconvOld))
 	ctx, parent := tp.Tracer("example").Start(context.Background(), "GET /logs/kafka")
 	req, _ := http.NewRequestWithContext(ctx, "GET", api.URL+"/api/data?token=abc", nil)
 	res, err := client.Do(req)

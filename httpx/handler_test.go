@@ -151,7 +151,7 @@ func TestServerSpecEndpoints(t *testing.T) {
 	for _, mode := range []string{"", "http", "http/dup"} {
 		t.Run("optin="+mode, func(t *testing.T) {
 			f := newFixture(t, sdktrace.AlwaysSample())
-			srv := httptest.NewServer(specMux(f.opts(WithSemconvOptIn(mode))...))
+			srv := httptest.NewServer(specMux(f.opts(WithSemconv(optIn(mode)))...))
 			defer srv.Close()
 			for _, e := range endpoints {
 				t.Run(e.name, func(t *testing.T) {

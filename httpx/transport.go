@@ -43,7 +43,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	in := &clientInner{base: base, mode: mode}
 	rt := otelhttp.NewTransport(in, c.otelhttpOptions(
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-			return mode.HTTPClientSpanName(r.Method)
+			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
 	return &Transport{rt: rt, base: base}
 }

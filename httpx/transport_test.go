@@ -83,7 +83,7 @@ func TestClientSpan(t *testing.T) {
 			f := newFixture(t, sdktrace.AlwaysSample())
 			seen := make(chan string, 1)
 			srv := externalAPI(t, seen)
-			c := Client(f.opts(WithSemconvOptIn(tc.optin))...)
+			c := Client(f.opts(WithSemconv(optIn(tc.optin)))...)
 			parent, err := call(t, f, c, "GET", srv.URL+"/api/data", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -255,7 +255,7 @@ func TestClientRedaction(t *testing.T) {
 			gotAuth = r.Header.Get("Authorization")
 		}))
 		u := strings.Replace(srv.URL, "http://", "http://user:secret@", 1) + "/p?token=abc&password=x"
-		_, err := call(t, f, Client(f.opts(WithSemconvOptIn(optin))...), "GET", u, nil)
+		_, err := call(t, f, Client(f.opts(WithSemconv(optIn(optin)))...), "GET", u, nil)
 		srv.Close()
 		if err != nil {
 			t.Fatal(err)

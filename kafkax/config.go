@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -76,9 +77,9 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 }
 
 // WithSemconv overrides the messaging conventions that
-// OTEL_SEMCONV_STABILITY_OPT_IN selects: semconv.Old (the default; span
-// names kafka.produce and kafka.consume), semconv.Stable or semconv.Dup.
-func WithSemconv(m semconv.Mode) Option {
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default; span
+// names kafka.produce and kafka.consume), otelkit.SemconvStable or otelkit.SemconvDup.
+func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
 }
 

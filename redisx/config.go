@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -93,10 +94,10 @@ func WithDialSpans(on bool) Option {
 }
 
 // WithSemconv overrides the database conventions that
-// OTEL_SEMCONV_STABILITY_OPT_IN selects: semconv.Old (the default; span
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default; span
 // names redis.command and redis.pipeline and the telemetry spec's keys),
-// semconv.Stable or semconv.Dup.
-func WithSemconv(m semconv.Mode) Option {
+// otelkit.SemconvStable or otelkit.SemconvDup.
+func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
 }
 

@@ -365,12 +365,12 @@ func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query string, r 
 		return r
 	}
 	if err != nil {
-		d.endSpan(span, d.stmtAttrs(nil, st, query), err)
+		d.endSpan(span, d.stmtAttrs(nil, st), err)
 		return r
 	}
 	// One allocation for the wrapper and the attributes it will set.
 	w := &rows{Rows: r, span: span, info: d}
-	w.attrs = d.stmtAttrs(w.buf[:0], st, query)
+	w.attrs = d.stmtAttrs(w.buf[:0], st)
 	return w
 }
 

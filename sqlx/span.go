@@ -28,6 +28,7 @@ type dbInfo struct {
 	// when there is none).
 	connString string
 	base       []attribute.KeyValue // keys common to every span
+	parses     parseCache
 }
 
 func newDBInfo(cfg *config, system, dsn string) *dbInfo {
@@ -81,17 +82,17 @@ func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string, bu
 	if span == nil {
 		return nil, nil
 	}
-	return span, d.stmtAttrs(buf, st, query)
+	return span, d.stmtAttrs(buf, st)
 }
 
 // startSpan starts the span; it is nil (and ended) when not recording.
-func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (trace.Span, statement) {
+func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (trace.Span, parsed) {
 	m := d.cfg.mode
-	var st statement
-	parsed := false
+	var st parsed
+	done := false
 	name := d.spanName
 	if m.StableNames() {
-		st, parsed = parseStatement(query), true
+		st, done = d.parses.get(query, d.cfg.sanitize), true
 		name = semconv.DBSpanName(m, d.spanName, d.system, st.operation, firstNonEmpty(st.table, d.namespace))
 	}
 	_, span := d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
@@ -99,19 +100,16 @@ func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (
 		span.End()
 		return nil, st
 	}
-	if !parsed {
-		st = parseStatement(query)
+	if !done {
+		st = d.parses.get(query, d.cfg.sanitize)
 	}
 	return span, st
 }
 
 // stmtAttrs appends the keys of a statement to dst.
-func (d *dbInfo) stmtAttrs(dst []attribute.KeyValue, st statement, query string) []attribute.KeyValue {
+func (d *dbInfo) stmtAttrs(dst []attribute.KeyValue, st parsed) []attribute.KeyValue {
 	m := d.cfg.mode
-	text := query
-	if d.cfg.sanitize {
-		text = sanitize(query)
-	}
+	text := st.text
 	if dst == nil {
 		// Room for the statement's keys and the rows or error keys.
 		dst = make([]attribute.KeyValue, 0, len(d.base)+8)

@@ -108,7 +108,7 @@ func TestRunCommand(t *testing.T) {
 	}
 
 	text := out.String()
-	for _, want := range []string{"telemetry: traces=otlp", "backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
+	for _, want := range []string{"telemetry: traces=otlp http/protobuf http://127.0.0.1:", "backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
 		if !strings.Contains(text, want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, text)
 		}

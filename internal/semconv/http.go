@@ -84,7 +84,7 @@ func HTTPServerSpanName(method, route string) string {
 
 // HTTPClientSpanName returns the name of a client span: "HTTP GET" in the
 // Old mode (the spec), "GET" otherwise (the stable conventions).
-func (m Mode) HTTPClientSpanName(method string) string {
+func HTTPClientSpanName(m Mode, method string) string {
 	if m.StableNames() {
 		return HTTPMethod(method)
 	}

@@ -26,7 +26,7 @@ func TestHTTPSpanNames(t *testing.T) {
 		{Dup, "GET", "GET"},
 		{Stable, "PURGE", "HTTP"},
 	} {
-		if got := tc.mode.HTTPClientSpanName(tc.method); got != tc.want {
+		if got := HTTPClientSpanName(tc.mode, tc.method); got != tc.want {
 			t.Errorf("%v.HTTPClientSpanName(%q) = %q, want %q", tc.mode, tc.method, got, tc.want)
 		}
 	}

@@ -24,43 +24,24 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/otel"
+
+	"github.com/otelkit/otelkit"
 )
 
 // EnvOptIn is the name of the environment variable read by FromEnv.
 const EnvOptIn = "OTEL_SEMCONV_STABILITY_OPT_IN"
 
-// Mode says which conventions a domain emits.
-type Mode uint8
+// Mode says which conventions a domain emits. It is the public
+// otelkit.SemconvMode, so that the wrappers' WithSemconv options can be
+// called from outside the module.
+type Mode = otelkit.SemconvMode
 
+// The modes, as otelkit defines them.
 const (
-	// Old emits the spec's (pre-stable) names and keys. It is the default.
-	Old Mode = iota
-	// Stable emits only the stable names and keys.
-	Stable
-	// Dup emits both the old and the stable keys, with stable span names.
-	Dup
+	Old    = otelkit.SemconvOld
+	Stable = otelkit.SemconvStable
+	Dup    = otelkit.SemconvDup
 )
-
-// EmitOld reports whether the old (spec) keys are emitted.
-func (m Mode) EmitOld() bool { return m == Old || m == Dup }
-
-// EmitStable reports whether the stable keys are emitted.
-func (m Mode) EmitStable() bool { return m == Stable || m == Dup }
-
-// StableNames reports whether span names follow the stable conventions.
-func (m Mode) StableNames() bool { return m != Old }
-
-// String returns "old", "stable" or "dup".
-func (m Mode) String() string {
-	switch m {
-	case Stable:
-		return "stable"
-	case Dup:
-		return "dup"
-	default:
-		return "old"
-	}
-}
 
 // OptIn is the parsed value of OTEL_SEMCONV_STABILITY_OPT_IN.
 type OptIn struct {
