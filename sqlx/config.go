@@ -7,28 +7,13 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics sqlx
 // emits itself.
 const ScopeName = "github.com/otelkit/otelkit/sqlx"
-
-// SemconvMode selects the database semantic conventions of the spans. The
-// default comes from OTEL_SEMCONV_STABILITY_OPT_IN ("database" is
-// SemconvStable, "database/dup" is SemconvDup, otherwise SemconvOld).
-type SemconvMode = semconv.Mode
-
-const (
-	// SemconvOld emits the telemetry spec's keys (db.system,
-	// db.statement, ...) and names spans "<system>.query".
-	SemconvOld SemconvMode = semconv.Old
-	// SemconvStable emits only the stable keys (db.system.name,
-	// db.query.text, ...) and names spans "<operation> <table>".
-	SemconvStable SemconvMode = semconv.Stable
-	// SemconvDup emits both sets of keys, with stable span names.
-	SemconvDup SemconvMode = semconv.Dup
-)
 
 // Extra selects spans beyond the one span per statement. None is emitted by
 // default; these are otelsql's spans, named as otelsql names them
@@ -119,9 +104,13 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	})
 }
 
-// WithSemconv overrides the conventions chosen by
-// OTEL_SEMCONV_STABILITY_OPT_IN.
-func WithSemconv(m SemconvMode) Option {
+// WithSemconv overrides the database conventions that
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default;
+// spans "<system>.query" with db.system, db.statement, ...),
+// otelkit.SemconvStable ("database": spans "SELECT messages" with
+// db.system.name, db.query.text, ...) or otelkit.SemconvDup
+// ("database/dup": both sets of keys, stable names).
+func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) {
 		c.mode, c.modeSet = m, true
 	})

@@ -125,3 +125,24 @@ func FuzzParseStatement(f *testing.F) {
 		}
 	})
 }
+
+func TestParseCacheBounded(t *testing.T) {
+	var c parseCache
+	for i := range maxCachedStatements + 100 {
+		q := "SELECT * FROM t" + strings.Repeat("x", i%7) + " WHERE id = " + string(rune('0'+i%10)) + strings.Repeat(" ", i)
+		if got, want := c.get(q, false), parseStatement(q); got.statement != want || got.text != q {
+			t.Fatalf("get(%q) = %+v, want %+v", q, got, want)
+		}
+	}
+	if n := c.n.Load(); n != maxCachedStatements {
+		t.Errorf("%d cached statements, want the bound %d", n, maxCachedStatements)
+	}
+	var d parseCache
+	long := "UPDATE big SET v = 'x' WHERE k = 'secret'" + strings.Repeat(" ", maxCachedQueryLen)
+	if got := d.get(long, true); got.text == long || strings.Contains(got.text, "secret") || got.table != "big" {
+		t.Errorf("sanitised long statement: %+v", got)
+	}
+	if d.n.Load() != 0 {
+		t.Error("a statement longer than the bound was cached")
+	}
+}

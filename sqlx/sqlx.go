@@ -69,7 +69,9 @@ func openDB(c driver.Connector, cfg *config, info *dbInfo) *sql.DB {
 // WrapDriver returns d with every statement traced, for sql.Register or
 // for connectors built by hand. The connection details are read from the
 // DSN each connection is opened with (or from WithDSN). WrapDriver
-// registers no pool metrics: use RegisterDBStatsMetrics on the DB.
+// registers no pool metrics: use RegisterDBStatsMetrics on the DB. For a
+// driver without driver.DriverContext, whose Open takes no context, the
+// span of a failed connection has no parent.
 func WrapDriver(d driver.Driver, opts ...Option) driver.Driver {
 	cfg := newConfig(opts)
 	system := systemOf("", d)

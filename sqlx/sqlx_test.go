@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/sqlx"
 )
 
@@ -199,7 +200,7 @@ func (r *legacyRows) Next(dest []driver.Value) error {
 func TestWrapDriverLegacy(t *testing.T) {
 	r := newRecorder()
 	sql.Register("sqlx-legacy-test", sqlx.WrapDriver(legacyDriver{},
-		sqlx.WithTracerProvider(r.tp), sqlx.WithSystem("legacydb"), sqlx.WithSemconv(sqlx.SemconvOld)))
+		sqlx.WithTracerProvider(r.tp), sqlx.WithSystem("legacydb"), sqlx.WithSemconv(otelkit.SemconvOld)))
 	db, err := sql.Open("sqlx-legacy-test", "legacy://u:s3cret-pw@dbhost:7000/main")
 	if err != nil {
 		t.Fatal(err)

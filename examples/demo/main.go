@@ -41,7 +41,8 @@ func run() error {
 		return err
 	}
 
-	view := liveview.New(liveview.Config{})
+	// The live view; a token is needed to serve it beyond loopback.
+	view := liveview.New(liveview.Config{Token: os.Getenv("OTELKIT_VIEW_TOKEN")})
 	shutdown, err := otelboot.Start(ctx,
 		otelboot.WithServiceName("hyunwoo"),
 		otelboot.WithServiceVersion("1.0.0"),

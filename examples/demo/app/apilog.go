@@ -51,8 +51,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// handle registers h for pattern ("METHOD /path") with the API log around it.
-func (a *App) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+// handle registers h for pattern ("METHOD /path") under an endpoint name,
+// with the API log around it.
+func (a *App) handle(mux *http.ServeMux, pattern, endpoint string, h http.HandlerFunc) {
+	a.endpoints[pattern] = endpoint
 	method, route, _ := strings.Cut(pattern, " ")
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -33,9 +33,10 @@ type App struct {
 	client      *http.Client
 	externalURL string
 
-	backends []backend
-	closers  []func() error
-	handler  http.Handler
+	backends  []backend
+	endpoints map[string]string // route pattern -> endpoint name
+	closers   []func() error
+	handler   http.Handler
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,8 +73,9 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 
 	mux := http.NewServeMux()
+	a.endpoints = map[string]string{}
 	a.routes(mux)
-	a.handler = serverHandler(a.jsonFallback(mux))
+	a.handler = serverHandler(a.jsonFallback(mux), a.endpointName)
 
 	parts := make([]string, len(a.backends))
 	for i, b := range a.backends {
@@ -219,3 +221,6 @@ func displayURL(addr net.Addr) string {
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }
+
+// endpointName returns the endpoint name a route pattern was registered with.
+func (a *App) endpointName(pattern string) string { return a.endpoints[pattern] }

@@ -33,20 +33,21 @@ func validateCredentials(username, password string) error {
 	return nil
 }
 
-// routes registers every endpoint of the spec's table.
+// routes registers every endpoint of the spec's table. The second column is
+// the endpoint name, like a Flask view's (the spec's flask.endpoint).
 func (a *App) routes(mux *http.ServeMux) {
-	a.handle(mux, "POST /register", a.register)
-	a.handle(mux, "POST /login", a.login)
-	a.handle(mux, "POST /logout", a.authed(false, a.logout))
-	a.handle(mux, "POST /db/message", a.authed(false, a.postMessage))
-	a.handle(mux, "GET /db/messages", a.authed(false, a.listMessages))
-	a.handle(mux, "GET /db/messages/search", a.authed(false, a.searchMessages))
-	a.handle(mux, "GET /logs/redis", a.authed(false, a.redisLogs))
-	a.handle(mux, "GET /logs/kafka", a.authed(false, a.kafkaLogs))
-	a.handle(mux, "GET /admin/users", a.authed(true, a.adminUsers))
-	a.handle(mux, "GET /admin/users/{username}/messages", a.authed(true, a.adminUserMessages))
-	a.handle(mux, "GET /external/data", a.authed(false, a.externalData))
-	a.handle(mux, "GET /healthz", a.healthz)
+	a.handle(mux, "POST /register", "register", a.register)
+	a.handle(mux, "POST /login", "login", a.login)
+	a.handle(mux, "POST /logout", "logout", a.authed(false, a.logout))
+	a.handle(mux, "POST /db/message", "post_message", a.authed(false, a.postMessage))
+	a.handle(mux, "GET /db/messages", "get_messages", a.authed(false, a.listMessages))
+	a.handle(mux, "GET /db/messages/search", "search_messages", a.authed(false, a.searchMessages))
+	a.handle(mux, "GET /logs/redis", "get_redis_logs", a.authed(false, a.redisLogs))
+	a.handle(mux, "GET /logs/kafka", "get_kafka_logs", a.authed(false, a.kafkaLogs))
+	a.handle(mux, "GET /admin/users", "get_users", a.authed(true, a.adminUsers))
+	a.handle(mux, "GET /admin/users/{username}/messages", "get_user_messages", a.authed(true, a.adminUserMessages))
+	a.handle(mux, "GET /external/data", "get_external_data", a.authed(false, a.externalData))
+	a.handle(mux, "GET /healthz", "healthz", a.healthz)
 }
 
 type credentials struct {
@@ -421,7 +422,7 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	var failing []string
-	if store.ping(store{a.db}, ctx) != nil {
+	if (store{a.db}).ping(ctx) != nil {
 		failing = append(failing, "database")
 	}
 	if a.rdb.Ping(ctx).Err() != nil {

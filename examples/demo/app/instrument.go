@@ -19,9 +19,10 @@ import (
 	"github.com/otelkit/otelkit/sqlx"
 )
 
-// serverHandler gives every request a server span named "METHOD route".
-func serverHandler(h http.Handler) http.Handler {
-	return httpx.NewHandler(h)
+// serverHandler gives every request a server span named "METHOD route";
+// endpoint names each route for flask.endpoint.
+func serverHandler(h http.Handler, endpoint func(pattern string) string) http.Handler {
+	return httpx.NewHandler(h, httpx.WithEndpointName(endpoint))
 }
 
 // openDB opens the database; every statement gets a child span

@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/sqlx"
 )
 
@@ -295,7 +296,7 @@ func TestSuiteSQLite(t *testing.T)  { runSuite(t, sqliteBackend(t)) }
 func TestSuiteMariaDB(t *testing.T) { runSuite(t, mariaDBBackend(t)) }
 
 func runStable(t *testing.T, b backend) {
-	for _, mode := range []sqlx.SemconvMode{sqlx.SemconvStable, sqlx.SemconvDup} {
+	for _, mode := range []otelkit.SemconvMode{otelkit.SemconvStable, otelkit.SemconvDup} {
 		t.Run(mode.String(), func(t *testing.T) {
 			h := newHarness(t, b, sqlx.WithSemconv(mode))
 			q := "SELECT 1 AS n FROM (SELECT 1 AS x) AS t WHERE 1 = ?"
@@ -322,7 +323,7 @@ func runStable(t *testing.T, b backend) {
 			if b.host != "" {
 				attrs["server.address"], attrs["server.port"] = b.host, int64(b.port)
 			}
-			if mode == sqlx.SemconvDup {
+			if mode == otelkit.SemconvDup {
 				for k, v := range b.old(q, "SELECT", table, 0) {
 					attrs[k] = v
 				}
