@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 )
@@ -9,7 +10,23 @@ import (
 // TestBadInput sends every kind of bad body to each endpoint that takes one:
 // each answer is a 4xx JSON error, never a 500, and nothing is stored.
 func TestBadInput(t *testing.T) {
-	a, c := newTestServer(t, testConfig(t))
+	badInput(t, testConfig(t))
+}
+
+// TestBadInputMariaDB is TestBadInput on MariaDB (its LIKE and collation
+// differ from SQLite's), with OTELKIT_TEST_MYSQL_DSN.
+func TestBadInputMariaDB(t *testing.T) {
+	dsn := os.Getenv("OTELKIT_TEST_MYSQL_DSN")
+	if dsn == "" {
+		t.Skip("set OTELKIT_TEST_MYSQL_DSN to run against MariaDB")
+	}
+	cfg := testConfig(t)
+	cfg.MySQLDSN = scratchDatabase(t, dsn)
+	badInput(t, cfg)
+}
+
+func badInput(t *testing.T, cfg Config) {
+	a, c := newTestServer(t, cfg)
 	token := c.user("carol", "carol-pass-1")
 	users0, msgs0 := counts(t, a)
 

@@ -1,5 +1,0 @@
-package itest
-
-import "testing"
-
-func TestX(t *testing.T) {}
