@@ -32,52 +32,15 @@ func TestRunCommand(t *testing.T) {
 	}
 
 	recv := otlptest.NewHTTPReceiver(t)
-	port := rcFreePort(t)
 	const adminPW = "run-cmd-admin-pw-9"
 	const userPW = "run-cmd-user-pw-77"
-	cmd := exec.Command(bin)
-	cmd.Env = append(rcCleanEnv(),
-		"PORT="+port,
-		"OTELKIT_VIEW_ADDR=127.0.0.1:0",
+	p := rcStart(t, bin,
 		"OTEL_EXPORTER_OTLP_ENDPOINT="+recv.URL,
 		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
 		"DEMO_ADMIN_USER=boss",
 		"DEMO_ADMIN_PASSWORD="+adminPW,
 	)
-	var out rcBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	base := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("demo exited before answering /healthz: %v\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /healthz never answered 200\n%s", out.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	base, port, out := p.base, p.port, &p.out
 
 	for _, req := range []struct{ path, body string }{
 		{"/register", `{"username":"runner","password":"` + userPW + `"}`},
@@ -95,17 +58,7 @@ func TestRunCommand(t *testing.T) {
 		}
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v, want status 0\n%s", err, out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("demo still running 30s after SIGTERM\n%s", out.String())
-	}
+	rcStop(t, p)
 
 	text := out.String()
 	for _, want := range []string{"telemetry: traces=otlp http/protobuf http://127.0.0.1:", "backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
@@ -130,6 +83,23 @@ func TestRunCommand(t *testing.T) {
 	}
 	if v, _ := recv.ResourceAttr("service.name"); v != "hyunwoo" {
 		t.Errorf("service.name = %q", v)
+	}
+
+	// The README's exact situation: no collector at all. The service
+	// still serves, and SIGTERM still exits 0 once the flush gives up.
+	closed := "http://127.0.0.1:" + rcFreePort(t)
+	p2 := rcStart(t, bin, "OTEL_EXPORTER_OTLP_ENDPOINT="+closed)
+	resp, err := http.Post(p2.base+"/login", "application/json", strings.NewReader(`{"username":"x","password":"y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without a collector: POST /login %d, want 401", resp.StatusCode)
+	}
+	rcStop(t, p2)
+	if !strings.Contains(p2.out.String(), "admin account: \"admin\", generated password (shown once): ") {
+		t.Errorf("no generated admin password line:\n%s", p2.out.String())
 	}
 }
 
@@ -176,4 +146,69 @@ func (b *rcBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.sb.String()
+}
+
+// rcProc is a started demo process.
+type rcProc struct {
+	cmd    *exec.Cmd
+	out    rcBuffer
+	exited chan error
+	base   string
+	port   string
+}
+
+// rcStart starts the binary on a free port with env added to a clean
+// environment and waits until GET /healthz answers 200.
+func rcStart(t *testing.T, bin string, env ...string) *rcProc {
+	t.Helper()
+	p := &rcProc{port: rcFreePort(t), exited: make(chan error, 1)}
+	p.base = "http://127.0.0.1:" + p.port
+	p.cmd = exec.Command(bin)
+	p.cmd.Env = append(append(rcCleanEnv(), "PORT="+p.port, "OTELKIT_VIEW_ADDR=127.0.0.1:0"), env...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		select {
+		case err := <-p.exited:
+			t.Fatalf("demo exited before answering /healthz: %v\n%s", err, p.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /healthz never answered 200\n%s", p.out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// rcStop sends SIGTERM and expects exit status 0 within 30s.
+func rcStop(t *testing.T, p *rcProc) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want status 0\n%s", err, p.out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("demo still running 30s after SIGTERM\n%s", p.out.String())
+	}
 }

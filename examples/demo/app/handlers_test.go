@@ -5,18 +5,24 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/alicebob/miniredis/v2"
 )
 
 // TestStatusCodes walks every endpoint through each status of its row in the
 // table.
 func TestStatusCodes(t *testing.T) {
 	cfg := testConfig(t)
-	failing := externalStub(t, http.StatusInternalServerError, 0)
-	a, c := newTestServer(t, cfg)
+	var extMode atomic.Value // "ok", "fail" or "slow"
+	extMode.Store("ok")
+	cfg.ExternalAPIURL = externalStub(t, &extMode)
+	cfg.ExternalTimeout = 300 * time.Millisecond
+	mr := miniredis.RunT(t) // a Redis the test can stop
+	cfg.RedisAddr = mr.Addr()
+	_, c := newTestServer(t, cfg)
 
 	// POST /register: 201, 400, 409.
 	r := c.do("POST", "/register", "", `{"username":"alice","password":"alice-pass-1"}`)
@@ -153,17 +159,14 @@ func TestStatusCodes(t *testing.T) {
 	if r.status != http.StatusOK || r.body["data"] == nil {
 		t.Errorf("external/data: %d %s", r.status, r.raw)
 	}
-	a.externalURL = failing
+	extMode.Store("fail")
 	expectError(t, "external 500", c.do("GET", "/external/data", token, ""), http.StatusBadGateway)
-	a.externalURL = externalStub(t, http.StatusOK, time.Second)
-	a.client.Timeout = 50 * time.Millisecond
+	extMode.Store("slow")
 	r = c.do("GET", "/external/data", token, "")
 	expectError(t, "external timeout", r, http.StatusBadGateway)
 	if !strings.Contains(r.str("error"), "timed out") {
 		t.Errorf("external timeout error = %q, want it to say so", r.str("error"))
 	}
-	a.externalURL = "http://127.0.0.1:1/api/data"
-	expectError(t, "external unreachable", c.do("GET", "/external/data", token, ""), http.StatusBadGateway)
 
 	// GET /healthz: 200, then 503 naming the backend that is down.
 	if r := c.do("GET", "/healthz", "", ""); r.status != http.StatusOK {
@@ -185,7 +188,7 @@ func TestStatusCodes(t *testing.T) {
 	expectError(t, "token after logout", c.do("GET", "/db/messages", token, ""), http.StatusUnauthorized)
 
 	// Redis down: healthz 503 naming redis.
-	a.rdb = redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	mr.Close()
 	r = c.do("GET", "/healthz", "", "")
 	expectError(t, "healthz redis down", r, http.StatusServiceUnavailable)
 	if !strings.Contains(r.str("error"), "redis") || strings.Contains(r.str("error"), "database") {
@@ -206,18 +209,39 @@ func messagesOf(t *testing.T, r response) []string {
 	return out
 }
 
-// externalStub serves /api/data with status after delay; it returns the URL.
-func externalStub(t *testing.T, status int, delay time.Duration) string {
+// externalStub serves /api/data as mode says: "ok" (200 JSON), "fail"
+// (500) or "slow" (200 after 2s). It returns the base URL.
+func externalStub(t *testing.T, mode *atomic.Value) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
+		switch mode.Load() {
+		case "fail":
+			http.Error(w, "boom", http.StatusInternalServerError)
 			return
+		case "slow":
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+				return
+			}
 		}
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(`{"ok":false}`))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL + "/api/data"
+	return srv.URL
+}
+
+// TestExternalUnreachable: GET /external/data answers 502 when nothing
+// listens at EXTERNAL_API_URL.
+func TestExternalUnreachable(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ExternalAPIURL = "http://127.0.0.1:1"
+	_, c := newTestServer(t, cfg)
+	token := c.user("dave", "dave-pass-1")
+	r := c.do("GET", "/external/data", token, "")
+	expectError(t, "external unreachable", r, http.StatusBadGateway)
+	if !strings.Contains(r.str("error"), "unreachable") {
+		t.Errorf("error %q should say the API is unreachable", r.str("error"))
+	}
 }
