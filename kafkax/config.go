@@ -12,7 +12,8 @@ import (
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
-// Option configures Opts, NewClient and the polling helpers.
+// Option configures Opts. PollFetches and PollRecords use the options
+// given to the client's Opts; NewClient uses the defaults.
 type Option interface{ apply(*config) }
 
 type optionFunc func(*config)
@@ -69,16 +70,28 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) { c.meterProvider = mp })
 }
 
-// WithPropagator sets the propagator that writes the trace context into
-// record headers and reads it back. The default is the global one (W3C
-// traceparent and baggage under otelboot).
-func WithPropagator(p propagation.TextMapPropagator) Option {
+// WithPropagators sets the propagator that writes the trace context into
+// record headers and that PollFetches and PollRecords read it back with. The
+// default is the global one (W3C traceparent and baggage under otelboot).
+// It is named like httpx.WithPropagators and otelhttp's option.
+//
+// RecordContext, which does not know the client, reads the headers with the
+// global propagator.
+func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c *config) { c.propagator = p })
 }
 
+// WithPropagator is WithPropagators under its earlier name.
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return WithPropagators(p)
+}
+
 // WithSemconv overrides the messaging conventions that
-// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default; span
-// names kafka.produce and kafka.consume), otelkit.SemconvStable or otelkit.SemconvDup.
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default;
+// span names kafka.produce and kafka.consume and the telemetry spec's keys),
+// otelkit.SemconvStable ("messaging": span names "send <topic>" and "receive
+// <topic>" and the stable keys) or otelkit.SemconvDup ("messaging/dup": both
+// sets of keys, stable names). See the package documentation for the keys.
 func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
 }

@@ -8,13 +8,17 @@
 //
 //	cl, err := kgo.NewClient(append(opts, kafkax.Opts()...)...)
 //
+// Build the client once, at start-up: each call of Opts makes its own
+// metric instruments and per-topic caches.
+//
 // Every produced record gets a PRODUCER span, a child of the Produce
 // context, named kafka.produce (or "send <topic>" under the stable
 // conventions). It ends when the broker acknowledges the record, with the
 // partition and offset, or with status ERROR and an exception event when
 // the produce fails. The span's context is written into the record headers
-// with the global propagator (W3C traceparent by default), also when the
-// span is not sampled, so that consumers keep the sampling decision.
+// with the global propagator (W3C traceparent by default; WithPropagators
+// sets another), also when the span is not sampled, so that consumers keep
+// the sampling decision.
 //
 // # Consuming
 //
@@ -33,16 +37,35 @@
 // producer's span; otherwise the producer's span is its parent.
 // RecordContext returns the context that continues the record's trace.
 //
-// # Attributes and metrics
+// # Attributes and OTEL_SEMCONV_STABILITY_OPT_IN
 //
-// Spans carry messaging.system=kafka, messaging.destination (the topic),
-// messaging.operation (publish or receive), messaging.kafka.partition,
-// messaging.kafka.offset, messaging.kafka.message.key when the key is text,
-// messaging.kafka.consumer_group and messaging.kafka.client_id. With
-// OTEL_SEMCONV_STABILITY_OPT_IN=messaging they carry the stable keys
-// instead (messaging.destination.name, messaging.operation.type and .name,
-// messaging.destination.partition.id, messaging.consumer.group.name,
-// messaging.client.id); messaging/dup emits both.
+// The keys follow the variable (or WithSemconv): unset, the telemetry spec's
+// keys; "messaging", the stable conventions; "messaging/dup", both.
+//
+//	key                                     unset   messaging   messaging/dup
+//	messaging.system (kafka)                P C     P C         P C
+//	messaging.destination (the topic)       P C     -           P C
+//	messaging.operation (publish, receive)  P C     -           P C
+//	messaging.kafka.partition               P C     -           P C
+//	messaging.kafka.consumer_group          C       -           C
+//	messaging.kafka.client_id               P C     -           P C
+//	messaging.destination.name              -       P C         P C
+//	messaging.operation.type and .name      -       P C         P C
+//	messaging.destination.partition.id      -       P C         P C
+//	messaging.consumer.group.name           -       C           C
+//	messaging.client.id                     -       P C         P C
+//	messaging.kafka.offset                  P C     P C         P C
+//	messaging.kafka.message.key (if text)   P C     P C         P C
+//	error.type (on failure)                 -       P C         P C
+//	producer span name                      kafka.produce   send <topic>
+//	consumer span name                      kafka.consume   receive <topic>
+//
+// (P: producer span, C: consumer span.) The partition and offset of a
+// produced record are set when the broker acknowledges it; the consumer
+// group and client id are read from the client unless WithConsumerGroup and
+// WithClientID set them.
+//
+// # Metrics
 //
 // The meter records, per topic, messaging.client.sent.messages (an
 // asynchronous counter fed by atomics), messaging.client.operation.duration

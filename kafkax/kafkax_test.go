@@ -141,3 +141,36 @@ func BenchmarkProduceHooksUnsampled(b *testing.B) {
 		h.OnProduceRecordUnbuffered(r, nil)
 	}
 }
+
+// headerProp is a propagator writing the span id under its own header name,
+// so a test can see which propagator wrote a record's headers.
+type headerProp struct{ key string }
+
+func (p headerProp) Inject(ctx context.Context, c propagation.TextMapCarrier) {
+	c.Set(p.key, trace.SpanContextFromContext(ctx).SpanID().String())
+}
+func (p headerProp) Extract(ctx context.Context, _ propagation.TextMapCarrier) context.Context {
+	return ctx
+}
+func (p headerProp) Fields() []string { return []string{p.key} }
+
+func TestWithPropagators(t *testing.T) {
+	for name, opt := range map[string]Option{
+		"WithPropagators": WithPropagators(headerProp{"x-trace"}),
+		"WithPropagator":  WithPropagator(headerProp{"x-trace"}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, exp := testHooks(t, sdktrace.AlwaysSample(), opt)
+			r := &kgo.Record{Topic: "orders", Context: context.Background()}
+			h.OnProduceRecordBuffered(r)
+			h.OnProduceRecordUnbuffered(r, nil)
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("got %d spans, want 1", len(spans))
+			}
+			if len(r.Headers) != 1 || r.Headers[0].Key != "x-trace" || string(r.Headers[0].Value) != spans[0].SpanContext.SpanID().String() {
+				t.Errorf("headers %+v, want x-trace = %s", r.Headers, spans[0].SpanContext.SpanID())
+			}
+		})
+	}
+}

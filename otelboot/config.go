@@ -32,6 +32,7 @@ type config struct {
 	detectors      []resource.Detector
 	spanMetrics    bool
 	view           *liveview.View
+	logCorrelation bool
 	setDefaultSlog bool
 	logger         *slog.Logger
 	errorInterval  time.Duration
@@ -129,4 +130,13 @@ func WithMetricReader(r sdkmetric.Reader) Option {
 // WithLogProcessor adds a log processor to the logger provider.
 func WithLogProcessor(p sdklog.Processor) Option {
 	return optionFunc(func(c *config) { c.logProcessors = append(c.logProcessors, p) })
+}
+
+// WithLogCorrelation sets the default of OTELKIT_LOG_CORRELATION (and of
+// Python's OTEL_PYTHON_LOG_CORRELATION): when on, the default slog logger
+// writes the correlated text layout (logcorr.DefaultFormat unless
+// OTELKIT_LOG_FORMAT says otherwise) with trace_id and span_id on every line.
+// Either variable, when set, still decides. Off by default, as in Python.
+func WithLogCorrelation(on bool) Option {
+	return optionFunc(func(c *config) { c.logCorrelation = on })
 }

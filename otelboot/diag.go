@@ -218,7 +218,9 @@ func (h *errorHandler) allow(kind string) (ok bool, suppressed int) {
 
 func errorKindOf(err error) string {
 	s := err.Error()
-	if i := strings.IndexByte(s, ':'); i > 0 && i <= 64 {
+	// ": " rather than ':' so that a URL inside the message
+	// (Post "http://host:4318/v1/traces": dial tcp ...) stays whole.
+	if i := strings.Index(s, ": "); i > 0 && i <= 64 {
 		return s[:i]
 	}
 	if len(s) > 64 {

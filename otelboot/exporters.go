@@ -51,7 +51,9 @@ func (e *env) planExporters(signal string, known ...string) []exporterPlan {
 			ms, force := e.checkOTLP(signal, p.proto)
 			p.timeout, p.forceTimeout = time.Duration(ms)*time.Millisecond, force
 			_, ep, _ := firstSet("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-			p.insecure = strings.HasPrefix(strings.ToLower(ep), "http://")
+			// The specification's default endpoint is http://localhost:4318
+			// (4317 for grpc); the Go exporters would use TLS without it.
+			p.insecure = ep == "" || strings.HasPrefix(strings.ToLower(ep), "http://")
 		}
 		out = append(out, p)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strconv"
 
 	"github.com/otelkit/otelkit/logcorr"
 )
@@ -19,10 +20,14 @@ func (s *starter) logFormat() (*logcorr.Format, bool) {
 	if !s.cfg.setDefaultSlog {
 		return nil, false
 	}
-	correlate, err := logcorr.CorrelationFromEnv()
-	if err != nil {
-		key, v, _ := firstSet(logcorr.EnvLogCorrelation, logcorr.EnvPythonLogCorrelation)
-		s.env.warn(key, v, "want true or false", "false")
+	correlate := s.cfg.logCorrelation
+	if key, v, set := firstSet(logcorr.EnvLogCorrelation, logcorr.EnvPythonLogCorrelation); set {
+		c, err := logcorr.CorrelationFromEnv()
+		if err != nil {
+			s.env.warn(key, v, "want true or false", strconv.FormatBool(correlate))
+		} else {
+			correlate = c
+		}
 	}
 	level, err := logcorr.LevelFromEnv()
 	if err != nil {

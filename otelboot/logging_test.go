@@ -149,3 +149,28 @@ func TestWithLiveView(t *testing.T) {
 		t.Errorf("Start served a view despite WithLiveView:\n%s", diag)
 	}
 }
+
+// TestLogCorrelationOption: WithLogCorrelation(true) turns the correlated
+// layout on when neither variable is set; a variable set to false wins.
+func TestLogCorrelationOption(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"OTEL_PYTHON_LOG_CORRELATION", "false"}, false},
+	} {
+		cleanEnv(t, append([]string{"OTEL_TRACES_EXPORTER", "none", "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none"}, tc.env...)...)
+		stderr := captureStderr(t)
+		shutdown, _ := start(t, WithDefaultLogger(true), WithLogCorrelation(true))
+		ctx, span := otel.Tracer("t").Start(context.Background(), "op")
+		slog.InfoContext(ctx, "correlated?")
+		span.End()
+		shut(t, shutdown)
+		out := stderr()
+		got := strings.Contains(out, "trace_id="+span.SpanContext().TraceID().String())
+		if got != tc.want {
+			t.Errorf("env %v: correlated = %v, want %v; stderr:\n%s", tc.env, got, tc.want, out)
+		}
+	}
+}

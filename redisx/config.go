@@ -94,9 +94,11 @@ func WithDialSpans(on bool) Option {
 }
 
 // WithSemconv overrides the database conventions that
-// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default; span
-// names redis.command and redis.pipeline and the telemetry spec's keys),
-// otelkit.SemconvStable or otelkit.SemconvDup.
+// OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default;
+// span names redis.command and redis.pipeline and the telemetry spec's keys),
+// otelkit.SemconvStable ("database": spans named after the command, with
+// db.system.name, db.query.text, ...) or otelkit.SemconvDup ("database/dup":
+// both sets of keys, stable names). See the package documentation.
 func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
 }

@@ -45,16 +45,25 @@
 //
 // # Conventions
 //
-// With OTEL_SEMCONV_STABILITY_OPT_IN=database the spans follow the stable
-// database conventions instead: named after the command (LRANGE), with
+// With OTEL_SEMCONV_STABILITY_OPT_IN=database (or WithSemconv) the spans
+// follow the stable database conventions instead: named after the command
+// (LRANGE), with
 // db.system.name, db.query.text, db.operation.name, db.namespace (the
 // database index), server.address and server.port, and error.type on
-// failures. database/dup emits both sets of keys, with the stable names.
+// failures. A pipeline span is then named MULTI (a transaction), PIPELINE
+// (mixed commands) or "BATCH <command>" (the same command repeated), with
+// db.operation.batch.size. database/dup emits both sets of keys, with the
+// stable names.
 //
 // # Implementation
 //
 // redisx installs its own go-redis hook for the spans and uses redisotel
 // (InstrumentMetrics) for the connection-pool metrics, registered with the
-// global meter provider. Like redisotel with WithCallerEnabled(false), it
-// does not compute the caller's file and line.
+// meter provider of WithMeterProvider (the global one by default; WithMetrics
+// turns them off). Like redisotel with WithCallerEnabled(false), it does not
+// compute the caller's file and line unless WithCaller says so.
+//
+// Instrument each client once, right after creating it, and share the
+// client: a client per request would also mean a hook and a connection pool
+// per request.
 package redisx

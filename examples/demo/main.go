@@ -48,6 +48,9 @@ func run() error {
 		otelboot.WithServiceVersion("1.0.0"),
 		otelboot.WithResourceAttributes(attribute.String("deployment.environment", "development")),
 		otelboot.WithLiveView(view),
+		// The spec's log layout, trace_id and span_id on every line, as the
+		// original sets OTEL_PYTHON_LOG_CORRELATION=true.
+		otelboot.WithLogCorrelation(true),
 	)
 	if err != nil {
 		return fmt.Errorf("telemetry: %w", err)

@@ -50,7 +50,7 @@ func TestTelemetryDescription(t *testing.T) {
 	if strings.Contains(got, "s3cret") {
 		t.Errorf("description %q shows the password", got)
 	}
-	if got := TelemetryDescription(envMap(nil)); !strings.Contains(got, "traces=otlp http/protobuf localhost:4318 (default)") {
+	if got := TelemetryDescription(envMap(nil)); !strings.Contains(got, "traces=otlp http/protobuf http://localhost:4318 (default)") {
 		t.Errorf("default description %q", got)
 	}
 	if got := TelemetryDescription(envMap(map[string]string{"OTEL_SDK_DISABLED": "true"})); !strings.HasPrefix(got, "disabled") {

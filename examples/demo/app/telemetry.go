@@ -30,9 +30,9 @@ func TelemetryDescription(getenv func(string) string) string {
 			endpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
 		}
 		if endpoint == "" {
-			endpoint = "localhost:4318 (default)"
+			endpoint = "http://localhost:4318 (default)"
 			if proto == "grpc" {
-				endpoint = "localhost:4317 (default)"
+				endpoint = "http://localhost:4317 (default)"
 			}
 		} else if u, err := url.Parse(endpoint); err == nil {
 			endpoint = u.Redacted()
