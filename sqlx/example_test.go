@@ -2,6 +2,7 @@ package sqlx_test
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"time"
@@ -71,5 +72,40 @@ func ExampleWithSanitizeLiterals() {
 	// db.statement of db.Exec("UPDATE users SET plan = 'gold' WHERE id = 42")
 	// is "UPDATE users SET plan = ? WHERE id = ?".
 
+	// Output:
+}
+
+// WrapDriver serves code that registers a driver under its own name, or
+// builds its connectors by hand. The DSN each connection is opened with
+// gives the connection details; pool metrics are registered separately.
+func ExampleWrapDriver() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+
+	// Once, at start-up: sql.Register panics when a name is registered twice.
+	sql.Register("mysql-traced", sqlx.WrapDriver(&mysql.MySQLDriver{}, sqlx.WithTracerProvider(tp)))
+
+	db, err := sql.Open("mysql-traced", "app:secret@tcp(127.0.0.1:1)/shop")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+	reg, err := sqlx.RegisterDBStatsMetrics(db, sqlx.WithDSN("app:secret@tcp(127.0.0.1:1)/shop"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = reg.Unregister() }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fmt.Println("failed:", db.PingContext(ctx) != nil)
+	for _, s := range exp.GetSpans() {
+		fmt.Println(s.Name, s.Status.Code)
+		for _, kv := range s.Attributes {
+			fmt.Println(kv.Key, kv.Value.String())
+		}
+	}
 	// Output:
 }
