@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -28,6 +29,7 @@ type config struct {
 	endpoint  func(pattern string) string
 	mux       *http.ServeMux
 	otelhttp  []otelhttp.Option
+	attrs     []attribute.KeyValue
 	optInSeen bool
 }
 
@@ -54,6 +56,9 @@ func (c *config) otelhttpOptions(extra ...otelhttp.Option) []otelhttp.Option {
 	}
 	if c.prop != nil {
 		o = append(o, otelhttp.WithPropagators(c.prop))
+	}
+	if len(c.attrs) > 0 {
+		o = append(o, otelhttp.WithSpanOptions(trace.WithAttributes(c.attrs...)))
 	}
 	o = append(o, extra...)
 	return append(o, c.otelhttp...)
@@ -87,6 +92,13 @@ func WithSemconv(m otelkit.SemconvMode) Option {
 		c.mode = m
 		c.optInSeen = true
 	})
+}
+
+// WithAttributes adds attributes to every server and client span, as
+// sqlx.WithAttributes and redisx.WithAttributes do. They are set when the
+// span starts, so samplers see them.
+func WithAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c *config) { c.attrs = append(c.attrs, attrs...) })
 }
 
 // WithPanicResponse says what the server middleware does after recording a

@@ -3,14 +3,15 @@ package httpx_test
 import (
 	"context"
 	"fmt"
-	"github.com/otelkit/otelkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
 
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/httpx"
 )
 
@@ -64,10 +65,24 @@ func ExampleNewHandler() {
 // A named endpoint, when the handler is a closure or the name must differ
 // from the function's.
 func ExampleEndpoint() {
-	mux := httpx.NewServeMux()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	mux := httpx.NewServeMux(httpx.WithTracerProvider(tp), httpx.WithSemconv(otelkit.SemconvOld))
 	mux.Handle("GET /logs/kafka", httpx.EndpointFunc("get_kafka_logs", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "[]")
 	}))
+
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/logs/kafka", nil))
+
+	for _, kv := range exp.GetSpans()[0].Attributes {
+		if kv.Key == "flask.endpoint" {
+			fmt.Println(kv.Value.String())
+		}
+	}
+	// Output:
+	// get_kafka_logs
 }
 
 // A client whose calls are child spans named "HTTP GET" of the span in the
@@ -109,4 +124,43 @@ func ExampleClient() {
 	// http.url: /api/data?token=REDACTED
 	// http.status_code: 200
 	// http.response_content_length: 4
+}
+
+// NewTransport wraps a transport of the application's own, here one with
+// its own connection settings; the client span is a child of the span in the
+// request's context and the trace context travels in the traceparent header.
+func ExampleNewTransport() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	var traceparent string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		traceparent = r.Header.Get("Traceparent")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer api.Close()
+
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 32
+	// Build the client once, at start-up.
+	client := &http.Client{Transport: httpx.NewTransport(base,
+		httpx.WithTracerProvider(tp),
+		httpx.WithPropagators(propagation.TraceContext{}),
+		httpx.WithSemconv(otelkit.SemconvOld),
+	)}
+
+	res, err := client.Get(api.URL + "/health")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = res.Body.Close()
+
+	s := exp.GetSpans()[0]
+	fmt.Println(s.Name, s.SpanKind, s.Status.Code)
+	fmt.Println(traceparent == "00-"+s.SpanContext.TraceID().String()+"-"+s.SpanContext.SpanID().String()+"-01")
+	// Output:
+	// HTTP GET client Error
+	// true
 }

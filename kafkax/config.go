@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -29,6 +30,7 @@ type config struct {
 	logger         *slog.Logger
 	clientID       string
 	consumerGroup  string
+	attrs          []attribute.KeyValue
 }
 
 // newConfig applies opts over the defaults, read from the OpenTelemetry
@@ -75,8 +77,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // default is the global one (W3C traceparent and baggage under otelboot).
 // It is named like httpx.WithPropagators and otelhttp's option.
 //
-// RecordContext, which does not know the client, reads the headers with the
-// global propagator.
+// RecordContext reads the headers with the global propagator only for a
+// record that was not polled through PollFetches or PollRecords.
 func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c *config) { c.propagator = p })
 }
@@ -113,4 +115,12 @@ func WithClientID(id string) Option {
 // it is read from the client (kgo.ConsumerGroup) when the client is created.
 func WithConsumerGroup(group string) Option {
 	return optionFunc(func(c *config) { c.consumerGroup = group })
+}
+
+// WithAttributes adds attributes to every produce and consume span, as
+// sqlx.WithAttributes and redisx.WithAttributes do. Like the other span
+// attributes they are set only on recorded spans; the metrics do not get
+// them.
+func WithAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c *config) { c.attrs = append(c.attrs, attrs...) })
 }

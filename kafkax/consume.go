@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
@@ -117,6 +118,12 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 	}
 	ctx, span := h.tracer.Start(parent, ti.consumeName, p.start...)
 	if !span.IsRecording() {
+		if !p.hasCaller {
+			// The unsampled span carries the producer's trace and
+			// baggage, read with the configured propagator, on to
+			// RecordContext.
+			r.Context = ctx
+		}
 		return
 	}
 	if p.hasCaller {
@@ -132,7 +139,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 		h.logMalformed(r)
 	}
 	m := h.cfg.mode
-	attrs := make([]attribute.KeyValue, 0, 14)
+	attrs := make([]attribute.KeyValue, 0, 14+len(h.cfg.attrs))
 	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingReceive, r.Topic)
 	attrs = semconv.AppendKafkaPartition(attrs, m, r.Partition)
 	attrs = semconv.AppendKafkaOffset(attrs, m, r.Offset)
@@ -141,7 +148,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 	}
 	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
-	span.SetAttributes(attrs...)
+	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
 	span.End(p.end...)
 	r.Context = ctx
 }
@@ -161,14 +168,14 @@ func (h *hooks) pollError(p *poll, topic string, partition int32, err error, dur
 		return
 	}
 	m := h.cfg.mode
-	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs := make([]attribute.KeyValue, 0, 10+len(h.cfg.attrs))
 	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingReceive, topic)
 	if partition >= 0 {
 		attrs = semconv.AppendKafkaPartition(attrs, m, partition)
 	}
 	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
-	span.SetAttributes(attrs...)
+	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
 	h.recordError(span, err)
 	span.End(p.end...)
 }
@@ -195,17 +202,22 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 // a polled record, for the spans of its processing:
 //
 //   - the record's consume span, when PollFetches or PollRecords recorded
-//     one;
+//     one, or made one (sampled or not) without a span in their ctx; the
+//     baggage of the record headers comes with it;
 //   - otherwise ctx itself, when it carries a span (the consume span would
 //     have been its child and was not sampled);
-//   - otherwise the producer's span context (and baggage) read from the
-//     record headers with the global propagator.
+//   - otherwise (a record not polled through kafkax) the producer's span
+//     context and baggage read from the record headers with the global
+//     propagator.
 func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if r.Context != nil {
 		if span := trace.SpanFromContext(r.Context); span.SpanContext().IsValid() {
+			if b := baggage.FromContext(r.Context); b.Len() > 0 {
+				ctx = baggage.ContextWithBaggage(ctx, b)
+			}
 			return trace.ContextWithSpan(ctx, span)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -170,6 +171,65 @@ func TestWithPropagators(t *testing.T) {
 			}
 			if len(r.Headers) != 1 || r.Headers[0].Key != "x-trace" || string(r.Headers[0].Value) != spans[0].SpanContext.SpanID().String() {
 				t.Errorf("headers %+v, want x-trace = %s", r.Headers, spans[0].SpanContext.SpanID())
+			}
+		})
+	}
+}
+
+func TestWithAttributes(t *testing.T) {
+	h, exp := testHooks(t, sdktrace.AlwaysSample(), WithAttributes(attribute.String("deployment.zone", "eu-1")))
+	r := &kgo.Record{Topic: "orders", Context: context.Background()}
+	h.OnProduceRecordBuffered(r)
+	h.OnProduceRecordUnbuffered(r, nil)
+	in := &kgo.Record{Topic: "orders", Headers: r.Headers}
+	fetches := kgo.Fetches{{Topics: []kgo.FetchTopic{{Topic: "orders", Partitions: []kgo.FetchPartition{
+		{Partition: 0, Records: []*kgo.Record{in}},
+		{Partition: 1, Err: errors.New("boom")},
+	}}}}}
+	h.pollDone(context.Background(), fetches, time.Now(), time.Now())
+
+	spans := exp.GetSpans()
+	if len(spans) != 3 {
+		t.Fatalf("got %d spans, want produce, consume and a failed poll", len(spans))
+	}
+	for _, s := range spans {
+		if got := attrMap(s.Attributes)["deployment.zone"].AsString(); got != "eu-1" {
+			t.Errorf("%s (%v): deployment.zone = %q, want eu-1", s.Name, s.SpanKind, got)
+		}
+	}
+}
+
+// TestRecordContextSameWhateverSampling checks that the processing of a
+// polled record continues the producer's trace and baggage, read with the
+// client's propagator (not the global one, here left as the no-op default),
+// whether the consume span is sampled or not.
+func TestRecordContextSameWhateverSampling(t *testing.T) {
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	for name, sampler := range map[string]sdktrace.Sampler{
+		"sampled":   sdktrace.AlwaysSample(),
+		"unsampled": sdktrace.ParentBased(sdktrace.NeverSample()),
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, _ := testHooks(t, sampler, WithPropagators(prop))
+			member, _ := baggage.NewMember("user", "alice")
+			bag, _ := baggage.New(member)
+			r := &kgo.Record{Topic: "orders", Context: baggage.ContextWithBaggage(context.Background(), bag)}
+			h.OnProduceRecordBuffered(r)
+			producer := trace.SpanContextFromContext(r.Context)
+			h.OnProduceRecordUnbuffered(r, nil)
+
+			in := &kgo.Record{Topic: "orders", Headers: r.Headers}
+			fetches := kgo.Fetches{{Topics: []kgo.FetchTopic{{Topic: "orders", Partitions: []kgo.FetchPartition{
+				{Partition: 0, Records: []*kgo.Record{in}},
+			}}}}}
+			h.pollDone(context.Background(), fetches, time.Now(), time.Now())
+
+			ctx := RecordContext(context.Background(), in)
+			if got := trace.SpanContextFromContext(ctx); got.TraceID() != producer.TraceID() {
+				t.Errorf("RecordContext trace %v, want the producer's %v", got.TraceID(), producer.TraceID())
+			}
+			if got := baggage.FromContext(ctx).Member("user").Value(); got != "alice" {
+				t.Errorf("RecordContext baggage user = %q, want alice", got)
 			}
 		})
 	}

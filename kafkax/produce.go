@@ -90,13 +90,13 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	}
 	ci := h.client.Load()
 	m := h.cfg.mode
-	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs := make([]attribute.KeyValue, 0, 10+len(h.cfg.attrs))
 	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingSend, r.Topic)
 	if k, ok := messageKey(r.Key); ok {
 		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
 	}
 	attrs = semconv.AppendKafkaClientID(attrs, m, ci.id)
-	span.SetAttributes(attrs...)
+	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
 }
 
 // OnProduceRecordUnbuffered ends the span of r at its acknowledgement (or

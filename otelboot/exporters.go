@@ -26,6 +26,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/spanmetrics"
 )
 
 // exporterPlan is one validated entry of OTEL_<SIGNAL>_EXPORTER.
@@ -203,14 +205,14 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 
 // promReader is the Prometheus exporter with its own registry, served on
 // OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT (default
-// localhost:9464) at /metrics.
+// localhost:9464) at /metrics. durations, when not nil, is attached to it.
 type promReader struct {
 	sdkmetric.Reader
 	server *http.Server
 	addr   string
 }
 
-func newPromReader() (*promReader, error) {
+func newPromReader(durations *spanmetrics.Producer) (*promReader, error) {
 	host, ok := get("OTEL_EXPORTER_PROMETHEUS_HOST")
 	if !ok {
 		host = "localhost"
@@ -220,7 +222,11 @@ func newPromReader() (*promReader, error) {
 		port = "9464"
 	}
 	reg := prometheus.NewRegistry()
-	exp, err := promexporter.New(promexporter.WithRegisterer(reg))
+	opts := []promexporter.Option{promexporter.WithRegisterer(reg)}
+	if durations != nil {
+		opts = append(opts, promexporter.WithProducer(durations))
+	}
+	exp, err := promexporter.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("otelboot: prometheus exporter: %w", err)
 	}

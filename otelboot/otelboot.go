@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -165,11 +166,27 @@ func (s *starter) build(ctx context.Context) (err error) {
 	s.serviceNm = serviceName(s.res)
 
 	// Metrics first: span metrics need the meter provider.
+	metricExps := make([]sdkmetric.Exporter, len(metrics)) // nil for prometheus
+	for i, p := range metrics {
+		if p.name == "prometheus" {
+			continue
+		}
+		exp, err := newMetricExporter(ctx, p)
+		if err != nil {
+			return fmt.Errorf("otelboot: %s metric exporter: %w", p.name, err)
+		}
+		s.pending = append(s.pending, exp.Shutdown)
+		metricExps[i] = exp
+	}
+	var durations *spanmetrics.Producer
+	if s.cfg.spanMetrics {
+		durations = durationProducer(metricExps, s.cfg.metricReaders)
+	}
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(s.res)}
-	for _, p := range metrics {
+	for i, p := range metrics {
 		var r sdkmetric.Reader
 		if p.name == "prometheus" {
-			pr, err := newPromReader()
+			pr, err := newPromReader(durations)
 			if err != nil {
 				return err
 			}
@@ -177,12 +194,11 @@ func (s *starter) build(ctx context.Context) (err error) {
 			s.diag.logger.Debug("otelboot: prometheus exporter", "url", "http://"+pr.addr+"/metrics")
 			r = pr
 		} else {
-			exp, err := newMetricExporter(ctx, p)
-			if err != nil {
-				return fmt.Errorf("otelboot: %s metric exporter: %w", p.name, err)
+			opts := readerOpts
+			if durations != nil {
+				opts = append(slices.Clip(opts), sdkmetric.WithProducer(durations))
 			}
-			s.pending = append(s.pending, exp.Shutdown)
-			r = sdkmetric.NewPeriodicReader(exp, readerOpts...)
+			r = sdkmetric.NewPeriodicReader(metricExps[i], opts...)
 		}
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
@@ -213,7 +229,11 @@ func (s *starter) build(ctx context.Context) (err error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, bspOpts...)))
 	}
 	if s.cfg.spanMetrics {
-		p, err := spanmetrics.New(mp)
+		var smOpts []spanmetrics.Option
+		if durations != nil {
+			smOpts = append(smOpts, spanmetrics.WithProducer(durations))
+		}
+		p, err := spanmetrics.New(mp, smOpts...)
 		if err != nil {
 			return fmt.Errorf("otelboot: span metrics: %w", err)
 		}
@@ -254,6 +274,27 @@ func (s *starter) build(ctx context.Context) (err error) {
 	s.flushers = append(s.flushers, flusher{"logs", lp.ForceFlush, lp.Shutdown})
 
 	return s.buildSlogWith(format, correlate)
+}
+
+// durationProducer returns the Producer that records the span metrics'
+// duration histogram outside the SDK (a fraction of the cost of the SDK's
+// histogram on every span end), or nil when one of the readers would not
+// get the same data from it: a reader of WithMetricReader (built already,
+// so the Producer cannot be attached to it) or an exporter that wants
+// histograms with delta temporality or another aggregation (a Producer's
+// data bypasses the reader's selectors). Then the SDK's histogram is used
+// for every reader. exps holds nil for the Prometheus exporter, which is
+// cumulative with explicit buckets.
+func durationProducer(exps []sdkmetric.Exporter, readers []sdkmetric.Reader) *spanmetrics.Producer {
+	if len(readers) > 0 {
+		return nil
+	}
+	for _, exp := range exps {
+		if exp != nil && !spanmetrics.ExporterCompatible(exp) {
+			return nil
+		}
+	}
+	return spanmetrics.NewProducer()
 }
 
 // liveView returns the view whose processors to register: the one of

@@ -5,6 +5,11 @@
 //
 //	db, err := sqlx.Open("mysql", "app:secret@tcp(db:3306)/shop?parseTime=true")
 //
+// Open the DB once, at start-up, and share it, as database/sql asks anyway;
+// the tracer and meter providers (the global ones unless WithTracerProvider
+// and WithMeterProvider say otherwise) and OTEL_SEMCONV_STABILITY_OPT_IN are
+// read then.
+//
 // Every statement run with a context (QueryContext, ExecContext, a
 // prepared statement, a statement inside a transaction) becomes a client
 // span, a child of the span in that context, named "<system>.query"

@@ -82,14 +82,15 @@ func ExampleWrapDriver() {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 
-	// Once, at start-up: sql.Register panics when a name is registered twice.
-	sql.Register("mysql-traced", sqlx.WrapDriver(&mysql.MySQLDriver{}, sqlx.WithTracerProvider(tp)))
-
-	db, err := sql.Open("mysql-traced", "app:secret@tcp(127.0.0.1:1)/shop")
+	// Wrap once, at start-up. sql.Register("mysql-traced", d) would serve
+	// sql.Open("mysql-traced", dsn) as well.
+	d := sqlx.WrapDriver(&mysql.MySQLDriver{}, sqlx.WithTracerProvider(tp))
+	c, err := d.(driver.DriverContext).OpenConnector("app:secret@tcp(127.0.0.1:1)/shop")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	db := sql.OpenDB(c)
 	defer db.Close()
 	reg, err := sqlx.RegisterDBStatsMetrics(db, sqlx.WithDSN("app:secret@tcp(127.0.0.1:1)/shop"))
 	if err != nil {
@@ -108,4 +109,8 @@ func ExampleWrapDriver() {
 		}
 	}
 	// Output:
+	// failed: true
+	// mysql.connect Error
+	// db.system mysql
+	// db.connection_string mysql://app@127.0.0.1:1/shop
 }

@@ -42,9 +42,14 @@ func registerPoolMetrics(db *sql.DB, c *connector, cfg *config, info *dbInfo) er
 	}
 	pool := attribute.String("db.client.connection.pool.name", poolName(info))
 	system := semconv.DBSystemNameKey.String(info.system)
-	idle := metric.WithAttributeSet(attribute.NewSet(pool, system, stateIdle))
-	used := metric.WithAttributeSet(attribute.NewSet(pool, system, stateUsed))
-	plain := metric.WithAttributeSet(attribute.NewSet(pool, system))
+	// WithAttributes' attributes come last, as on the spans and otelsql's
+	// measurements.
+	set := func(kvs ...attribute.KeyValue) metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(append(kvs, cfg.attrs...)...))
+	}
+	idle := set(pool, system, stateIdle)
+	used := set(pool, system, stateUsed)
+	plain := set(pool, system)
 	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s := db.Stats()
 		o.ObserveInt64(count, int64(s.Idle), idle)
@@ -58,7 +63,7 @@ func registerPoolMetrics(db *sql.DB, c *connector, cfg *config, info *dbInfo) er
 	c.addRegistration(reg)
 	reg2, err := otelsql.RegisterDBStatsMetrics(db,
 		otelsql.WithMeterProvider(cfg.mp),
-		otelsql.WithAttributes(system, pool))
+		otelsql.WithAttributes(append([]attribute.KeyValue{system, pool}, cfg.attrs...)...))
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ import (
 // driver must be registered under driverName (import it as usual). The
 // connection-pool metrics are registered with the meter provider and
 // unregistered when the DB is closed.
+//
+// As with sql.Open, open the DB once, at start-up, and share it: each Open
+// makes a connection pool and registers its own metric callbacks.
 func Open(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 	// database/sql gives the registered driver only through a DB; no
 	// connection is opened here.

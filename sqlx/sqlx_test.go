@@ -370,3 +370,52 @@ func TestRegisterDBStatsMetrics(t *testing.T) {
 		t.Errorf("after Unregister: %v", got)
 	}
 }
+
+// TestWithAttributesOnMetrics checks the promise of WithAttributes: the
+// attributes are on every metric measurement, the pool metrics included, so
+// that two pools to the same database can be told apart.
+func TestWithAttributesOnMetrics(t *testing.T) {
+	mr := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(mr))
+	db := sqlx.OpenDB(connectorFor(legacyDriver{}), sqlx.WithMeterProvider(mp),
+		sqlx.WithSystem("legacydb"), sqlx.WithAttributes(attribute.String("db.role", "replica")))
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), "DELETE FROM t"); err != nil {
+		t.Fatal(err)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := mr.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			var sets []attribute.Set
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, dp := range d.DataPoints {
+					sets = append(sets, dp.Attributes)
+				}
+			case metricdata.Gauge[int64]:
+				for _, dp := range d.DataPoints {
+					sets = append(sets, dp.Attributes)
+				}
+			case metricdata.Histogram[float64]:
+				for _, dp := range d.DataPoints {
+					sets = append(sets, dp.Attributes)
+				}
+			}
+			for _, s := range sets {
+				seen[m.Name] = true
+				if v, _ := s.Value("db.role"); v.AsString() != "replica" {
+					t.Errorf("%s %v: no db.role=replica", m.Name, s.ToSlice())
+				}
+			}
+		}
+	}
+	for _, n := range []string{"db.client.connection.count", "db.client.connection.max", "db.sql.connection.open", "db.client.operation.duration"} {
+		if !seen[n] {
+			t.Errorf("no data point of %s (got %v)", n, seen)
+		}
+	}
+}

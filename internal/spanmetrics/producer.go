@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -92,6 +92,17 @@ func (h *hist) record(d int64, r uint64) {
 	sh.counts[bucketOfNanos(d)].Add(1)
 }
 
+// count returns the number of values in h.
+func (h *hist) count() uint64 {
+	var n uint64
+	for i := range h.shards {
+		for b := range h.shards[i].counts {
+			n += h.shards[i].counts[b].Load()
+		}
+	}
+	return n
+}
+
 // point fills dp with the cumulative state of h and reports whether h has
 // any value.
 func (h *hist) point(dp *metricdata.HistogramDataPoint[float64]) bool {
@@ -155,7 +166,7 @@ var _ sdkmetric.Producer = (*Producer)(nil)
 // NewProducer returns a Producer to attach to the readers and pass to New.
 func NewProducer() *Producer {
 	n := 1
-	for n < runtime.GOMAXPROCS(0) && n < maxHistShards {
+	for n < 4*runtime.GOMAXPROCS(0) && n < maxHistShards {
 		n <<= 1
 	}
 	return &Producer{reg: newRegistry(n)}

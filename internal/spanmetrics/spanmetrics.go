@@ -14,6 +14,7 @@
 //	span_rate   Float64ObservableGauge     span/s    none
 //	error_rate  Float64ObservableGauge     error/s   none
 //	duration    Float64Histogram           ms        span.name, span.kind, status.code
+//	            (or the Producer's histogram, the same metric)
 //
 // spans and span.errors are monotonic totals of the spans that ended and of
 // those whose status is Error; span_rate and error_rate are the same counts
@@ -32,18 +33,32 @@
 //
 // Cost: OnEnd takes no lock and makes no allocation once a (name, kind,
 // status) combination has been seen. Counts go to one of several
-// cache-line-padded shards chosen by the span ID, each holding a ring of
+// cache-line-padded shards chosen at random, each holding a ring of
 // one-second slots updated with atomic operations; the attribute set of
-// duration comes from a copy-on-write map read without a lock. Most of
-// OnEnd's time is the SDK's Float64Histogram.Record, which normalizes the
-// attribute set on every call (see BenchmarkSDKRecord).
+// duration comes from a copy-on-write map read without a lock.
+//
+// Two ways to record duration: given a [Producer] ([WithProducer]) attached
+// to every reader of the meter provider, OnEnd adds the span to its
+// attribute set's bucket counters (sharded, chosen at random, updated with
+// atomic operations) and the Producer exports them at collection time,
+// which keeps OnEnd within about twice the cost of merely reading the
+// span's name, kind, status and times (see BenchmarkOnEnd); without one,
+// New creates an SDK Float64Histogram and OnEnd calls its Record, which
+// normalizes the attribute set on every call and costs several times more
+// (see BenchmarkSDKRecord). Both export the same metric. A Producer's data
+// bypasses the readers' temporality and aggregation selectors and the
+// provider's views, so it suits only readers of cumulative explicit bucket
+// histograms: otelboot uses it when all its readers are such, and the
+// SDK's histogram otherwise (delta or lowmemory temporality, exponential
+// histograms, a reader passed with WithMetricReader).
 package spanmetrics
 
 import (
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -109,8 +124,16 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	window time.Duration
-	now    func() time.Time
+	window   time.Duration
+	now      func() time.Time
+	producer *Producer
+}
+
+// WithProducer makes the Processor record duration into pr, which must be
+// attached to every reader of the meter provider, instead of an SDK
+// histogram. A Producer serves one Processor.
+func WithProducer(pr *Producer) Option {
+	return optionFunc(func(c *config) { c.producer = pr })
 }
 
 // WithWindow sets the length of the sliding window of span_rate and
@@ -155,17 +178,16 @@ func (s *slot) load(sec uint32) uint64 {
 // shard holds one part of the counts; padded so that shards do not share
 // cache lines.
 type shard struct {
-	spans  atomic.Int64
-	errors atomic.Int64
+	spans  atomic.Int64 // unused with a Producer
+	errors atomic.Int64 // unused with a Producer
 	_      [48]byte
 	total  [ringSize]slot
 	errs   [ringSize]slot
 }
 
-// kindSets holds the record options of one span name by kind and status
-// code; an entry is nil until first used. It is never modified once
-// published.
-type kindSets [6][3]recordOpts
+// kindSets holds the entries of one span name by kind and status code; an
+// entry is nil until first used. It is never modified once published.
+type kindSets [6][3]*entry
 
 type attrKey struct {
 	name   string
@@ -173,8 +195,113 @@ type attrKey struct {
 	status codes.Code
 }
 
-// recordOpts is the precomputed option slice for one attribute set.
-type recordOpts []metric.RecordOption
+// entry is one attribute set of duration: its precomputed record options
+// for the SDK histogram, and its own histogram when a Producer is used.
+type entry struct {
+	attrs  attribute.Set
+	opts   []metric.RecordOption
+	h      *hist // nil without a Producer
+	failed bool  // status Error
+}
+
+// registry maps attribute keys to entries; lookups take no lock.
+type registry struct {
+	sets      atomic.Pointer[map[string]*kindSets] // by span name; copy on write
+	list      atomic.Pointer[[]*entry]             // every entry with a histogram; copy on write
+	mu        sync.Mutex                           // serializes writers
+	n         int                                  // sets created; guarded by mu
+	other     kindSets                             // overflow sets by kind, status
+	histShard int                                  // shards of each histogram; 0: none
+}
+
+func newRegistry(histShards int) *registry {
+	r := &registry{histShard: histShards}
+	empty := map[string]*kindSets{}
+	r.sets.Store(&empty)
+	r.list.Store(&[]*entry{})
+	for k := range r.other {
+		for s := range r.other[k] {
+			r.other[k][s] = r.newEntry(attrKey{name: "other", kind: trace.SpanKind(k), status: codes.Code(s)})
+		}
+	}
+	return r
+}
+
+// newEntry builds the entry of k; called with mu held or before r is
+// shared.
+func (r *registry) newEntry(k attrKey) *entry {
+	e := &entry{attrs: attribute.NewSet(
+		SpanNameKey.String(k.name),
+		SpanKindKey.String(kindValue(k.kind)),
+		StatusCodeKey.String(statusValue(k.status)),
+	)}
+	e.opts = []metric.RecordOption{metric.WithAttributeSet(e.attrs)}
+	e.failed = k.status == codes.Error
+	if r.histShard > 0 {
+		e.h = newHist(r.histShard)
+		old := *r.list.Load()
+		next := make([]*entry, len(old), len(old)+1)
+		copy(next, old)
+		next = append(next, e)
+		r.list.Store(&next)
+	}
+	return e
+}
+
+// all returns every entry that has a histogram.
+func (r *registry) all() []*entry { return *r.list.Load() }
+
+// totals returns the number of values in the histograms, and of those of
+// status Error.
+func (r *registry) totals() (n, failed int64) {
+	for _, e := range r.all() {
+		c := int64(e.h.count())
+		n += c
+		if e.failed {
+			failed += c
+		}
+	}
+	return n, failed
+}
+
+// entry returns the entry of k, creating it on first use.
+func (r *registry) entry(k attrKey) *entry {
+	ki, si := int(k.kind), int(k.status)
+	if ki < 0 || ki >= len(r.other) {
+		ki = 0
+	}
+	if si < 0 || si >= len(r.other[0]) {
+		si = 0
+	}
+	if ks := (*r.sets.Load())[k.name]; ks != nil {
+		if e := ks[ki][si]; e != nil {
+			return e
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur := *r.sets.Load()
+	old := cur[k.name]
+	if old != nil && old[ki][si] != nil {
+		return old[ki][si]
+	}
+	if r.n >= MaxAttributeSets {
+		return r.other[ki][si]
+	}
+	ks := &kindSets{}
+	if old != nil {
+		*ks = *old
+	}
+	ks[ki][si] = r.newEntry(attrKey{name: k.name, kind: trace.SpanKind(ki), status: codes.Code(si)})
+	next := make(map[string]*kindSets, len(cur)+1)
+	for name, v := range cur {
+		next[name] = v
+	}
+	next[k.name] = ks
+	r.sets.Store(&next)
+	r.n++
+	return ks[ki][si]
+}
 
 // Processor is an sdktrace.SpanProcessor that records span_rate, error_rate
 // and duration for every span that ends. Build it once per tracer provider.
@@ -183,22 +310,23 @@ type Processor struct {
 	mask   uint64
 	window int64
 	now    func() time.Time
+	// inHist is set with a Producer: the totals are then the counts of its
+	// histograms, which saves OnEnd an atomic addition.
+	inHist bool
 
-	duration metric.Float64Histogram
+	duration metric.Float64Histogram // nil with a Producer
 	reg      metric.Registration
-
-	sets  atomic.Pointer[map[string]*kindSets] // by span name; copy on write
-	setMu sync.Mutex                           // serializes writers of sets
-	nSets int                                  // sets created; guarded by setMu
-	other kindSets                             // overflow sets by kind, status
+	sets     *registry
 
 	shutdown atomic.Bool
 }
 
 var _ sdktrace.SpanProcessor = (*Processor)(nil)
 
-// New returns a Processor whose instruments are created on mp. It returns
-// an error when an instrument or the callback cannot be registered.
+// New returns a Processor whose instruments are created on mp. With
+// WithProducer, duration is recorded into the Producer rather than created
+// on mp. It returns an error when an instrument or the callback cannot be
+// registered, or when the Producer already serves another Processor.
 func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 	c := config{window: DefaultWindow, now: time.Now}
 	for _, o := range opts {
@@ -222,22 +350,23 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		window: int64(c.window / time.Second),
 		now:    c.now,
 	}
-	empty := map[string]*kindSets{}
-	p.sets.Store(&empty)
-	for k := range p.other {
-		for s := range p.other[k] {
-			p.other[k][s] = newRecordOpts(attrKey{name: "other", kind: trace.SpanKind(k), status: codes.Code(s)})
-		}
-	}
-
 	m := mp.Meter(ScopeName)
 	var err error
-	p.duration, err = m.Float64Histogram(DurationName,
-		metric.WithDescription("Duration of finished spans."),
-		metric.WithUnit("ms"),
-		metric.WithExplicitBucketBoundaries(DurationBoundaries()...))
-	if err != nil {
-		return nil, fmt.Errorf("spanmetrics: %s: %w", DurationName, err)
+	if c.producer != nil {
+		if !c.producer.bound.CompareAndSwap(false, true) {
+			return nil, errors.New("spanmetrics: the Producer already serves another Processor")
+		}
+		p.sets = c.producer.reg
+		p.inHist = true
+	} else {
+		p.sets = newRegistry(0)
+		p.duration, err = m.Float64Histogram(DurationName,
+			metric.WithDescription(durationDescription),
+			metric.WithUnit("ms"),
+			metric.WithExplicitBucketBoundaries(DurationBoundaries()...))
+		if err != nil {
+			return nil, fmt.Errorf("spanmetrics: %s: %w", DurationName, err)
+		}
 	}
 	spans, err := m.Int64ObservableCounter(SpanCountName,
 		metric.WithDescription("Spans that ended."), metric.WithUnit("{span}"))
@@ -273,15 +402,6 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		return nil, fmt.Errorf("spanmetrics: register callback: %w", err)
 	}
 	return p, nil
-}
-
-func newRecordOpts(k attrKey) recordOpts {
-	set := attribute.NewSet(
-		SpanNameKey.String(k.name),
-		SpanKindKey.String(kindValue(k.kind)),
-		StatusCodeKey.String(statusValue(k.status)),
-	)
-	return recordOpts{metric.WithAttributeSet(set)}
 }
 
 func kindValue(k trace.SpanKind) string {
@@ -324,6 +444,9 @@ func (p *Processor) Snapshot() Snapshot {
 	var s Snapshot
 	now := p.now().Unix()
 	var inWin, errWin uint64
+	if p.inHist {
+		s.Spans, s.Errors = p.sets.totals()
+	}
 	for i := range p.shards {
 		sh := &p.shards[i]
 		s.Spans += sh.spans.Load()
@@ -349,61 +472,36 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	end := s.EndTime()
 	status := s.Status().Code
-	p.count(s.SpanContext().SpanID(), end, status == codes.Error)
-	ms := float64(end.Sub(s.StartTime())) / float64(time.Millisecond)
-	p.duration.Record(context.Background(), ms, p.opts(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})...)
+	// The shards are chosen at random: rand.Uint64 reads a per-thread
+	// generator, takes no lock, and is cheaper than copying the span
+	// context out of the span.
+	r := rand.Uint64()
+	p.count(r, end, status == codes.Error)
+	d := end.Sub(s.StartTime())
+	e := p.sets.entry(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})
+	if e.h != nil {
+		e.h.record(int64(d), r)
+		return
+	}
+	p.duration.Record(context.Background(), float64(d)/float64(time.Millisecond), e.opts...)
 }
 
-// count adds one span, ended at end, to the shard chosen by sid.
-func (p *Processor) count(sid trace.SpanID, end time.Time, failed bool) {
-	sh := &p.shards[binary.LittleEndian.Uint64(sid[:])&p.mask]
+// count adds one span, ended at end, to the shard chosen by r (random
+// bits).
+func (p *Processor) count(r uint64, end time.Time, failed bool) {
+	sh := &p.shards[r&p.mask]
 	sec := end.Unix()
 	idx := uint64(sec) % ringSize
-	sh.spans.Add(1)
+	if !p.inHist {
+		sh.spans.Add(1)
+	}
 	sh.total[idx].add(uint32(sec))
 	if failed {
-		sh.errors.Add(1)
+		if !p.inHist {
+			sh.errors.Add(1)
+		}
 		sh.errs[idx].add(uint32(sec))
 	}
-}
-
-// opts returns the cached record options for k, creating them on first use.
-func (p *Processor) opts(k attrKey) recordOpts {
-	ki, si := int(k.kind), int(k.status)
-	if ki < 0 || ki >= len(p.other) {
-		ki = 0
-	}
-	if si < 0 || si >= len(p.other[0]) {
-		si = 0
-	}
-	if ks := (*p.sets.Load())[k.name]; ks != nil {
-		if o := ks[ki][si]; o != nil {
-			return o
-		}
-	}
-	p.setMu.Lock()
-	defer p.setMu.Unlock()
-	cur := *p.sets.Load()
-	old := cur[k.name]
-	if old != nil && old[ki][si] != nil {
-		return old[ki][si]
-	}
-	if p.nSets >= MaxAttributeSets {
-		return p.other[ki][si]
-	}
-	ks := &kindSets{}
-	if old != nil {
-		*ks = *old
-	}
-	ks[ki][si] = newRecordOpts(k)
-	next := make(map[string]*kindSets, len(cur)+1)
-	for name, v := range cur {
-		next[name] = v
-	}
-	next[k.name] = ks
-	p.sets.Store(&next)
-	p.nSets++
-	return ks[ki][si]
 }
 
 // Shutdown unregisters the gauges' callback; later spans are not counted.
@@ -417,6 +515,6 @@ func (p *Processor) Shutdown(context.Context) error {
 	return nil
 }
 
-// ForceFlush does nothing: the instruments are read by the meter provider's
-// readers.
+// ForceFlush does nothing: the instruments (and the Producer) are read by
+// the meter provider's readers.
 func (p *Processor) ForceFlush(context.Context) error { return nil }

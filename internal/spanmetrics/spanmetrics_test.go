@@ -2,6 +2,7 @@ package spanmetrics
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,11 +40,33 @@ type fixture struct {
 	clock  *fakeClock
 }
 
-func newFixture(t *testing.T, opts ...Option) *fixture {
+// mode is how duration is recorded.
+type mode int
+
+const (
+	viaProducer mode = iota // a Producer attached to the reader
+	viaSDK                  // the SDK's histogram (no Producer)
+)
+
+// forModes runs test once per mode.
+func forModes(t *testing.T, test func(*testing.T, mode)) {
+	t.Run("producer", func(t *testing.T) { test(t, viaProducer) })
+	t.Run("sdk", func(t *testing.T) { test(t, viaSDK) })
+}
+
+func newFixture(t *testing.T, m mode, opts ...Option) *fixture {
 	t.Helper()
-	f := &fixture{reader: sdkmetric.NewManualReader(), clock: &fakeClock{}}
+	f := &fixture{clock: &fakeClock{}}
+	opts = append([]Option{withClock(f.clock.now)}, opts...)
+	if m == viaProducer {
+		pr := NewProducer()
+		f.reader = sdkmetric.NewManualReader(sdkmetric.WithProducer(pr))
+		opts = append(opts, WithProducer(pr))
+	} else {
+		f.reader = sdkmetric.NewManualReader()
+	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
-	p, err := New(mp, append([]Option{withClock(f.clock.now)}, opts...)...)
+	p, err := New(mp, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +125,10 @@ func gaugeValue(t *testing.T, m metricdata.Metrics) float64 {
 	return g.DataPoints[0].Value
 }
 
-func TestCountersAndRates(t *testing.T) {
-	f := newFixture(t)
+func TestCountersAndRates(t *testing.T) { forModes(t, testCountersAndRates) }
+
+func testCountersAndRates(t *testing.T, md mode) {
+	f := newFixture(t, md)
 	base := time.Unix(1_750_000_000, 0) // second T
 	f.clock.set(base.Add(500 * time.Millisecond))
 
@@ -163,8 +188,10 @@ func TestCountersAndRates(t *testing.T) {
 	}
 }
 
-func TestWindowOption(t *testing.T) {
-	f := newFixture(t, WithWindow(2*time.Second))
+func TestWindowOption(t *testing.T) { forModes(t, testWindowOption) }
+
+func testWindowOption(t *testing.T, md mode) {
+	f := newFixture(t, md, WithWindow(2*time.Second))
 	base := time.Unix(1_750_000_000, 0)
 	f.clock.set(base)
 	for i := 0; i < 3; i++ {
@@ -176,8 +203,10 @@ func TestWindowOption(t *testing.T) {
 	}
 }
 
-func TestDurationBuckets(t *testing.T) {
-	f := newFixture(t)
+func TestDurationBuckets(t *testing.T) { forModes(t, testDurationBuckets) }
+
+func testDurationBuckets(t *testing.T, md mode) {
+	f := newFixture(t, md)
 	end := time.Unix(1_750_000_000, 0)
 	bands := []float64{0.262, 1.05, 16.8, 67.1, 268}
 	for _, ms := range bands {
@@ -255,8 +284,10 @@ func upper(bounds []float64, i int) float64 {
 	return -1
 }
 
-func TestConcurrentEnds(t *testing.T) {
-	f := newFixture(t)
+func TestConcurrentEnds(t *testing.T) { forModes(t, testConcurrentEnds) }
+
+func testConcurrentEnds(t *testing.T, md mode) {
+	f := newFixture(t, md)
 	now := time.Now()
 	f.clock.set(now.Add(time.Second))
 	const goroutines, per = 8, 500
@@ -280,8 +311,10 @@ func TestConcurrentEnds(t *testing.T) {
 	}
 }
 
-func TestAttributeSetLimit(t *testing.T) {
-	f := newFixture(t)
+func TestAttributeSetLimit(t *testing.T) { forModes(t, testAttributeSetLimit) }
+
+func testAttributeSetLimit(t *testing.T, md mode) {
+	f := newFixture(t, md)
 	end := time.Unix(1_750_000_000, 0)
 	for i := 0; i < MaxAttributeSets+10; i++ {
 		f.span("GET /raw/"+string(rune('a'+i%26))+time.Duration(i).String(), trace.SpanKindServer, false, end, time.Millisecond)
@@ -292,8 +325,10 @@ func TestAttributeSetLimit(t *testing.T) {
 	}
 }
 
-func TestShutdownStopsCounting(t *testing.T) {
-	f := newFixture(t)
+func TestShutdownStopsCounting(t *testing.T) { forModes(t, testShutdownStopsCounting) }
+
+func testShutdownStopsCounting(t *testing.T, md mode) {
+	f := newFixture(t, md)
 	f.clock.set(time.Now())
 	f.span("a", trace.SpanKindInternal, false, time.Now(), time.Millisecond)
 	if err := f.proc.Shutdown(context.Background()); err != nil {
@@ -321,8 +356,10 @@ func histCount(t *testing.T, m metricdata.Metrics) uint64 {
 	return n
 }
 
-func TestCollectWhileEnding(t *testing.T) {
-	f := newFixture(t)
+func TestCollectWhileEnding(t *testing.T) { forModes(t, testCollectWhileEnding) }
+
+func testCollectWhileEnding(t *testing.T, md mode) {
+	f := newFixture(t, md)
 	now := time.Now()
 	f.clock.set(now)
 	const goroutines, per = 4, 700
@@ -352,5 +389,100 @@ func TestCollectWhileEnding(t *testing.T) {
 	close(done)
 	if got := histCount(t, f.collect(t)[DurationName]); got != goroutines*per {
 		t.Errorf("histogram count = %d, want %d", got, goroutines*per)
+	}
+}
+
+func TestProducer(t *testing.T) {
+	pr := NewProducer()
+	if sm, err := pr.Produce(context.Background()); err != nil || sm != nil {
+		t.Errorf("Produce before any span = %v, %v; want nothing", sm, err)
+	}
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(pr))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	p, err := New(mp, WithProducer(pr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(mp, WithProducer(pr)); err == nil {
+		t.Error("a second Processor on the same Producer: no error")
+	}
+	end := time.Unix(1_750_000_000, 0)
+	for _, d := range []time.Duration{-time.Millisecond, 0, 1 << 14, 1<<14 + 1, 1 << 36, 1<<36 + 1, time.Hour} {
+		p.OnEnd(tracetest.SpanStub{Name: "x", StartTime: end.Add(-d), EndTime: end}.Snapshot())
+	}
+	sm, err := pr.Produce(context.Background())
+	if err != nil || len(sm) != 1 || len(sm[0].Metrics) != 1 {
+		t.Fatalf("Produce = %v, %v; want one metric", sm, err)
+	}
+	if sm[0].Scope.Name != ScopeName {
+		t.Errorf("scope = %q, want %q", sm[0].Scope.Name, ScopeName)
+	}
+	m := sm[0].Metrics[0]
+	h := m.Data.(metricdata.Histogram[float64])
+	if m.Name != DurationName || m.Unit != "ms" || h.Temporality != metricdata.CumulativeTemporality || len(h.DataPoints) != 1 {
+		t.Fatalf("metric = %+v", m)
+	}
+	dp := h.DataPoints[0]
+	// Upper bounds are inclusive: 2^14 ns is in the first bucket, one
+	// nanosecond more in the second; 2^36 ns in the last bounded one.
+	want := make([]uint64, len(DurationBoundaries())+1)
+	want[0], want[1], want[len(want)-2], want[len(want)-1] = 3, 1, 1, 2
+	if !slices.Equal(dp.BucketCounts, want) {
+		t.Errorf("buckets = %v, want %v", dp.BucketCounts, want)
+	}
+	if lo, _ := dp.Min.Value(); lo != -1 {
+		t.Errorf("min = %v, want -1", lo)
+	}
+	if hi, _ := dp.Max.Value(); hi != float64(time.Hour/time.Millisecond) {
+		t.Errorf("max = %v, want %v", hi, float64(time.Hour/time.Millisecond))
+	}
+	if s := p.Snapshot(); s.Spans != 7 {
+		t.Errorf("spans = %d, want 7", s.Spans)
+	}
+}
+
+// TestProducerMatchesSDK: the same spans give the same duration metric
+// through the Producer and through the SDK's histogram.
+func TestProducerMatchesSDK(t *testing.T) {
+	fs := map[mode]*fixture{viaProducer: newFixture(t, viaProducer), viaSDK: newFixture(t, viaSDK)}
+	end := time.Unix(1_750_000_000, 0)
+	ds := []time.Duration{0, 1, 1 << 14, 1<<14 + 1, 262144, 262145, 999_999, 1_048_576, 16_777_216,
+		67_108_864, 268_435_456, 268_435_457, 3 * time.Second, 1 << 36, 1<<36 + 1, time.Hour, -time.Microsecond}
+	for _, f := range fs {
+		for i, d := range ds {
+			f.span("op", trace.SpanKind(i%6), i%4 == 0, end, d)
+			f.span("other-op", trace.SpanKindClient, false, end, d*3)
+		}
+	}
+	points := func(f *fixture) (metricdata.Metrics, map[attribute.Distinct]metricdata.HistogramDataPoint[float64]) {
+		m := f.collect(t)[DurationName]
+		out := map[attribute.Distinct]metricdata.HistogramDataPoint[float64]{}
+		for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+			out[dp.Attributes.Equivalent()] = dp
+		}
+		return m, out
+	}
+	pm, pp := points(fs[viaProducer])
+	sm, sp := points(fs[viaSDK])
+	if pm.Name != sm.Name || pm.Unit != sm.Unit || pm.Description != sm.Description {
+		t.Errorf("metric = %q %q %q, SDK %q %q %q", pm.Name, pm.Unit, pm.Description, sm.Name, sm.Unit, sm.Description)
+	}
+	if len(pp) != len(sp) {
+		t.Fatalf("%d points, SDK %d", len(pp), len(sp))
+	}
+	for k, s := range sp {
+		p, ok := pp[k]
+		if !ok {
+			t.Errorf("no point for %v", s.Attributes.ToSlice())
+			continue
+		}
+		if p.Count != s.Count || !slices.Equal(p.BucketCounts, s.BucketCounts) || !slices.Equal(p.Bounds, s.Bounds) ||
+			p.Min != s.Min || p.Max != s.Max {
+			t.Errorf("%v: producer %+v\nSDK %+v", s.Attributes.ToSlice(), p, s)
+		}
+		if diff := p.Sum - s.Sum; diff > 1e-9*max(1, s.Sum) || diff < -1e-9*max(1, s.Sum) {
+			t.Errorf("%v: sum %v, SDK %v", s.Attributes.ToSlice(), p.Sum, s.Sum)
+		}
 	}
 }
