@@ -83,11 +83,6 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c *config) { c.propagator = p })
 }
 
-// WithPropagator is WithPropagators under its earlier name.
-func WithPropagator(p propagation.TextMapPropagator) Option {
-	return WithPropagators(p)
-}
-
 // WithSemconv overrides the messaging conventions that
 // OTEL_SEMCONV_STABILITY_OPT_IN selects: otelkit.SemconvOld (the default;
 // span names kafka.produce and kafka.consume and the telemetry spec's keys),

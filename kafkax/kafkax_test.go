@@ -24,7 +24,7 @@ func testHooks(t testing.TB, sampler sdktrace.Sampler, opts ...Option) (*hooks, 
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sampler))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	opts = append([]Option{WithTracerProvider(tp), WithMeterProvider(mp), WithPropagator(propagation.TraceContext{})}, opts...)
+	opts = append([]Option{WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(propagation.TraceContext{})}, opts...)
 	return newHooks(newConfig(opts)), exp
 }
 
@@ -158,7 +158,6 @@ func (p headerProp) Fields() []string { return []string{p.key} }
 func TestWithPropagators(t *testing.T) {
 	for name, opt := range map[string]Option{
 		"WithPropagators": WithPropagators(headerProp{"x-trace"}),
-		"WithPropagator":  WithPropagator(headerProp{"x-trace"}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			h, exp := testHooks(t, sdktrace.AlwaysSample(), opt)

@@ -148,11 +148,11 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c *config) { c.attrs = append(c.attrs, attrs...) })
 }
 
-// WithoutPoolMetrics stops Open and OpenDB from registering the
-// connection-pool metrics (db.client.connection.count and .max, and
-// otelsql's db.sql.connection.*).
-func WithoutPoolMetrics() Option {
-	return optionFunc(func(c *config) { c.poolMetrics = false })
+// WithMetrics says whether Open and OpenDB register the connection-pool
+// metrics (db.client.connection.count and .max, and otelsql's
+// db.sql.connection.*) with the meter provider. On by default.
+func WithMetrics(on bool) Option {
+	return optionFunc(func(c *config) { c.poolMetrics = on })
 }
 
 // WithOtelsqlOptions passes options to the otelsql instrumentation

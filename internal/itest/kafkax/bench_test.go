@@ -55,7 +55,7 @@ func BenchmarkProduceConsume(b *testing.B) {
 					sdktrace.WithSyncer(tracetest.NewNoopExporter()))
 				mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 				kx := []kafkax.Option{kafkax.WithTracerProvider(tp), kafkax.WithMeterProvider(mp),
-					kafkax.WithPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))}
+					kafkax.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))}
 				popts = append(popts, kafkax.Opts(kx...)...)
 				copts = append(copts, kafkax.Opts(kx...)...)
 				poll = kafkax.PollFetches

@@ -77,7 +77,7 @@ func (e *env) opts(extra ...kafkax.Option) []kafkax.Option {
 	return append([]kafkax.Option{
 		kafkax.WithTracerProvider(e.tp),
 		kafkax.WithMeterProvider(e.mp),
-		kafkax.WithPropagator(propagation.TraceContext{}),
+		kafkax.WithPropagators(propagation.TraceContext{}),
 		kafkax.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}, extra...)
 }
