@@ -366,14 +366,22 @@ tracer_provider:
 
 // captureStdout redirects os.Stdout (where console exporters write) until
 // the returned function is called, which returns what was written.
-func captureStdout(t *testing.T) func() string {
+func captureStdout(t *testing.T) func() string { return capture(t, &os.Stdout) }
+
+// captureStderr redirects os.Stderr (where the default text handler writes)
+// until the returned function is called, which returns what was written.
+func captureStderr(t *testing.T) func() string { return capture(t, &os.Stderr) }
+
+// capture redirects *f to a pipe until the returned function is called (or
+// the test ends), which restores it and returns what was written.
+func capture(t *testing.T, f **os.File) func() string {
 	t.Helper()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := os.Stdout
-	os.Stdout = pw
+	old := *f
+	*f = pw
 	done := make(chan string)
 	go func() {
 		b, _ := io.ReadAll(pr)
@@ -382,7 +390,7 @@ func captureStdout(t *testing.T) func() string {
 	var got *string
 	stop := func() string {
 		if got == nil {
-			os.Stdout = old
+			*f = old
 			pw.Close()
 			s := <-done
 			got = &s

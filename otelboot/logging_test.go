@@ -2,11 +2,9 @@ package otelboot
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,35 +14,6 @@ import (
 	"github.com/otelkit/otelkit/internal/otlptest"
 	"github.com/otelkit/otelkit/otelboot/liveview"
 )
-
-// captureStderr redirects os.Stderr (where the default text handler
-// writes) until the returned function is called.
-func captureStderr(t *testing.T) func() string {
-	t.Helper()
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stderr
-	os.Stderr = pw
-	done := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(pr)
-		done <- string(b)
-	}()
-	var got *string
-	stop := func() string {
-		if got == nil {
-			os.Stderr = old
-			pw.Close()
-			s := <-done
-			got = &s
-		}
-		return *got
-	}
-	t.Cleanup(func() { stop() })
-	return stop
-}
 
 // TestDefaultLogger: slog's default writes the correlated format on stderr
 // and sends the record as OTLP, both carrying the span's ids.
