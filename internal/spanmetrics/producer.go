@@ -24,9 +24,9 @@ const (
 	numBounds  = maxExp - minExp + 1
 	numBuckets = numBounds + 1
 
-	// maxHistShards bounds the shards of one attribute set's histogram, so
-	// that MaxAttributeSets sets stay within a few megabytes on large
-	// machines.
+	// maxHistShards bounds the shards (one per P) of one attribute set's
+	// histogram, so that MaxAttributeSets sets stay within 4 MiB on large
+	// machines; beyond 16 Ps, Ps share shards.
 	maxHistShards = 16
 )
 
@@ -166,7 +166,7 @@ var _ sdkmetric.Producer = (*Producer)(nil)
 // NewProducer returns a Producer to attach to the readers and pass to New.
 func NewProducer() *Producer {
 	n := 1
-	for n < 4*runtime.GOMAXPROCS(0) && n < maxHistShards {
+	for n < runtime.GOMAXPROCS(0) && n < maxHistShards {
 		n <<= 1
 	}
 	return &Producer{reg: newRegistry(n)}

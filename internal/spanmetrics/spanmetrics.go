@@ -33,13 +33,15 @@
 //
 // Cost: OnEnd takes no lock and makes no allocation once a (name, kind,
 // status) combination has been seen. Counts go to one of several
-// cache-line-padded shards chosen at random, each holding a ring of
-// one-second slots updated with atomic operations; the attribute set of
-// duration comes from a copy-on-write map read without a lock.
+// cache-line-padded shards, each holding a ring of one-second slots updated
+// with atomic operations; the shard is the current P's (handed out by a
+// sync.Pool, whose fast path takes no lock), so that each core keeps
+// writing its own cache lines. The attribute set of duration comes from a
+// copy-on-write map read without a lock.
 //
 // Two ways to record duration: given a [Producer] ([WithProducer]) attached
 // to every reader of the meter provider, OnEnd adds the span to its
-// attribute set's bucket counters (sharded, chosen at random, updated with
+// attribute set's bucket counters (sharded the same way, updated with
 // atomic operations) and the Producer exports them at collection time,
 // which keeps OnEnd within about twice the cost of merely reading the
 // span's name, kind, status and times (see BenchmarkOnEnd); without one,
@@ -58,7 +60,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -314,6 +315,13 @@ type Processor struct {
 	// histograms, which saves OnEnd an atomic addition.
 	inHist bool
 
+	// tokens hands out shard indexes with affinity to the P (sync.Pool
+	// keeps one object per P), so that a core keeps writing the same cache
+	// lines. Its objects point into tokenArr: no allocation.
+	tokens   sync.Pool
+	tokenArr [64]uint64
+	nextTok  atomic.Uint64
+
 	duration metric.Float64Histogram // nil with a Producer
 	reg      metric.Registration
 	sets     *registry
@@ -350,6 +358,10 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		window: int64(c.window / time.Second),
 		now:    c.now,
 	}
+	for i := range p.tokenArr {
+		p.tokenArr[i] = uint64(i)
+	}
+	p.tokens.New = func() any { return &p.tokenArr[p.nextTok.Add(1)%uint64(len(p.tokenArr))] }
 	m := mp.Meter(ScopeName)
 	var err error
 	if c.producer != nil {
@@ -472,22 +484,21 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	end := s.EndTime()
 	status := s.Status().Code
-	// The shards are chosen at random: rand.Uint64 reads a per-thread
-	// generator, takes no lock, and is cheaper than copying the span
-	// context out of the span.
-	r := rand.Uint64()
+	t := p.tokens.Get().(*uint64)
+	r := *t
 	p.count(r, end, status == codes.Error)
 	d := end.Sub(s.StartTime())
 	e := p.sets.entry(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})
 	if e.h != nil {
 		e.h.record(int64(d), r)
-		return
+	} else {
+		p.duration.Record(context.Background(), float64(d)/float64(time.Millisecond), e.opts...)
 	}
-	p.duration.Record(context.Background(), float64(d)/float64(time.Millisecond), e.opts...)
+	p.tokens.Put(t)
 }
 
-// count adds one span, ended at end, to the shard chosen by r (random
-// bits).
+// count adds one span, ended at end, to the shard chosen by r (a token of
+// p.tokens).
 func (p *Processor) count(r uint64, end time.Time, failed bool) {
 	sh := &p.shards[r&p.mask]
 	sec := end.Unix()
