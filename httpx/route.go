@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -151,6 +152,17 @@ func (info *routeInfo) viewArgs(r *http.Request) string {
 	return b.String()
 }
 
+// jsonPlain reports whether s is printable ASCII with no quote or
+// backslash, so that it is its own JSON string body.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // writeJSONString writes s as a JSON string. It escapes what RFC 8259
 // requires (quote, backslash, control characters) and replaces invalid
 // UTF-8 with U+FFFD, as encoding/json does; encoding/json itself costs six
@@ -158,6 +170,11 @@ func (info *routeInfo) viewArgs(r *http.Request) string {
 func writeJSONString(b *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
+	if jsonPlain(s) { // the common case, written at once
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	for _, r := range s { // invalid bytes arrive as U+FFFD
 		switch {
 		case r == '"' || r == '\\':

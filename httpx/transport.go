@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -72,6 +73,8 @@ func (t *Transport) CloseIdleConnections() {
 type clientInner struct {
 	base http.RoundTripper
 	mode semconv.Mode
+	// attrs holds *[6]attribute.KeyValue buffers, as middleware.attrs does.
+	attrs sync.Pool
 }
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -79,7 +82,14 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	if !span.IsRecording() {
 		return t.base.RoundTrip(r)
 	}
-	var buf [4]attribute.KeyValue
+	buf, _ := t.attrs.Get().(*[6]attribute.KeyValue)
+	if buf == nil {
+		buf = new([6]attribute.KeyValue)
+	}
+	defer func() {
+		clear(buf[:]) // drop references to request data
+		t.attrs.Put(buf)
+	}()
 	attrs := buf[:0]
 	// otelhttp's url.full drops the user info but keeps the query as is:
 	// replace it with a redacted one.
@@ -99,25 +109,25 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
 		}
 	}
-	span.SetAttributes(attrs...)
 
+	// The request's keys are set with the response's, in one call and in
+	// the same order as two calls would: nothing sets attributes on the
+	// span in between, and one call saves the SDK a lock and a copy.
 	res, err := t.base.RoundTrip(r)
-	if err != nil {
-		recordError(span, err)
-		return res, err
-	}
-	if res == nil {
+	if err != nil || res == nil {
+		span.SetAttributes(attrs...)
+		if err != nil {
+			recordError(span, err)
+		}
 		return res, err
 	}
 	if t.mode.EmitOld() {
+		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
 		if res.ContentLength >= 0 {
-			span.SetAttributes(
-				semconv.HTTPStatusCodeKey.Int(res.StatusCode),
-				semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
-		} else {
-			span.SetAttributes(semconv.HTTPStatusCodeKey.Int(res.StatusCode))
+			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
 		}
 	}
+	span.SetAttributes(attrs...)
 	if res.Body != nil && res.Body != http.NoBody {
 		if _, rw := res.Body.(io.Writer); !rw { // keep 101 bodies writable
 			res.Body = &clientBody{ReadCloser: res.Body, span: span,
