@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/semconv"
@@ -89,8 +90,18 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 					ti = h.topic(t.Topic)
 				}
 				n += len(pt.Records)
-				for _, r := range pt.Records {
-					h.consume(&p, ti, r)
+				var remote []remoteSpan
+				if h.std && !p.hasCaller {
+					// One allocation for the parents of the partition's
+					// records, instead of one per record.
+					remote = make([]remoteSpan, len(pt.Records))
+				}
+				for k, r := range pt.Records {
+					var rs *remoteSpan
+					if remote != nil {
+						rs = &remote[k]
+					}
+					h.consume(&p, ti, r, rs)
 				}
 			}
 			if n > 0 {
@@ -104,7 +115,9 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 
 // consume starts and ends the span of one polled record. When the span is
 // recorded, the record's Context carries it afterwards (see RecordContext).
-func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
+// rs, set when the propagator is the standard one and there is no caller
+// span, is where the producer's span context is kept.
+func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, rs *remoteSpan) {
 	base := r.Context
 	if base == nil {
 		base = context.Background()
@@ -113,7 +126,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 	var producer trace.SpanContext
 	extracted := false
 	if !p.hasCaller {
-		parent = h.cfg.propagator.Extract(base, (*recordCarrier)(r))
+		parent = h.extract(base, r, rs)
 		producer, extracted = trace.SpanContextFromContext(parent), true
 	}
 	ctx, span := h.tracer.Start(parent, ti.consumeName, p.start...)
@@ -129,7 +142,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 	if p.hasCaller {
 		// The link is added after the start so that no header is parsed
 		// for a span that is not recorded; samplers do not see it.
-		producer, extracted = trace.SpanContextFromContext(h.cfg.propagator.Extract(context.Background(), (*recordCarrier)(r))), true
+		producer, extracted = h.producerContext(r), true
 		if producer.IsValid() {
 			span.AddLink(trace.Link{SpanContext: producer})
 		}
@@ -139,8 +152,8 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 		h.logMalformed(r)
 	}
 	m := h.cfg.mode
-	attrs := make([]attribute.KeyValue, 0, 14+len(h.cfg.attrs))
-	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingReceive, r.Topic)
+	pa := getAttrs()
+	attrs := semconv.AppendMessaging(*pa, m, system, semconv.MessagingReceive, r.Topic)
 	attrs = semconv.AppendKafkaPartition(attrs, m, r.Partition)
 	attrs = semconv.AppendKafkaOffset(attrs, m, r.Offset)
 	if k, ok := messageKey(r.Key); ok {
@@ -148,9 +161,48 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record) {
 	}
 	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
-	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
+	attrs = append(attrs, h.cfg.attrs...)
+	span.SetAttributes(attrs...)
+	putAttrs(pa, attrs)
 	span.End(p.end...)
 	r.Context = ctx
+}
+
+// extract returns base with what the configured propagator reads from r's
+// headers: h.cfg.propagator.Extract(base, carrier), except that with the
+// standard propagators the producer's span context is parsed by kafkax and
+// kept in rs (when not nil), which saves the propagator's allocations.
+func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan) context.Context {
+	if !h.std {
+		return h.cfg.propagator.Extract(base, (*recordCarrier)(r))
+	}
+	if rs == nil {
+		return h.cfg.propagator.Extract(base, (*stdCarrier)(r))
+	}
+	ctx := base
+	for _, p := range h.stdProps {
+		if _, ok := p.(propagation.TraceContext); !ok {
+			ctx = p.Extract(ctx, (*stdCarrier)(r))
+		} else if sc := extractTraceContext(r); sc.IsValid() {
+			rs.sc = sc
+			ctx = trace.ContextWithSpan(ctx, rs)
+		}
+	}
+	return ctx
+}
+
+// producerContext returns the span context that the configured propagator
+// reads from r's headers.
+func (h *hooks) producerContext(r *kgo.Record) trace.SpanContext {
+	if !h.std {
+		return trace.SpanContextFromContext(h.cfg.propagator.Extract(context.Background(), (*recordCarrier)(r)))
+	}
+	for _, p := range h.stdProps {
+		if _, ok := p.(propagation.TraceContext); ok {
+			return extractTraceContext(r)
+		}
+	}
+	return trace.SpanContext{}
 }
 
 // pollError records a failed poll of topic (which may be empty) as an ERROR

@@ -80,5 +80,8 @@
 // link to the producer of a record consumed under a caller's span. An
 // unsampled record costs the tracer's non-recording span and the
 // propagator's header value; the header shares one allocation with kafkax's
-// per-record state.
+// per-record state. When the propagator is W3C TraceContext (alone or
+// composed with Baggage, as otelboot sets it), kafkax formats the
+// traceparent header into that state itself and reads it back without
+// copying it; any other propagator is called as it is.
 package kafkax

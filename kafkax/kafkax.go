@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/semconv"
@@ -78,8 +79,14 @@ type hooks struct {
 
 	client atomic.Pointer[clientInfo] // set by OnNewClient
 	topics sync.Map                   // topic -> *topicInfo
+	last   atomic.Pointer[topicInfo]  // the topic last looked up
 
 	produceStart []trace.SpanStartOption
+
+	// std is set when the propagator is made of stdProps only (see
+	// stdPropagators).
+	std      bool
+	stdProps []propagation.TextMapPropagator
 }
 
 // clientInfo holds what is read from the client once it exists.
@@ -91,6 +98,7 @@ type clientInfo struct {
 // topicInfo holds everything per topic that would otherwise be built per
 // record: span names and metric attribute sets.
 type topicInfo struct {
+	name                     string
 	produceName, consumeName string
 	sentOK                   atomic.Int64
 	sent                     []metric.ObserveOption
@@ -105,6 +113,7 @@ func newHooks(cfg config) *hooks {
 		tracer:       cfg.tracerProvider.Tracer(ScopeName),
 		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
 	}
+	h.stdProps, h.std = stdPropagators(cfg.propagator)
 	meter := cfg.meterProvider.Meter(ScopeName)
 	var err error
 	if h.sent, err = meter.Int64ObservableCounter(semconv.MetricMessagingSentMessages,
@@ -176,8 +185,15 @@ func (h *hooks) observeSent(_ context.Context, o metric.Observer) error {
 
 // topic returns the cached per-topic data, building it on first use.
 func (h *hooks) topic(name string) *topicInfo {
+	// Most clients use one topic: comparing its name is cheaper than the
+	// map's hashing.
+	if ti := h.last.Load(); ti != nil && ti.name == name {
+		return ti
+	}
 	if v, ok := h.topics.Load(name); ok {
-		return v.(*topicInfo)
+		ti := v.(*topicInfo)
+		h.last.Store(ti)
+		return ti
 	}
 	m := h.cfg.mode
 	group := h.client.Load().group
@@ -192,6 +208,7 @@ func (h *hooks) topic(name string) *topicInfo {
 	}
 	recvSet := attribute.NewSet(recv...)
 	ti := &topicInfo{
+		name:        name,
 		produceName: semconv.MessagingSpanName(m, ProduceSpanName, semconv.MessagingSend, name),
 		consumeName: semconv.MessagingSpanName(m, ConsumeSpanName, semconv.MessagingReceive, name),
 		sent:        []metric.ObserveOption{metric.WithAttributeSet(send)},
@@ -200,7 +217,27 @@ func (h *hooks) topic(name string) *topicInfo {
 		receiveDur:  []metric.RecordOption{metric.WithAttributeSet(recvSet)},
 	}
 	v, _ := h.topics.LoadOrStore(name, ti)
-	return v.(*topicInfo)
+	ti = v.(*topicInfo)
+	h.last.Store(ti)
+	return ti
+}
+
+// attrPool holds the attribute slices of recorded spans: the span copies
+// what SetAttributes is given, so the slice can serve the next one.
+var attrPool = sync.Pool{New: func() any {
+	s := make([]attribute.KeyValue, 0, 24)
+	return &s
+}}
+
+// getAttrs returns an empty slice from attrPool, to give back with putAttrs.
+func getAttrs() *[]attribute.KeyValue { return attrPool.Get().(*[]attribute.KeyValue) }
+
+// putAttrs gives attrs (grown from *p) back to attrPool, without keeping
+// its values alive.
+func putAttrs(p *[]attribute.KeyValue, attrs []attribute.KeyValue) {
+	clear(attrs)
+	*p = attrs[:0]
+	attrPool.Put(p)
 }
 
 // errorOpts returns the metric attributes of a failed operation: those of

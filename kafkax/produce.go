@@ -2,12 +2,13 @@ package kafkax
 
 import (
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/semconv"
@@ -21,12 +22,15 @@ type stateKey struct{}
 // produce span starts from (it wraps the record's own context), the start
 // time of the send, and the storage of the trace context header, so that
 // propagating an unsampled span costs no more than the propagator's own
-// formatting.
+// formatting (nothing more with the W3C propagator, whose traceparent
+// value kafkax formats into buf itself).
 type produceState struct {
 	context.Context // the record's context before kafkax touched it
 
 	start time.Time
 	rec   *kgo.Record
+	topic *topicInfo             // of rec.Topic at Produce
+	end   [1]trace.SpanEndOption // the End option of a recorded span
 	hdr   [1]kgo.RecordHeader
 	buf   [64]byte // room for one traceparent value (55 bytes)
 	used  bool     // buf already holds a value
@@ -57,6 +61,11 @@ func (s *produceState) Set(key, val string) {
 	} else {
 		v = []byte(val)
 	}
+	s.setHeader(key, v)
+}
+
+// setHeader sets header key to v, replacing a header of that name.
+func (s *produceState) setHeader(key string, v []byte) {
 	r := s.rec
 	for i := range r.Headers {
 		if r.Headers[i].Key == key {
@@ -70,6 +79,52 @@ func (s *produceState) Set(key, val string) {
 	r.Headers = append(r.Headers, kgo.RecordHeader{Key: key, Value: v})
 }
 
+// injectTraceContext writes what propagation.TraceContext.Inject writes for
+// sc, formatting the traceparent value straight into the state's buffer
+// instead of through a string (TestInjectTraceContextLikeOtel keeps the two
+// equal).
+func (s *produceState) injectTraceContext(sc trace.SpanContext) {
+	if !sc.IsValid() {
+		return
+	}
+	if ts := sc.TraceState().String(); ts != "" {
+		s.Set(tracestateHeader, ts)
+	}
+	var v []byte
+	if !s.used {
+		s.used = true
+		v = s.buf[:traceparentLen:traceparentLen]
+	} else {
+		v = make([]byte, traceparentLen)
+	}
+	tid, sid := sc.TraceID(), sc.SpanID()
+	// Only the flags the specification defines: sampled and random.
+	flags := [1]byte{byte(sc.TraceFlags() & (trace.FlagsSampled | trace.FlagsRandom))}
+	v[0], v[1], v[2] = '0', '0', '-'
+	hex.Encode(v[3:35], tid[:])
+	v[35] = '-'
+	hex.Encode(v[36:52], sid[:])
+	v[52] = '-'
+	hex.Encode(v[53:55], flags[:])
+	s.setHeader(traceparentHeader, v)
+}
+
+// inject writes the context of span (ctx carries it) into the state's
+// record with the configured propagator.
+func (h *hooks) inject(ctx context.Context, span trace.Span, st *produceState) {
+	if !h.std {
+		h.cfg.propagator.Inject(ctx, st)
+		return
+	}
+	for _, p := range h.stdProps {
+		if _, ok := p.(propagation.TraceContext); ok {
+			st.injectTraceContext(span.SpanContext())
+		} else {
+			p.Inject(ctx, st)
+		}
+	}
+}
+
 // OnProduceRecordBuffered starts the PRODUCER span of r, a child of the
 // record's context (the Produce context unless r.Context was set), and
 // writes the span's context into r's headers. The trace context is written
@@ -80,23 +135,13 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	if parent == nil {
 		parent = context.Background()
 	}
-	st := &produceState{Context: parent, start: time.Now(), rec: r}
 	ti := h.topic(r.Topic)
+	st := &produceState{Context: parent, start: time.Now(), rec: r, topic: ti}
 	ctx, span := h.tracer.Start(st, ti.produceName, h.produceStart...)
-	h.cfg.propagator.Inject(ctx, st)
+	h.inject(ctx, span, st)
 	r.Context = ctx
-	if !span.IsRecording() {
-		return
-	}
-	ci := h.client.Load()
-	m := h.cfg.mode
-	attrs := make([]attribute.KeyValue, 0, 10+len(h.cfg.attrs))
-	attrs = semconv.AppendMessaging(attrs, m, system, semconv.MessagingSend, r.Topic)
-	if k, ok := messageKey(r.Key); ok {
-		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
-	}
-	attrs = semconv.AppendKafkaClientID(attrs, m, ci.id)
-	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
+	// The span's attributes are all set at the acknowledgement, in one
+	// call: samplers do not see attributes set after the start anyway.
 }
 
 // OnProduceRecordUnbuffered ends the span of r at its acknowledgement (or
@@ -113,7 +158,10 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	span := trace.SpanFromContext(r.Context)
 	r.Context = st.Context
 	now := time.Now()
-	ti := h.topic(r.Topic)
+	ti := st.topic
+	if ti.name != r.Topic { // changed by the user since Produce
+		ti = h.topic(r.Topic)
+	}
 	if err == nil {
 		ti.sentOK.Add(1)
 		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), ti.sendDur...)
@@ -127,16 +175,28 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	if !span.IsRecording() {
 		return
 	}
+	ci := h.client.Load()
+	m := h.cfg.mode
+	pa := getAttrs()
+	attrs := semconv.AppendMessaging(*pa, m, system, semconv.MessagingSend, r.Topic)
+	if k, ok := messageKey(r.Key); ok {
+		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
+	}
+	attrs = semconv.AppendKafkaClientID(attrs, m, ci.id)
+	attrs = append(attrs, h.cfg.attrs...)
 	if err != nil {
+		span.SetAttributes(attrs...)
 		h.recordError(span, err)
 	} else {
-		m := h.cfg.mode
-		attrs := make([]attribute.KeyValue, 0, 3)
 		attrs = semconv.AppendKafkaPartition(attrs, m, r.Partition)
 		attrs = semconv.AppendKafkaOffset(attrs, m, r.Offset)
 		span.SetAttributes(attrs...)
 	}
-	span.End(trace.WithTimestamp(now))
+	putAttrs(pa, attrs)
+	// The option is kept in the state, which saves the allocation of the
+	// variadic slice.
+	st.end[0] = trace.WithTimestamp(now)
+	span.End(st.end[:]...)
 }
 
 // recordError marks span as failed with an exception event (and error.type
