@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/otelkit/otelkit/internal/otlptest"
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 // TestBadValuesAreErrors: values whose fallback would send telemetry
@@ -45,7 +46,7 @@ func TestBadValuesAreErrors(t *testing.T) {
 		t.Run(tc.env[0]+"="+tc.env[1], func(t *testing.T) {
 			cleanEnv(t, tc.env...)
 			before := otel.GetTracerProvider()
-			var buf syncBuffer
+			var buf testutil.SyncBuffer
 			shutdown, err := Start(context.Background(), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 			if err == nil {
 				_ = shutdown(context.Background())

@@ -21,12 +21,13 @@ import (
 	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
 	"github.com/otelkit/otelkit/internal/otlptest"
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 // run is what one case of TestVariables can look at.
 type run struct {
 	r      *otlptest.Receiver
-	diag   *syncBuffer
+	diag   *testutil.SyncBuffer
 	stdout string
 }
 

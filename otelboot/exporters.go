@@ -133,23 +133,9 @@ func newSpanExporter1(ctx context.Context, p exporterPlan) (sdktrace.SpanExporte
 	case p.name == "console":
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		var opts []otlptracegrpc.Option
-		if p.forceTimeout {
-			opts = append(opts, otlptracegrpc.WithTimeout(p.timeout))
-		}
-		if p.insecure {
-			opts = append(opts, otlptracegrpc.WithInsecure())
-		}
-		return otlptracegrpc.New(ctx, opts...)
+		return otlptracegrpc.New(ctx, otlpOptions(p, otlptracegrpc.WithTimeout, otlptracegrpc.WithInsecure)...)
 	default:
-		var opts []otlptracehttp.Option
-		if p.forceTimeout {
-			opts = append(opts, otlptracehttp.WithTimeout(p.timeout))
-		}
-		if p.insecure {
-			opts = append(opts, otlptracehttp.WithInsecure())
-		}
-		return otlptracehttp.New(ctx, opts...)
+		return otlptracehttp.New(ctx, otlpOptions(p, otlptracehttp.WithTimeout, otlptracehttp.WithInsecure)...)
 	}
 }
 
@@ -158,23 +144,9 @@ func newMetricExporter1(ctx context.Context, p exporterPlan) (sdkmetric.Exporter
 	case p.name == "console":
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		var opts []otlpmetricgrpc.Option
-		if p.forceTimeout {
-			opts = append(opts, otlpmetricgrpc.WithTimeout(p.timeout))
-		}
-		if p.insecure {
-			opts = append(opts, otlpmetricgrpc.WithInsecure())
-		}
-		return otlpmetricgrpc.New(ctx, opts...)
+		return otlpmetricgrpc.New(ctx, otlpOptions(p, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithInsecure)...)
 	default:
-		var opts []otlpmetrichttp.Option
-		if p.forceTimeout {
-			opts = append(opts, otlpmetrichttp.WithTimeout(p.timeout))
-		}
-		if p.insecure {
-			opts = append(opts, otlpmetrichttp.WithInsecure())
-		}
-		return otlpmetrichttp.New(ctx, opts...)
+		return otlpmetrichttp.New(ctx, otlpOptions(p, otlpmetrichttp.WithTimeout, otlpmetrichttp.WithInsecure)...)
 	}
 }
 
@@ -183,23 +155,9 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 	case p.name == "console":
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		var opts []otlploggrpc.Option
-		if p.forceTimeout {
-			opts = append(opts, otlploggrpc.WithTimeout(p.timeout))
-		}
-		if p.insecure {
-			opts = append(opts, otlploggrpc.WithInsecure())
-		}
-		return otlploggrpc.New(ctx, opts...)
+		return otlploggrpc.New(ctx, otlpOptions(p, otlploggrpc.WithTimeout, otlploggrpc.WithInsecure)...)
 	default:
-		var opts []otlploghttp.Option
-		if p.forceTimeout {
-			opts = append(opts, otlploghttp.WithTimeout(p.timeout))
-		}
-		if p.insecure {
-			opts = append(opts, otlploghttp.WithInsecure())
-		}
-		return otlploghttp.New(ctx, opts...)
+		return otlploghttp.New(ctx, otlpOptions(p, otlploghttp.WithTimeout, otlploghttp.WithInsecure)...)
 	}
 }
 
@@ -247,4 +205,18 @@ func newPromReader(durations *spanmetrics.Producer) (*promReader, error) {
 // Shutdown stops the reader and the HTTP server.
 func (r *promReader) Shutdown(ctx context.Context) error {
 	return errors.Join(r.Reader.Shutdown(ctx), r.server.Shutdown(ctx))
+}
+
+// otlpOptions returns the options every OTLP exporter gets from its plan:
+// the whole-export timeout when the variable set one, and plain HTTP (or
+// gRPC without TLS) for an http:// or default endpoint.
+func otlpOptions[O any](p exporterPlan, withTimeout func(time.Duration) O, withInsecure func() O) []O {
+	var opts []O
+	if p.forceTimeout {
+		opts = append(opts, withTimeout(p.timeout))
+	}
+	if p.insecure {
+		opts = append(opts, withInsecure())
+	}
+	return opts
 }

@@ -1,16 +1,16 @@
 package otelboot
 
 import (
-	"bytes"
 	"context"
 	"log"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
+
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 // allVars is every variable otelboot (or the SDK under it) reads; each test
@@ -69,29 +69,11 @@ func cleanEnv(t testing.TB, kv ...string) {
 	})
 }
 
-// syncBuffer is a goroutine-safe bytes.Buffer for captured logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start calls Start with a logger capturing otelboot's diagnostics, no
 // default slog change unless asked, and shuts down when the test ends.
-func start(t testing.TB, opts ...Option) (ShutdownFunc, *syncBuffer) {
+func start(t testing.TB, opts ...Option) (ShutdownFunc, *testutil.SyncBuffer) {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &testutil.SyncBuffer{}
 	all := append([]Option{WithLogger(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		WithDefaultLogger(false)}, opts...)
 	shutdown, err := Start(context.Background(), all...)

@@ -17,6 +17,7 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 
 	"github.com/otelkit/otelkit/internal/otlptest"
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 // TestShutdownDeliversEverything: what was emitted before shutdown reaches
@@ -201,7 +202,7 @@ func TestCollectorDown(t *testing.T) {
 // TestErrorHandlerRateLimit: one line per kind per interval, with the count
 // of the suppressed ones on the next line.
 func TestErrorHandlerRateLimit(t *testing.T) {
-	var buf syncBuffer
+	var buf testutil.SyncBuffer
 	now := time.Unix(0, 0)
 	d := newDiag(&config{logger: slog.New(slog.NewTextHandler(&buf, nil)), errorInterval: time.Minute}, slog.LevelInfo)
 	d.errs.now = func() time.Time { return now }

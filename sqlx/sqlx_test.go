@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit"
+	"github.com/otelkit/otelkit/internal/testutil"
 	"github.com/otelkit/otelkit/sqlx"
 )
 
@@ -56,28 +57,6 @@ func attrs(s tracetest.SpanStub) map[string]any {
 		m[string(kv.Key)] = kv.Value.AsInterface()
 	}
 	return m
-}
-
-// noSecret fails when secret appears in any attribute, event or status of
-// the recorded spans.
-func noSecret(t *testing.T, spans []tracetest.SpanStub, secret string) {
-	t.Helper()
-	for _, s := range spans {
-		check := func(where string, kvs []attribute.KeyValue) {
-			for _, kv := range kvs {
-				if strings.Contains(kv.Value.String(), secret) {
-					t.Errorf("span %s %s: %s = %q shows the password", s.Name, where, kv.Key, kv.Value.String())
-				}
-			}
-		}
-		check("attribute", s.Attributes)
-		for _, e := range s.Events {
-			check("event "+e.Name, e.Attributes)
-		}
-		if strings.Contains(s.Status.Description, secret) || strings.Contains(s.Name, secret) {
-			t.Errorf("span %s shows the password in its status or name", s.Name)
-		}
-	}
 }
 
 // closedPort returns an address on which nothing listens.
@@ -120,7 +99,7 @@ func TestDatabaseDown(t *testing.T) {
 			t.Errorf("events %v, want one exception", s.Events)
 		}
 	}
-	noSecret(t, spans, "s3cret-pw")
+	testutil.NoSecret(t, spans, "s3cret-pw")
 }
 
 // TestDatabaseHangs checks that a server that accepts but never answers
@@ -256,7 +235,7 @@ func TestWrapDriverLegacy(t *testing.T) {
 			}
 		}
 	}
-	noSecret(t, spans, "s3cret-pw")
+	testutil.NoSecret(t, spans, "s3cret-pw")
 }
 
 // TestNotRecording checks that an unsampled caller gets no span and the

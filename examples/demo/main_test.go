@@ -9,12 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/otelkit/otelkit/internal/otlptest"
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 // TestRunCommand is the README's run command: build the demo, start it with
@@ -130,28 +130,10 @@ func rcFreePort(t *testing.T) string {
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// rcBuffer collects the process output; safe for concurrent use.
-type rcBuffer struct {
-	mu sync.Mutex
-	sb strings.Builder
-}
-
-func (b *rcBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sb.Write(p)
-}
-
-func (b *rcBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sb.String()
-}
-
 // rcProc is a started demo process.
 type rcProc struct {
 	cmd    *exec.Cmd
-	out    rcBuffer
+	out    testutil.SyncBuffer
 	exited chan error
 	base   string
 	port   string

@@ -320,32 +320,25 @@ func (r *Receiver) ResourceLogs() []*logspb.ResourceLogs {
 
 // Spans returns every span received so far, flattened.
 func (r *Receiver) Spans() []*tracepb.Span {
-	var out []*tracepb.Span
-	for _, rs := range r.ResourceSpans() {
-		for _, ss := range rs.GetScopeSpans() {
-			out = append(out, ss.GetSpans()...)
-		}
-	}
-	return out
+	return flatten(r.ResourceSpans(), (*tracepb.ResourceSpans).GetScopeSpans, (*tracepb.ScopeSpans).GetSpans)
 }
 
 // Metrics returns every metric received so far, flattened.
 func (r *Receiver) Metrics() []*metricspb.Metric {
-	var out []*metricspb.Metric
-	for _, rm := range r.ResourceMetrics() {
-		for _, sm := range rm.GetScopeMetrics() {
-			out = append(out, sm.GetMetrics()...)
-		}
-	}
-	return out
+	return flatten(r.ResourceMetrics(), (*metricspb.ResourceMetrics).GetScopeMetrics, (*metricspb.ScopeMetrics).GetMetrics)
 }
 
 // LogRecords returns every log record received so far, flattened.
 func (r *Receiver) LogRecords() []*logspb.LogRecord {
-	var out []*logspb.LogRecord
-	for _, rl := range r.ResourceLogs() {
-		for _, sl := range rl.GetScopeLogs() {
-			out = append(out, sl.GetLogRecords()...)
+	return flatten(r.ResourceLogs(), (*logspb.ResourceLogs).GetScopeLogs, (*logspb.ScopeLogs).GetLogRecords)
+}
+
+// flatten collects the items of every scope of every resource.
+func flatten[R, S, I any](resources []R, scopes func(R) []S, items func(S) []I) []I {
+	var out []I
+	for _, r := range resources {
+		for _, s := range scopes(r) {
+			out = append(out, items(s)...)
 		}
 	}
 	return out

@@ -28,6 +28,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otelkit/otelkit/internal/otlptest"
+	"github.com/otelkit/otelkit/internal/testutil"
 	"github.com/otelkit/otelkit/otelboot"
 )
 
@@ -117,7 +118,7 @@ func runEndToEnd(t *testing.T, cfg Config, dbSystem string) {
 	// Admin with a generated password: it must reach stdout once and
 	// nothing else.
 	cfg.AdminUser, cfg.AdminPassword = "", ""
-	out := &syncBuffer{}
+	out := &testutil.SyncBuffer{}
 	cfg.Out = out
 
 	prevLogger := slog.Default()

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,35 +8,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 const (
 	testAdmin   = "root_admin"
 	testAdminPW = "admin-secret-pw-4711"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testConfig is an embedded-backends configuration with fast hashing.
 func testConfig(t *testing.T) Config {
@@ -50,7 +32,7 @@ func testConfig(t *testing.T) Config {
 		BcryptCost:    bcrypt.MinCost,
 		ExternalDelay: 5 * time.Millisecond,
 		KafkaReadWait: 3 * time.Second,
-		Out:           &syncBuffer{},
+		Out:           &testutil.SyncBuffer{},
 	}
 }
 

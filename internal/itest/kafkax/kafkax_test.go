@@ -3,13 +3,11 @@
 package kafkax_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/semconv"
+	"github.com/otelkit/otelkit/internal/testutil"
 	"github.com/otelkit/otelkit/kafkax"
 )
 
@@ -39,29 +38,12 @@ type env struct {
 	reader *sdkmetric.ManualReader
 	mp     *sdkmetric.MeterProvider
 	addrs  []string
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *testutil.SyncBuffer
 }
 
 func newEnv(t *testing.T, sampler sdktrace.Sampler) *env {
 	t.Helper()
-	e := &env{t: t, exp: tracetest.NewInMemoryExporter(), reader: sdkmetric.NewManualReader(), logs: &syncBuffer{}}
+	e := &env{t: t, exp: tracetest.NewInMemoryExporter(), reader: sdkmetric.NewManualReader(), logs: &testutil.SyncBuffer{}}
 	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSyncer(e.exp), sdktrace.WithSampler(sampler))
 	e.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(e.reader))
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))

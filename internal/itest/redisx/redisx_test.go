@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/semconv"
+	"github.com/otelkit/otelkit/internal/testutil"
 	"github.com/otelkit/otelkit/redisx"
 )
 
@@ -179,27 +180,6 @@ func wantStatus(t *testing.T, s tracetest.SpanStub, code codes.Code) {
 	}
 	if hasException != (code == codes.Error) {
 		t.Errorf("span %q: exception event %v, status %v", s.Name, hasException, code)
-	}
-}
-
-// noSecret fails when password appears in any attribute or event of spans.
-func noSecret(t *testing.T, spans tracetest.SpanStubs, secret string) {
-	t.Helper()
-	for _, s := range spans {
-		check := func(where string, kvs []attribute.KeyValue) {
-			for _, kv := range kvs {
-				if strings.Contains(kv.Value.String(), secret) {
-					t.Errorf("span %q %s: %s = %q leaks the password", s.Name, where, kv.Key, kv.Value.String())
-				}
-			}
-		}
-		check("attributes", s.Attributes)
-		for _, e := range s.Events {
-			check("event "+e.Name, e.Attributes)
-		}
-		if strings.Contains(s.Status.Description, secret) || strings.Contains(s.Name, secret) {
-			t.Errorf("span %q leaks the password in its name or status", s.Name)
-		}
 	}
 }
 
@@ -397,7 +377,7 @@ func TestAuthPasswordNeverExported(t *testing.T) {
 			parent.End()
 
 			spans := h.exp.GetSpans()
-			noSecret(t, spans, password)
+			testutil.NoSecret(t, spans, password)
 			auth := find(spans, "AUTH", "db.redis.command", "AUTH REDACTED")
 			if len(auth) != 1 {
 				t.Fatalf("want one AUTH span with the password masked:\n%s", dump(spans))
