@@ -151,7 +151,7 @@ func TestExtractTraceContextLikeOtel(t *testing.T) {
 			if got := h.producerContext(r); !got.Equal(wsc) {
 				t.Errorf("%q %q: producerContext = %v, want %v", tp, extra, got, wsc)
 			}
-			got := h.extract(context.Background(), r, &remoteSpan{})
+			got := h.extract(context.Background(), r, &remoteSpan{}, h.producerContext(r))
 			if g := trace.SpanContextFromContext(got); !g.Equal(wsc) {
 				t.Errorf("%q %q: extract: span context %v, want %v", tp, extra, g, wsc)
 			}

@@ -31,6 +31,7 @@ type config struct {
 	clientID       string
 	consumerGroup  string
 	attrs          []attribute.KeyValue
+	askAlways      bool // WithSamplerForEveryRecord
 }
 
 // newConfig applies opts over the defaults, read from the OpenTelemetry
@@ -118,4 +119,20 @@ func WithConsumerGroup(group string) Option {
 // them.
 func WithAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c *config) { c.attrs = append(c.attrs, attrs...) })
+}
+
+// WithSamplerForEveryRecord makes kafkax ask the tracer's sampler about
+// every record, even one whose parent span context (the Produce context's
+// span, the PollFetches caller's span or, without one, the producer's
+// context read from the record headers) is valid and not sampled.
+//
+// By default kafkax starts no span for such a record: a ParentBased sampler,
+// OpenTelemetry's default and that of every OTEL_TRACES_SAMPLER value but
+// always_on and traceidratio, drops it anyway, and asking costs the SDK a
+// non-recording span and its context, two allocations per record on each
+// side. The record still carries its parent's context to the consumer, so
+// the decision travels on. Use this option with a sampler that may record
+// the child of an unsampled parent.
+func WithSamplerForEveryRecord() Option {
+	return optionFunc(func(c *config) { c.askAlways = true })
 }

@@ -55,6 +55,7 @@ func PollRecords(ctx context.Context, cl *kgo.Client, maxPollRecords int) kgo.Fe
 type poll struct {
 	ctx       context.Context
 	hasCaller bool // ctx carries a valid span
+	skip      bool // that span is not sampled: start no span (see WithSamplerForEveryRecord)
 	start     []trace.SpanStartOption
 	end       []trace.SpanEndOption
 	ci        *clientInfo
@@ -70,7 +71,9 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 		end:   []trace.SpanEndOption{trace.WithTimestamp(end)},
 		ci:    h.client.Load(),
 	}
-	p.hasCaller = trace.SpanContextFromContext(ctx).IsValid()
+	csc := trace.SpanContextFromContext(ctx)
+	p.hasCaller = csc.IsValid()
+	p.skip = p.hasCaller && !csc.IsSampled() && !h.cfg.askAlways
 
 	dur := end.Sub(start).Seconds()
 	for i := range fetches {
@@ -90,18 +93,23 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 					ti = h.topic(t.Topic)
 				}
 				n += len(pt.Records)
-				var remote []remoteSpan
+				if p.skip {
+					// The caller's span is not sampled: neither are
+					// the records', and RecordContext returns ctx.
+					continue
+				}
+				var polled []polledRecord
 				if h.std && !p.hasCaller {
-					// One allocation for the parents of the partition's
-					// records, instead of one per record.
-					remote = make([]remoteSpan, len(pt.Records))
+					// One allocation for the partition's records,
+					// instead of one or more per record.
+					polled = make([]polledRecord, len(pt.Records))
 				}
 				for k, r := range pt.Records {
-					var rs *remoteSpan
-					if remote != nil {
-						rs = &remote[k]
+					var pr *polledRecord
+					if polled != nil {
+						pr = &polled[k]
 					}
-					h.consume(&p, ti, r, rs)
+					h.consume(&p, ti, r, pr)
 				}
 			}
 			if n > 0 {
@@ -113,11 +121,22 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 	}
 }
 
+// polledRecord is the context kafkax gives a record polled without a caller
+// span, when the propagator is the standard one: the record's own context,
+// and the producer's span context parsed from the headers, kept either as
+// the remote parent of the consume span (rs) or, when that span was not
+// started, for RecordContext to read the headers again on demand.
+type polledRecord struct {
+	context.Context // the record's own context
+	h               *hooks
+	rs              remoteSpan
+}
+
 // consume starts and ends the span of one polled record. When the span is
 // recorded, the record's Context carries it afterwards (see RecordContext).
-// rs, set when the propagator is the standard one and there is no caller
+// pr, set when the propagator is the standard one and there is no caller
 // span, is where the producer's span context is kept.
-func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, rs *remoteSpan) {
+func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, pr *polledRecord) {
 	base := r.Context
 	if base == nil {
 		base = context.Background()
@@ -126,8 +145,24 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, rs *remoteSpan) {
 	var producer trace.SpanContext
 	extracted := false
 	if !p.hasCaller {
-		parent = h.extract(base, r, rs)
-		producer, extracted = trace.SpanContextFromContext(parent), true
+		if pr != nil {
+			// The standard propagators: the producer's context is
+			// parsed here, and the baggage read only if needed.
+			producer, extracted = h.producerContext(r), true
+			if producer.IsValid() && !producer.IsSampled() && !h.cfg.askAlways {
+				pr.Context, pr.h, pr.rs.sc = base, h, producer
+				r.Context = pr
+				return
+			}
+			parent = h.extract(base, r, &pr.rs, producer)
+		} else {
+			parent = h.cfg.propagator.Extract(base, (*recordCarrier)(r))
+			producer, extracted = trace.SpanContextFromContext(parent), true
+			if producer.IsValid() && !producer.IsSampled() && !h.cfg.askAlways {
+				r.Context = parent
+				return
+			}
+		}
 	}
 	ctx, span := h.tracer.Start(parent, ti.consumeName, p.start...)
 	if !span.IsRecording() {
@@ -168,22 +203,15 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, rs *remoteSpan) {
 	r.Context = ctx
 }
 
-// extract returns base with what the configured propagator reads from r's
-// headers: h.cfg.propagator.Extract(base, carrier), except that with the
-// standard propagators the producer's span context is parsed by kafkax and
-// kept in rs (when not nil), which saves the propagator's allocations.
-func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan) context.Context {
-	if !h.std {
-		return h.cfg.propagator.Extract(base, (*recordCarrier)(r))
-	}
-	if rs == nil {
-		return h.cfg.propagator.Extract(base, (*stdCarrier)(r))
-	}
+// extract returns base with what the standard propagators read from r's
+// headers, sc being the traceparent already parsed: the span context is
+// kept in rs, which saves the propagator's allocations.
+func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan, sc trace.SpanContext) context.Context {
 	ctx := base
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); !ok {
 			ctx = p.Extract(ctx, (*stdCarrier)(r))
-		} else if sc := extractTraceContext(r); sc.IsValid() {
+		} else if sc.IsValid() {
 			rs.sc = sc
 			ctx = trace.ContextWithSpan(ctx, rs)
 		}
@@ -194,13 +222,11 @@ func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan) con
 // producerContext returns the span context that the configured propagator
 // reads from r's headers.
 func (h *hooks) producerContext(r *kgo.Record) trace.SpanContext {
-	if !h.std {
+	switch {
+	case !h.std:
 		return trace.SpanContextFromContext(h.cfg.propagator.Extract(context.Background(), (*recordCarrier)(r)))
-	}
-	for _, p := range h.stdProps {
-		if _, ok := p.(propagation.TraceContext); ok {
-			return extractTraceContext(r)
-		}
+	case h.stdTC:
+		return extractTraceContext(r)
 	}
 	return trace.SpanContext{}
 }
@@ -264,6 +290,11 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if pr, ok := r.Context.(*polledRecord); ok {
+		// Polled without a caller span and not sampled: the headers are
+		// read now, with the client's propagator.
+		return pr.h.cfg.propagator.Extract(ctx, (*stdCarrier)(r))
 	}
 	if r.Context != nil {
 		if span := trace.SpanFromContext(r.Context); span.SpanContext().IsValid() {

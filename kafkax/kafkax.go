@@ -86,6 +86,7 @@ type hooks struct {
 	// std is set when the propagator is made of stdProps only (see
 	// stdPropagators).
 	std      bool
+	stdTC    bool // TraceContext is one of stdProps
 	stdProps []propagation.TextMapPropagator
 }
 
@@ -114,6 +115,11 @@ func newHooks(cfg config) *hooks {
 		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
 	}
 	h.stdProps, h.std = stdPropagators(cfg.propagator)
+	for _, p := range h.stdProps {
+		if _, ok := p.(propagation.TraceContext); ok {
+			h.stdTC = true
+		}
+	}
 	meter := cfg.meterProvider.Meter(ScopeName)
 	var err error
 	if h.sent, err = meter.Int64ObservableCounter(semconv.MetricMessagingSentMessages,

@@ -113,9 +113,9 @@ func TestMessageKey(t *testing.T) {
 	}
 }
 
-// TestUnsampledProduceAllocs guards the cost of an unsampled record on the
-// produce side: the state (which also holds the header), the tracer's
-// non-recording span and its context, and the propagator's string.
+// TestUnsampledProduceAllocs guards the cost of an unsampled record with
+// no parent on the produce side: the tracer's non-recording span and its
+// context (the state, which also holds the header, comes in blocks).
 func TestUnsampledProduceAllocs(t *testing.T) {
 	h, _ := testHooks(t, sdktrace.ParentBased(sdktrace.NeverSample()))
 	r := &kgo.Record{Topic: "t"}
@@ -124,8 +124,8 @@ func TestUnsampledProduceAllocs(t *testing.T) {
 		h.OnProduceRecordBuffered(r)
 		h.OnProduceRecordUnbuffered(r, nil)
 	})
-	if allocs > 3 {
-		t.Errorf("%.1f allocations per unsampled produced record, want <= 3", allocs)
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per unsampled produced record, want <= 2", allocs)
 	}
 	if len(r.Headers) != 1 || len(r.Headers[0].Value) != 55 {
 		t.Errorf("headers %v", r.Headers)
@@ -231,5 +231,132 @@ func TestRecordContextSameWhateverSampling(t *testing.T) {
 				t.Errorf("RecordContext baggage user = %q, want alice", got)
 			}
 		})
+	}
+}
+
+// unsampledParent returns a context carrying a valid, unsampled span
+// context, as a request span dropped by a ParentBased sampler leaves it.
+func unsampledParent(remote bool) (context.Context, trace.SpanContext) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5, 6}, Remote: remote,
+	})
+	return trace.ContextWithSpanContext(context.Background(), sc), sc
+}
+
+// TestUnsampledParentStartsNoSpan checks the default decision for records
+// whose parent is not sampled, under a sampler (AlwaysSample, not
+// parent-based) that would record them: no span, the parent's context
+// carried on, no allocation of kafkax's own; and that
+// WithSamplerForEveryRecord asks the sampler instead.
+func TestUnsampledParentStartsNoSpan(t *testing.T) {
+	for _, ask := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "WithSamplerForEveryRecord"}[ask], func(t *testing.T) {
+			var opts []Option
+			if ask {
+				opts = append(opts, WithSamplerForEveryRecord())
+			}
+			h, exp := testHooks(t, sdktrace.AlwaysSample(), opts...)
+			parent, psc := unsampledParent(false)
+
+			// Produce.
+			r := &kgo.Record{Topic: "orders", Context: parent}
+			h.OnProduceRecordBuffered(r)
+			h.OnProduceRecordUnbuffered(r, nil)
+			if r.Context != parent {
+				t.Error("the record's own context was not given back")
+			}
+			tp := string(r.Headers[0].Value)
+			spans := exp.GetSpans()
+			if !ask {
+				if len(spans) != 0 {
+					t.Fatalf("%d spans under an unsampled parent, want none", len(spans))
+				}
+				if want := "00-" + psc.TraceID().String() + "-" + psc.SpanID().String() + "-00"; tp != want {
+					t.Errorf("traceparent %q, want the parent's %q", tp, want)
+				}
+			} else {
+				if len(spans) != 1 || spans[0].Parent.SpanID() != psc.SpanID() || spans[0].SpanKind != trace.SpanKindProducer {
+					t.Fatalf("spans %v, want one PRODUCER span under the parent", spans)
+				}
+				if want := "00-" + psc.TraceID().String() + "-" + spans[0].SpanContext.SpanID().String() + "-01"; tp != want {
+					t.Errorf("traceparent %q, want the produce span's %q", tp, want)
+				}
+			}
+			exp.Reset()
+
+			// Consume without a caller span: the producer's context is
+			// the parent.
+			in := &kgo.Record{Topic: "orders", Headers: []kgo.RecordHeader{{Key: traceparentHeader, Value: []byte("00-" + psc.TraceID().String() + "-" + psc.SpanID().String() + "-00")}}}
+			fetch := func(r *kgo.Record) kgo.Fetches {
+				return kgo.Fetches{{Topics: []kgo.FetchTopic{{Topic: "orders", Partitions: []kgo.FetchPartition{
+					{Partition: 0, Records: []*kgo.Record{r}},
+				}}}}}
+			}
+			h.pollDone(context.Background(), fetch(in), time.Now(), time.Now())
+			if n := len(exp.GetSpans()); n != map[bool]int{false: 0, true: 1}[ask] {
+				t.Errorf("%d consume spans under an unsampled producer", n)
+			}
+			got := trace.SpanContextFromContext(RecordContext(context.Background(), in))
+			if got.TraceID() != psc.TraceID() || got.IsSampled() == !ask {
+				t.Errorf("RecordContext %v, want the producer's trace (sampled: %v)", got, ask)
+			}
+			if !ask && got.SpanID() != psc.SpanID() {
+				t.Errorf("RecordContext span %v, want the producer's %v", got.SpanID(), psc.SpanID())
+			}
+			exp.Reset()
+
+			// Consume under an unsampled caller span.
+			caller, csc := unsampledParent(true)
+			in2 := &kgo.Record{Topic: "orders", Headers: in.Headers}
+			h.pollDone(caller, fetch(in2), time.Now(), time.Now())
+			spans = exp.GetSpans()
+			if !ask && len(spans) != 0 {
+				t.Errorf("%d consume spans under an unsampled caller, want none", len(spans))
+			}
+			if ask && (len(spans) != 1 || spans[0].Parent.SpanID() != csc.SpanID()) {
+				t.Errorf("spans %v, want one under the caller", spans)
+			}
+			if !ask {
+				if got := trace.SpanContextFromContext(RecordContext(caller, in2)); !got.Equal(csc) {
+					t.Errorf("RecordContext %v, want the caller's %v", got, csc)
+				}
+			}
+		})
+	}
+}
+
+// TestUnsampledParentAllocs guards the cost of records whose parent is not
+// sampled: no allocation of kafkax's own on either side (the produce
+// states and the consumed records' contexts come in blocks).
+func TestUnsampledParentAllocs(t *testing.T) {
+	h, _ := testHooks(t, sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01)),
+		WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})))
+	parent, _ := unsampledParent(false)
+	r := &kgo.Record{Topic: "orders"}
+	if allocs := testing.AllocsPerRun(1000, func() {
+		r.Headers, r.Context = nil, parent
+		h.OnProduceRecordBuffered(r)
+		h.OnProduceRecordUnbuffered(r, nil)
+	}); allocs != 0 {
+		t.Errorf("%.2f allocations per produced record under an unsampled parent, want 0", allocs)
+	}
+
+	const n = 500
+	recs := make([]*kgo.Record, n)
+	for i := range recs {
+		recs[i] = &kgo.Record{Topic: "orders", Headers: r.Headers}
+	}
+	fetches := kgo.Fetches{{Topics: []kgo.FetchTopic{{Topic: "orders", Partitions: []kgo.FetchPartition{{Records: recs}}}}}}
+	caller, _ := unsampledParent(true)
+	for name, ctx := range map[string]context.Context{"no caller": context.Background(), "unsampled caller": caller} {
+		allocs := testing.AllocsPerRun(20, func() {
+			for _, r := range recs {
+				r.Context = nil
+			}
+			h.pollDone(ctx, fetches, time.Now(), time.Now())
+		})
+		if perRecord := allocs / n; perRecord > 0.05 {
+			t.Errorf("%s: %.3f allocations per consumed record (%.0f per poll of %d), want about none", name, perRecord, allocs, n)
+		}
 	}
 }

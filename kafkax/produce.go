@@ -3,6 +3,7 @@ package kafkax
 import (
 	"context"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -18,22 +19,49 @@ import (
 type stateKey struct{}
 
 // produceState is what kafkax keeps about one record from Produce to its
-// acknowledgement. It is a single allocation that is at once the context the
-// produce span starts from (it wraps the record's own context), the start
-// time of the send, and the storage of the trace context header, so that
-// propagating an unsampled span costs no more than the propagator's own
-// formatting (nothing more with the W3C propagator, whose traceparent
-// value kafkax formats into buf itself).
+// acknowledgement. It is at once the context the produce span starts from
+// (it wraps the record's own context), the start time of the send, and the
+// storage of the trace context header, so that propagating costs no more
+// than the propagator's own formatting (nothing more with the W3C
+// propagator, whose traceparent value kafkax formats into buf itself).
+// States are handed out from slabs (newProduceState), so that an unsampled
+// record costs kafkax no allocation of its own.
 type produceState struct {
 	context.Context // the record's context before kafkax touched it
 
 	start time.Time
 	rec   *kgo.Record
+	span  trace.Span             // the produce span; nil when none was started
 	topic *topicInfo             // of rec.Topic at Produce
 	end   [1]trace.SpanEndOption // the End option of a recorded span
 	hdr   [1]kgo.RecordHeader
 	buf   [64]byte // room for one traceparent value (55 bytes)
 	used  bool     // buf already holds a value
+}
+
+// stateSlab is a block of produceStates handed out one at a time.
+type stateSlab struct {
+	states [32]produceState
+	n      int
+}
+
+// slabs holds partly used slabs. A slab is held by one goroutine between
+// Get and Put, and a state once handed out is never handed out again: it
+// lives, with its slab, as long as a record points into its header buffer.
+var slabs sync.Pool
+
+// newProduceState returns an unused state: one allocation for 32 records.
+func newProduceState() *produceState {
+	sl, _ := slabs.Get().(*stateSlab)
+	if sl == nil || sl.n == len(sl.states) {
+		sl = new(stateSlab)
+	}
+	st := &sl.states[sl.n]
+	sl.n++
+	if sl.n < len(sl.states) {
+		slabs.Put(sl)
+	}
+	return st
 }
 
 // Value returns the state itself for stateKey and otherwise defers to the
@@ -109,16 +137,16 @@ func (s *produceState) injectTraceContext(sc trace.SpanContext) {
 	s.setHeader(traceparentHeader, v)
 }
 
-// inject writes the context of span (ctx carries it) into the state's
+// inject writes sc, the context of the span in ctx, into the state's
 // record with the configured propagator.
-func (h *hooks) inject(ctx context.Context, span trace.Span, st *produceState) {
+func (h *hooks) inject(ctx context.Context, sc trace.SpanContext, st *produceState) {
 	if !h.std {
 		h.cfg.propagator.Inject(ctx, st)
 		return
 	}
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); ok {
-			st.injectTraceContext(span.SpanContext())
+			st.injectTraceContext(sc)
 		} else {
 			p.Inject(ctx, st)
 		}
@@ -129,16 +157,27 @@ func (h *hooks) inject(ctx context.Context, span trace.Span, st *produceState) {
 // record's context (the Produce context unless r.Context was set), and
 // writes the span's context into r's headers. The trace context is written
 // even when the span is not sampled, so that the consumer keeps the
-// sampling decision.
+// sampling decision. When the parent is valid and not sampled, no span is
+// started (see WithSamplerForEveryRecord) and the parent's context is
+// written.
 func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	parent := r.Context
 	if parent == nil {
 		parent = context.Background()
 	}
 	ti := h.topic(r.Topic)
-	st := &produceState{Context: parent, start: time.Now(), rec: r, topic: ti}
+	st := newProduceState()
+	st.Context, st.start, st.rec, st.topic = parent, time.Now(), r, ti
+	if !h.cfg.askAlways {
+		if psc := trace.SpanContextFromContext(parent); psc.IsValid() && !psc.IsSampled() {
+			h.inject(parent, psc, st)
+			r.Context = st
+			return
+		}
+	}
 	ctx, span := h.tracer.Start(st, ti.produceName, h.produceStart...)
-	h.inject(ctx, span, st)
+	st.span = span
+	h.inject(ctx, span.SpanContext(), st)
 	r.Context = ctx
 	// The span's attributes are all set at the acknowledgement, in one
 	// call: samplers do not see attributes set after the start anyway.
@@ -155,10 +194,13 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	if !ok {
 		return
 	}
-	span := trace.SpanFromContext(r.Context)
+	span := st.span
 	r.Context = st.Context
 	now := time.Now()
 	ti := st.topic
+	// The state stays alive as long as r holds its header. Its Context
+	// stays too: kgo may still wait on the Done of the context it saw.
+	st.rec, st.span = nil, nil
 	if ti.name != r.Topic { // changed by the user since Produce
 		ti = h.topic(r.Topic)
 	}
@@ -172,7 +214,7 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 		h.errMu.Unlock()
 		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), metric.WithAttributeSet(set))
 	}
-	if !span.IsRecording() {
+	if span == nil || !span.IsRecording() {
 		return
 	}
 	ci := h.client.Load()
