@@ -26,7 +26,9 @@ import (
 // is the parent. A record whose trace context header cannot be parsed is
 // returned like any other, its span starting a new trace. Poll errors other
 // than the end of ctx and a closed client yield a span with status ERROR.
-// RecordContext continues the trace of a returned record.
+// RecordContext continues the trace of a returned record. No span is
+// started for a record whose parent (the span in ctx or, without one, the
+// producer's) is not sampled, unless WithSamplerForEveryRecord was given.
 //
 // The spans use the configuration of the client's Opts; a client built
 // without them gets one read from the globals at each call.

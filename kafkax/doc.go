@@ -36,6 +36,7 @@
 // when there is one (an HTTP handler reading a topic) and then links to the
 // producer's span; otherwise the producer's span is its parent.
 // RecordContext returns the context that continues the record's trace.
+// Records whose parent is not sampled get no span (see Sampling and cost).
 //
 // # Attributes and OTEL_SEMCONV_STABILITY_OPT_IN
 //
@@ -73,15 +74,24 @@
 // PollFetches and PollRecords, messaging.client.consumed.messages, with the
 // stable attribute keys and error.type on failures.
 //
-// # Cost
+// # Sampling and cost
 //
-// Every record goes through the tracer, which decides sampling; attributes
-// are built only for recorded spans, so samplers do not see them, nor the
-// link to the producer of a record consumed under a caller's span. An
-// unsampled record costs the tracer's non-recording span and the
-// propagator's header value; the header shares one allocation with kafkax's
-// per-record state. When the propagator is W3C TraceContext (alone or
-// composed with Baggage, as otelboot sets it), kafkax formats the
-// traceparent header into that state itself and reads it back without
-// copying it; any other propagator is called as it is.
+// A record whose parent span context is valid and not sampled gets no span
+// and costs kafkax no allocation: the parent is the Produce context's span
+// on the producer side, and on the consumer side the PollFetches caller's
+// span or, without one, the producer's context read from the headers. A
+// ParentBased sampler, OpenTelemetry's default, would drop those spans
+// anyway, and asking it costs the SDK two allocations per record;
+// WithSamplerForEveryRecord asks it all the same, for samplers that may
+// record the child of an unsampled parent. The record still carries its
+// parent's context on, so consumers keep the decision, and RecordContext
+// returns it. Every other record (a root, or a sampled parent's child) goes
+// through the tracer, which decides.
+//
+// Attributes are built only for recorded spans, so samplers do not see
+// them, nor the link to the producer of a record consumed under a caller's
+// span. When the propagator is W3C TraceContext (alone or composed with
+// Baggage, as otelboot sets it), kafkax formats the traceparent header into
+// its per-record state, which comes in blocks of 32, and reads it back
+// without copying it; any other propagator is called as it is.
 package kafkax

@@ -3,7 +3,6 @@ package kafkax_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kotel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -20,11 +21,44 @@ import (
 	"github.com/otelkit/otelkit/kafkax"
 )
 
+// benchMode is one column of BenchmarkProduceConsume.
+type benchMode struct {
+	name    string
+	impl    string // "bare", "kotel" or "kafkax"
+	ratio   float64
+	header  bool // bare: the application writes a traceparent header itself
+	caller  bool // each poll runs under its own span (an HTTP handler reading the topic)
+	request bool // records are produced 10 at a time under a request span
+}
+
+var benchModes = []benchMode{
+	{name: "bare", impl: "bare"},
+	// What carrying a trace context costs kgo itself: the same records
+	// with a 55-byte traceparent header the application wrote.
+	{name: "bare-header", impl: "bare", header: true},
+	// Bare franz-go inside an application whose request spans (and only
+	// those) are sampled at 1%: the baseline of ratio1pct-request.
+	{name: "bare-request", impl: "bare", ratio: 0.01, request: true},
+	// The same two spans per record written by hand on the SDK (kotel's
+	// carrier for the headers): the floor that no instrumentation built on
+	// the SDK goes under.
+	{name: "manual-sampled", impl: "manual", ratio: 1},
+	{name: "kotel-sampled", impl: "kotel", ratio: 1},
+	{name: "kotel-ratio1pct", impl: "kotel", ratio: 0.01},
+	{name: "kotel-ratio1pct-request", impl: "kotel", ratio: 0.01, request: true},
+	{name: "sampled", impl: "kafkax", ratio: 1},
+	{name: "ratio1pct", impl: "kafkax", ratio: 0.01},
+	{name: "ratio1pct-caller", impl: "kafkax", ratio: 0.01, caller: true},
+	{name: "ratio1pct-request", impl: "kafkax", ratio: 0.01, request: true},
+}
+
 // BenchmarkProduceConsume produces 10,000 records to kfake and polls them
-// back, per op: bare franz-go, then kafkax with every record sampled, then
-// kafkax under ParentBased(TraceIDRatioBased(0.01)), and the same where each
-// poll runs under its own span, as in an HTTP handler reading the topic
-// (consume spans are then children of that span). Compare with
+// back, per op, in each benchMode: bare franz-go, franz-go's kotel plugin
+// and kafkax, every record sampled or under
+// ParentBased(TraceIDRatioBased(0.01)): with no span around the produce
+// and the poll (every produced record is a root), with each poll under its
+// own span, and with records produced under request spans as the demo
+// service does. Compare with
 //
 //	benchstat -col /mode bench.txt
 func BenchmarkProduceConsume(b *testing.B) {
@@ -34,9 +68,11 @@ func BenchmarkProduceConsume(b *testing.B) {
 		keys[i] = fmt.Appendf(nil, "user-%d", i)
 	}
 	value := make([]byte, 100)
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	tpHeader := []kgo.RecordHeader{{Key: "traceparent", Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")}}
 
-	for _, mode := range []string{"bare", "sampled", "ratio1pct", "ratio1pct-caller"} {
-		b.Run("mode="+mode, func(b *testing.B) {
+	for _, mode := range benchModes {
+		b.Run("mode="+mode.name, func(b *testing.B) {
 			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
 			if err != nil {
 				b.Fatal(err)
@@ -46,20 +82,57 @@ func BenchmarkProduceConsume(b *testing.B) {
 			copts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(topic),
 				kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
 			poll := func(ctx context.Context, cl *kgo.Client) kgo.Fetches { return cl.PollFetches(ctx) }
-			if mode != "bare" {
+			var tp *sdktrace.TracerProvider
+			if mode.ratio > 0 {
 				sampler := sdktrace.AlwaysSample()
-				if strings.HasPrefix(mode, "ratio1pct") {
-					sampler = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01))
+				if mode.ratio < 1 {
+					sampler = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(mode.ratio))
 				}
-				tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler),
+				tp = sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler),
 					sdktrace.WithSyncer(tracetest.NewNoopExporter()))
-				mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-				kx := []kafkax.Option{kafkax.WithTracerProvider(tp), kafkax.WithMeterProvider(mp),
-					kafkax.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))}
+			}
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+			var failed atomic.Int64
+			promise := func(_ *kgo.Record, err error) {
+				if err != nil {
+					failed.Add(1)
+				}
+			}
+			switch mode.impl {
+			case "kotel":
+				k := kotel.NewKotel(
+					kotel.WithTracer(kotel.NewTracer(kotel.TracerProvider(tp), kotel.TracerPropagator(prop))),
+					kotel.WithMeter(kotel.NewMeter(kotel.MeterProvider(mp))))
+				popts = append(popts, kgo.WithHooks(k.Hooks()...))
+				k = kotel.NewKotel(
+					kotel.WithTracer(kotel.NewTracer(kotel.TracerProvider(tp), kotel.TracerPropagator(prop))),
+					kotel.WithMeter(kotel.NewMeter(kotel.MeterProvider(mp))))
+				copts = append(copts, kgo.WithHooks(k.Hooks()...))
+			case "manual":
+				tracer := tp.Tracer("manual")
+				poll = func(ctx context.Context, cl *kgo.Client) kgo.Fetches {
+					fs := cl.PollFetches(ctx)
+					fs.EachRecord(func(r *kgo.Record) {
+						_, span := tracer.Start(prop.Extract(ctx, kotel.NewRecordCarrier(r)), "kafka.consume",
+							trace.WithSpanKind(trace.SpanKindConsumer))
+						span.SetAttributes(manualAttrs(r, "receive")...)
+						span.End()
+					})
+					return fs
+				}
+				inner := promise
+				promise = func(r *kgo.Record, err error) {
+					span := trace.SpanFromContext(r.Context)
+					span.SetAttributes(manualAttrs(r, "publish")...)
+					span.End()
+					inner(r, err)
+				}
+			case "kafkax":
+				kx := []kafkax.Option{kafkax.WithTracerProvider(tp), kafkax.WithMeterProvider(mp), kafkax.WithPropagators(prop)}
 				popts = append(popts, kafkax.Opts(kx...)...)
 				copts = append(copts, kafkax.Opts(kx...)...)
 				poll = kafkax.PollFetches
-				if mode == "ratio1pct-caller" {
+				if mode.caller {
 					tracer := tp.Tracer("handler")
 					poll = func(ctx context.Context, cl *kgo.Client) kgo.Fetches {
 						ctx, span := tracer.Start(ctx, "GET /logs/kafka", trace.WithSpanKind(trace.SpanKindServer))
@@ -79,18 +152,37 @@ func BenchmarkProduceConsume(b *testing.B) {
 			}
 			defer cons.Close()
 
-			ctx := context.Background()
-			var failed atomic.Int64
-			promise := func(_ *kgo.Record, err error) {
-				if err != nil {
-					failed.Add(1)
+			produce := func(ctx context.Context, i int) {
+				r := &kgo.Record{Key: keys[i%len(keys)], Value: value}
+				if mode.header {
+					r.Headers = tpHeader
+				}
+				if mode.impl == "manual" {
+					ctx, _ = tp.Tracer("manual").Start(ctx, "kafka.produce", trace.WithSpanKind(trace.SpanKindProducer))
+					prop.Inject(ctx, kotel.NewRecordCarrier(r))
+				}
+				prod.Produce(ctx, r, promise)
+			}
+			if mode.request {
+				tracer := tp.Tracer("handler")
+				plain := produce
+				produce = func(ctx context.Context, i int) {
+					if i%10 != 0 {
+						return
+					}
+					ctx, span := tracer.Start(ctx, "POST /db/message", trace.WithSpanKind(trace.SpanKindServer))
+					for j := i; j < i+10; j++ {
+						plain(ctx, j)
+					}
+					span.End()
 				}
 			}
+			ctx := context.Background()
 			b.ReportAllocs()
 			cpu0 := cpuTime()
 			for b.Loop() {
 				for i := range n {
-					prod.Produce(ctx, &kgo.Record{Key: keys[i%len(keys)], Value: value}, promise)
+					produce(ctx, i)
 				}
 				if err := prod.Flush(ctx); err != nil {
 					b.Fatal(err)
@@ -111,6 +203,19 @@ func BenchmarkProduceConsume(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
 			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/record")
 		})
+	}
+}
+
+// manualAttrs are the attributes of kafkax's spans in the default mode.
+func manualAttrs(r *kgo.Record, op string) []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String("messaging.system", "kafka"),
+		attribute.String("messaging.destination", r.Topic),
+		attribute.String("messaging.operation", op),
+		attribute.Int("messaging.kafka.partition", int(r.Partition)),
+		attribute.Int64("messaging.kafka.offset", r.Offset),
+		attribute.String("messaging.kafka.message.key", string(r.Key)),
+		attribute.String("messaging.kafka.client_id", "kgo"),
 	}
 }
 

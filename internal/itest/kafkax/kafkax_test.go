@@ -597,3 +597,62 @@ func TestNewClientAndUninstrumentedConsumerUseGlobals(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestSampledAtOnePercent is the demo's shape under a 1% sampler:
+// records produced inside request spans, polled in a loop with no span. A
+// record produced in an unsampled request carries that request's context
+// (flag 00) across the broker and gets no span on either side; one produced
+// in a sampled request gets both spans, the consume span a child of the
+// produce span.
+func TestRequestSampledAtOnePercent(t *testing.T) {
+	e := newEnv(t, sdktrace.ParentBased(sdktrace.NeverSample()))
+	prod := e.client(true, nil, kgo.DefaultProduceTopic(topic))
+	cons := e.consumer()
+	tracer := e.tp.Tracer("app")
+
+	// An unsampled request (the sampler drops every root).
+	ctx, req := tracer.Start(context.Background(), "POST /db/message", trace.WithSpanKind(trace.SpanKindServer))
+	if err := prod.ProduceSync(ctx, &kgo.Record{Value: []byte("dropped")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	req.End()
+	// A sampled request: a remote parent whose flag says sampled.
+	sampled := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{0xab}, SpanID: trace.SpanID{0xcd}, TraceFlags: trace.FlagsSampled, Remote: true,
+	})
+	ctx2, req2 := tracer.Start(trace.ContextWithRemoteSpanContext(context.Background(), sampled), "POST /db/message", trace.WithSpanKind(trace.SpanKindServer))
+	if err := prod.ProduceSync(ctx2, &kgo.Record{Value: []byte("kept")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	req2.End()
+
+	recs := pollN(t, context.Background(), cons, 2)
+	spans := e.exp.GetSpans()
+	if len(spans) != 3 {
+		t.Fatalf("spans %v, want the sampled request, its produce and its consume", names(spans))
+	}
+	produce := spanNamed(t, spans, kafkax.ProduceSpanName, trace.SpanKindProducer)
+	consume := spanNamed(t, spans, kafkax.ConsumeSpanName, trace.SpanKindConsumer)
+	if produce.Parent.SpanID() != req2.SpanContext().SpanID() || consume.Parent.SpanID() != produce.SpanContext.SpanID() {
+		t.Errorf("produce parent %v (want request %v), consume parent %v (want produce %v)",
+			produce.Parent.SpanID(), req2.SpanContext().SpanID(), consume.Parent.SpanID(), produce.SpanContext.SpanID())
+	}
+	for _, r := range recs {
+		tp := header(r, "traceparent")
+		got := trace.SpanContextFromContext(kafkax.RecordContext(context.Background(), r))
+		switch string(r.Value) {
+		case "dropped":
+			want := "00-" + req.SpanContext().TraceID().String() + "-" + req.SpanContext().SpanID().String() + "-00"
+			if tp != want {
+				t.Errorf("unsampled record: traceparent %q, want the request's %q", tp, want)
+			}
+			if got.TraceID() != req.SpanContext().TraceID() || got.SpanID() != req.SpanContext().SpanID() || got.IsSampled() {
+				t.Errorf("unsampled record: RecordContext %v, want the request's context", got)
+			}
+		case "kept":
+			if got.SpanID() != consume.SpanContext.SpanID() || !got.IsSampled() {
+				t.Errorf("sampled record: RecordContext %v, want the consume span", got)
+			}
+		}
+	}
+}
