@@ -23,15 +23,18 @@ type parsed struct {
 type parseCache struct {
 	m sync.Map // query -> parsed
 	n atomic.Int32
+	// dialect is the database's (dialectOf its db.system): set before the
+	// first get, never after.
+	dialect dialect
 }
 
 func (c *parseCache) get(query string, sanitizeLiterals bool) parsed {
 	if v, ok := c.m.Load(query); ok {
 		return v.(parsed)
 	}
-	p := parsed{statement: parseStatement(query), text: query}
+	p := parsed{statement: parseStatement(query, c.dialect), text: query}
 	if sanitizeLiterals {
-		p.text = sanitize(query)
+		p.text = sanitize(query, c.dialect)
 	}
 	if len(query) <= maxCachedQueryLen && c.n.Load() < maxCachedStatements {
 		if _, loaded := c.m.LoadOrStore(query, p); !loaded {

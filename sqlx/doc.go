@@ -22,6 +22,10 @@
 //	db.sql.table          the main table; absent when the parser is not sure
 //	db.rows_affected      for Exec, Result.RowsAffected; for a query, the rows read
 //
+// WithSanitizeLiterals reads double-quoted text as the database system
+// does: a string literal, masked, for mysql, mariadb and tidb (MySQL's
+// default, without ANSI_QUOTES), an identifier, kept, for the others.
+//
 // # Queries stay open until their rows are closed
 //
 // The span of a query ends when its rows are closed (rows.Close, the end of

@@ -11,11 +11,34 @@ type statement struct {
 	table string
 }
 
+// dialect is how a database system reads double-quoted text.
+type dialect uint8
+
+const (
+	// dialectStandard: "x" is an identifier (PostgreSQL, SQLite, SQL
+	// Server, Oracle, ... and systems sqlx does not know).
+	dialectStandard dialect = iota
+	// dialectMySQL: "x" is a string literal, as in MySQL and MariaDB
+	// without the ANSI_QUOTES SQL mode (the default); a backslash escapes
+	// in it as in '...'.
+	dialectMySQL
+)
+
+// dialectOf returns the dialect of a db.system value.
+func dialectOf(system string) dialect {
+	switch strings.ToLower(system) {
+	case "mysql", "mariadb", "tidb":
+		return dialectMySQL
+	}
+	return dialectStandard
+}
+
 // lexer walks an SQL text token by token, skipping white space and
 // comments (--, # and /* */).
 type lexer struct {
-	s   string
-	pos int
+	s       string
+	pos     int
+	dialect dialect
 }
 
 type tokenKind uint8
@@ -23,8 +46,8 @@ type tokenKind uint8
 const (
 	tokEOF tokenKind = iota
 	tokWord
-	tokQuoted // `ident`, "ident", [ident]
-	tokString // 'literal'
+	tokQuoted // `ident`, "ident" (not in MySQL), [ident]
+	tokString // 'literal', "literal" in MySQL
 	tokNumber
 	tokPunct
 )
@@ -79,11 +102,11 @@ func (l *lexer) next() token {
 	start := l.pos
 	c := l.s[l.pos]
 	switch {
-	case c == '\'':
-		l.pos = quoteEnd(l.s, l.pos, '\'')
+	case c == '\'' || c == '"' && l.dialect == dialectMySQL:
+		l.pos = quoteEnd(l.s, l.pos, c, true)
 		return token{kind: tokString, text: l.s[start:l.pos]}
 	case c == '`' || c == '"':
-		l.pos = quoteEnd(l.s, l.pos, c)
+		l.pos = quoteEnd(l.s, l.pos, c, false)
 		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos])}
 	case c == '[':
 		end := strings.IndexByte(l.s[l.pos:], ']')
@@ -110,12 +133,13 @@ func (l *lexer) next() token {
 }
 
 // quoteEnd returns the index after the quote that closes the one at i; a
-// doubled quote or a backslash escapes.
-func quoteEnd(s string, i int, q byte) int {
+// doubled quote escapes, and so does a backslash when backslash is true
+// (string literals).
+func quoteEnd(s string, i int, q byte, backslash bool) int {
 	for j := i + 1; j < len(s); j++ {
 		switch s[j] {
 		case '\\':
-			if q == '\'' {
+			if backslash {
 				j++
 			}
 		case q:
@@ -207,9 +231,10 @@ func isReserved(w string) bool {
 	return false
 }
 
-// parseStatement finds the operation and the main table of query.
-func parseStatement(query string) statement {
-	l := &lexer{s: query}
+// parseStatement finds the operation and the main table of query, read in
+// dialect d. In MySQL a double-quoted token is a string, never a table.
+func parseStatement(query string, d dialect) statement {
+	l := &lexer{s: query, dialect: d}
 	var ctes []string
 	t := l.next()
 	for t.kind == tokPunct && t.text == "(" {
@@ -414,11 +439,12 @@ func (l *lexer) ddlTable(op string) string {
 	return name
 }
 
-// sanitize replaces the string and number literals of query by '?'.
-// Comments and identifiers (quoted ones too) are kept.
-func sanitize(query string) string {
+// sanitize replaces the string and number literals of query, read in
+// dialect d, by '?': in MySQL "text" is a literal too. Comments and
+// identifiers (quoted ones too) are kept.
+func sanitize(query string, d dialect) string {
 	var b strings.Builder
-	l := &lexer{s: query}
+	l := &lexer{s: query, dialect: d}
 	last := 0
 	prevWord := false
 	for {
@@ -430,7 +456,7 @@ func sanitize(query string) string {
 		}
 		if t.kind == tokString || t.kind == tokNumber {
 			// X'ff', N'text', B'0101': the prefix goes with the literal.
-			if t.kind == tokString && prevWord && start-1 >= last && isPrefix(query[start-1]) &&
+			if t.kind == tokString && query[start] == '\'' && prevWord && start-1 >= last && isPrefix(query[start-1]) &&
 				(start-2 < 0 || !isWordByte(query[start-2])) {
 				start--
 			}

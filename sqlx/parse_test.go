@@ -1,8 +1,14 @@
 package sqlx
 
 import (
+	"context"
+	"database/sql/driver"
+	"os"
 	"strings"
 	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 func TestParseStatement(t *testing.T) {
@@ -79,9 +85,45 @@ func TestParseStatement(t *testing.T) {
 		t.Fatalf("only %d statements", len(tests))
 	}
 	for _, tt := range tests {
-		got := parseStatement(tt.query)
+		got := parseStatement(tt.query, dialectStandard)
 		if got.operation != tt.op || got.table != tt.table {
 			t.Errorf("parseStatement(%q) = (%q, %q), want (%q, %q)", tt.query, got.operation, got.table, tt.op, tt.table)
+		}
+		// Without double quotes MySQL reads the statement the same way.
+		if !strings.Contains(tt.query, `"`) {
+			if got := parseStatement(tt.query, dialectMySQL); got.operation != tt.op || got.table != tt.table {
+				t.Errorf("MySQL: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.query, got.operation, got.table, tt.op, tt.table)
+			}
+		}
+	}
+}
+
+// TestParseStatementDoubleQuotes checks the operation and table of
+// statements with double quotes, which are strings in MySQL and
+// identifiers elsewhere.
+func TestParseStatementDoubleQuotes(t *testing.T) {
+	tests := []struct {
+		system, query, op, table string
+	}{
+		{"mysql", `SELECT * FROM users WHERE password = "hunter2"`, "SELECT", "users"},
+		{"mysql", `INSERT INTO logins (user, pw) VALUES ("bob", "hunter2")`, "INSERT", "logins"},
+		{"mysql", `SELECT "FROM x" AS s FROM real_table`, "SELECT", "real_table"},
+		{"mysql", `SELECT "a\" FROM x" FROM t_backslash`, "SELECT", "t_backslash"},
+		{"mysql", `SELECT "a"" FROM x" FROM t_doubled`, "SELECT", "t_doubled"},
+		{"mariadb", "UPDATE `acct` SET pw = \"hunter2\" WHERE id = 1", "UPDATE", "acct"},
+		{"mariadb", "DELETE FROM `order items` WHERE note = \"x\"", "DELETE", "order items"},
+		// A string is never a table name.
+		{"mysql", `SELECT * FROM "hunter2"`, "SELECT", ""},
+		{"mysql", `INSERT "hunter2" VALUES (1)`, "INSERT", ""},
+		{"postgresql", `SELECT * FROM "public"."Users" WHERE "id" = 1`, "SELECT", "public.Users"},
+		{"postgresql", `UPDATE "we""ird" SET v = 1`, "UPDATE", `we""ird`},
+		{"sqlite", `SELECT "a\" FROM "t_ident"`, "SELECT", "t_ident"},
+		{"mssql", `INSERT INTO "dbo"."Orders" VALUES (1)`, "INSERT", "dbo.Orders"},
+	}
+	for _, tt := range tests {
+		got := parseStatement(tt.query, dialectOf(tt.system))
+		if got.operation != tt.op || got.table != tt.table {
+			t.Errorf("%s: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.system, tt.query, got.operation, got.table, tt.op, tt.table)
 		}
 	}
 }
@@ -96,8 +138,46 @@ func TestSanitize(t *testing.T) {
 		{"UPDATE t SET pw = 'hunter2' WHERE id = -7", "UPDATE t SET pw = ? WHERE id = -?"},
 	}
 	for _, tt := range tests {
-		if got := sanitize(tt.in); got != tt.want {
+		if got := sanitize(tt.in, dialectStandard); got != tt.want {
 			t.Errorf("sanitize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestSanitizeDoubleQuotes checks that a double-quoted literal of MySQL
+// and MariaDB is masked, and that double-quoted identifiers of the other
+// systems are kept.
+func TestSanitizeDoubleQuotes(t *testing.T) {
+	tests := []struct{ system, in, want string }{
+		{"mysql", `SELECT * FROM users WHERE password = "hunter2"`, "SELECT * FROM users WHERE password = ?"},
+		{"mysql", `INSERT INTO users (name, password) VALUES ("bob", "hunter2")`, "INSERT INTO users (name, password) VALUES (?, ?)"},
+		{"mysql", `UPDATE users SET password = "say ""hi"" hunter2" WHERE id = 7`, "UPDATE users SET password = ? WHERE id = ?"},
+		{"mysql", `UPDATE users SET password = "a\" hunter2 \"" WHERE id = 7`, "UPDATE users SET password = ? WHERE id = ?"},
+		{"mysql", `SELECT 1 FROM t WHERE p = "x\\" AND q = "hunter2"`, "SELECT ? FROM t WHERE p = ? AND q = ?"},
+		{"mysql", "SELECT `password` FROM `users` WHERE `password` = \"hunter2\" AND n = 'it''s'", "SELECT `password` FROM `users` WHERE `password` = ? AND n = ?"},
+		{"mysql", `SELECT _utf8mb4"hunter2" COLLATE utf8mb4_bin`, "SELECT _utf8mb4? COLLATE utf8mb4_bin"},
+		{"mysql", `SELECT b"hunter2"`, "SELECT b?"}, // column b with alias "hunter2": no B'' prefix
+		{"mysql", `SELECT * FROM t WHERE p = "hunter2 -- not a comment"`, "SELECT * FROM t WHERE p = ?"},
+		{"mysql", `SELECT * FROM t WHERE p = 'it"s' AND q = "it's hunter2"`, "SELECT * FROM t WHERE p = ? AND q = ?"},
+		{"mysql", `SELECT * FROM t WHERE p = "hunter2`, "SELECT * FROM t WHERE p = ?"},
+		{"MariaDB", `CALL login("bob", "hunter2")`, "CALL login(?, ?)"},
+		{"mariadb", `SELECT * FROM t WHERE p = "hunter2" /* "kept" */`, `SELECT * FROM t WHERE p = ? /* "kept" */`},
+		{"tidb", `SELECT * FROM t WHERE p = "hunter2"`, "SELECT * FROM t WHERE p = ?"},
+		{"postgresql", `SELECT "name" FROM "users" WHERE "id" = 42`, `SELECT "name" FROM "users" WHERE "id" = ?`},
+		{"postgresql", `SELECT "we""ird" FROM "public"."Users" WHERE pw = 'hunter2'`, `SELECT "we""ird" FROM "public"."Users" WHERE pw = ?`},
+		{"sqlite", `SELECT "name" FROM "users"`, `SELECT "name" FROM "users"`},
+		{"sqlite", `INSERT INTO "t\" ("a") VALUES ('hunter2')`, `INSERT INTO "t\" ("a") VALUES (?)`},
+		{"mssql", `SELECT "Name" FROM "dbo"."Users" WHERE Id = 1`, `SELECT "Name" FROM "dbo"."Users" WHERE Id = ?`},
+		{"oracle", `SELECT "NAME" FROM "USERS"`, `SELECT "NAME" FROM "USERS"`},
+		{"other_sql", `SELECT "name" FROM "users"`, `SELECT "name" FROM "users"`},
+	}
+	for _, tt := range tests {
+		got := sanitize(tt.in, dialectOf(tt.system))
+		if got != tt.want {
+			t.Errorf("%s: sanitize(%q) = %q, want %q", tt.system, tt.in, got, tt.want)
+		}
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("%s: sanitize(%q) kept the secret: %q", tt.system, tt.in, got)
 		}
 	}
 }
@@ -109,19 +189,26 @@ func FuzzParseStatement(f *testing.F) {
 		"SELECT * FROM t WHERE a = 'secret'", "WITH x AS (SELECT 1) SELECT * FROM x",
 		"INSERT INTO `a``b` VALUES ('x')", "/* unterminated", "(((", "UPDATE a, b SET", "[",
 		"DELETE FROM t WHERE s = 'it''s' -- 'c'", "CREATE INDEX ON", "\"",
+		`SELECT "a\" FROM x" FROM t WHERE p = "it""s"`, "UPDATE `t` SET p = \"x\\\\\" WHERE 1",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		st := parseStatement(q)
-		if st.operation != strings.ToUpper(st.operation) {
-			t.Fatalf("operation %q not upper case", st.operation)
-		}
-		_ = sanitize(q)
 		const secret = "Zk8Qw3"
-		s := sanitize(q + " WHERE p = '" + secret + "'")
+		for _, d := range []dialect{dialectStandard, dialectMySQL} {
+			st := parseStatement(q, d)
+			if st.operation != strings.ToUpper(st.operation) {
+				t.Fatalf("operation %q not upper case", st.operation)
+			}
+			_ = sanitize(q, d)
+			s := sanitize(q+" WHERE p = '"+secret+"'", d)
+			if strings.Contains(s, secret) && !strings.Contains(q, secret) && !strings.ContainsAny(q, "'\"`[#-/\\") {
+				t.Fatalf("sanitize leaked a literal: %q", s)
+			}
+		}
+		s := sanitize(q+` WHERE p = "`+secret+`"`, dialectMySQL)
 		if strings.Contains(s, secret) && !strings.Contains(q, secret) && !strings.ContainsAny(q, "'\"`[#-/\\") {
-			t.Fatalf("sanitize leaked a literal: %q", s)
+			t.Fatalf("sanitize leaked a MySQL double-quoted literal: %q", s)
 		}
 	})
 }
@@ -130,7 +217,7 @@ func TestParseCacheBounded(t *testing.T) {
 	var c parseCache
 	for i := range maxCachedStatements + 100 {
 		q := "SELECT * FROM t" + strings.Repeat("x", i%7) + " WHERE id = " + string(rune('0'+i%10)) + strings.Repeat(" ", i)
-		if got, want := c.get(q, false), parseStatement(q); got.statement != want || got.text != q {
+		if got, want := c.get(q, false), parseStatement(q, dialectStandard); got.statement != want || got.text != q {
 			t.Fatalf("get(%q) = %+v, want %+v", q, got, want)
 		}
 	}
@@ -145,4 +232,102 @@ func TestParseCacheBounded(t *testing.T) {
 	if d.n.Load() != 0 {
 		t.Error("a statement longer than the bound was cached")
 	}
+}
+
+// TestSanitizeBySystem runs statements through OpenDB with
+// WithSanitizeLiterals and checks the statement of the exported span: the
+// database system (WithSystem or the driver) decides whether "text" is a
+// literal.
+func TestSanitizeBySystem(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  []Option
+		query string
+		want  string
+	}{
+		{"mariadb", []Option{WithSystem("mariadb")}, `UPDATE users SET pw = "hunter2" WHERE id = 7`, "UPDATE users SET pw = ? WHERE id = ?"},
+		{"mysql", []Option{WithSystem("mysql")}, `INSERT INTO users (name, pw) VALUES ("bob", "hun\"ter2")`, "INSERT INTO users (name, pw) VALUES (?, ?)"},
+		{"postgresql", []Option{WithSystem("postgresql")}, `SELECT "pw" FROM "users" WHERE id = 7`, `SELECT "pw" FROM "users" WHERE id = ?`},
+		{"unknown", nil, `SELECT "pw" FROM "users" WHERE id = 7`, `SELECT "pw" FROM "users" WHERE id = ?`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exp := tracetest.NewInMemoryExporter()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+			db := OpenDB(execConnector{}, append(tt.opts, WithTracerProvider(tp), WithSanitizeLiterals())...)
+			defer db.Close()
+			if _, err := db.ExecContext(context.Background(), tt.query); err != nil {
+				t.Fatal(err)
+			}
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans, want 1", len(spans))
+			}
+			var got string
+			for _, kv := range spans[0].Attributes {
+				if kv.Key == "db.statement" {
+					got = kv.Value.AsString()
+				}
+			}
+			if got != tt.want || strings.Contains(got, "hunter2") {
+				t.Errorf("db.statement = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSanitizeMariaDB runs a double-quoted literal on a real MariaDB,
+// which reads it as a string (the default SQL mode has no ANSI_QUOTES):
+// the span's statement must not carry it.
+func TestSanitizeMariaDB(t *testing.T) {
+	dsn := os.Getenv("OTELKIT_TEST_MYSQL_DSN")
+	if dsn == "" {
+		t.Skip("OTELKIT_TEST_MYSQL_DSN is not set (e.g. root@tcp(127.0.0.1:3306)/test?parseTime=true)")
+	}
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	db, err := Open("mysql", dsn, WithTracerProvider(tp), WithSanitizeLiterals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	if err := db.QueryRowContext(context.Background(), `SELECT "hunter2" AS pw, "a\"b" AS q`).Scan(&got, new(string)); err != nil {
+		t.Fatal(err)
+	}
+	if got != "hunter2" {
+		t.Fatalf("MariaDB returned %q: not a string literal", got)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 || spans[0].Name != "mysql.query" {
+		t.Fatalf("spans %v, want one mysql.query", spans)
+	}
+	for _, kv := range spans[0].Attributes {
+		if kv.Key == "db.statement" {
+			if s := kv.Value.AsString(); s != "SELECT ? AS pw, ? AS q" {
+				t.Errorf("db.statement = %q, want %q", s, "SELECT ? AS pw, ? AS q")
+			}
+			return
+		}
+	}
+	t.Error("no db.statement")
+}
+
+// execConnector opens connections that run any statement with success.
+type execConnector struct{}
+
+func (execConnector) Connect(context.Context) (driver.Conn, error) { return execConn{}, nil }
+func (execConnector) Driver() driver.Driver                        { return execDriver{} }
+
+type execDriver struct{}
+
+func (execDriver) Open(string) (driver.Conn, error) { return execConn{}, nil }
+
+type execConn struct{}
+
+func (execConn) Prepare(string) (driver.Stmt, error) { return nil, driver.ErrSkip }
+func (execConn) Close() error                        { return nil }
+func (execConn) Begin() (driver.Tx, error)           { return nil, driver.ErrSkip }
+func (execConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
+	return driver.RowsAffected(1), nil
 }

@@ -44,6 +44,7 @@ func newDBInfo(cfg *config, system, dsn string) *dbInfo {
 	info, _ := redact.ParseDSN(system, dsn)
 	info.Scheme = system
 	d := &dbInfo{cfg: cfg, system: system, spanName: system + ".query", connString: firstNonEmpty(info.String(), system)}
+	d.parses.dialect = dialectOf(system)
 	if system != "sqlite" { // an SQLite file name is no namespace
 		d.namespace = info.Database
 	}
