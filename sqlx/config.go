@@ -132,8 +132,11 @@ func WithDSN(dsn string) Option {
 }
 
 // WithSanitizeLiterals replaces the string and number literals in
-// db.statement (db.query.text) by '?'. Statement parameters are never
-// recorded, with or without this option.
+// db.statement (db.query.text) by '?', read with the quoting and comment
+// rules of db.system (see the package documentation); for a system sqlx
+// does not know, whatever any known system would read as a literal is
+// masked. Comments are kept. Statement parameters are never recorded,
+// with or without this option.
 func WithSanitizeLiterals() Option {
 	return optionFunc(func(c *config) { c.sanitize = true })
 }

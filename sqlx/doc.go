@@ -22,9 +22,23 @@
 //	db.sql.table          the main table; absent when the parser is not sure
 //	db.rows_affected      for Exec, Result.RowsAffected; for a query, the rows read
 //
-// WithSanitizeLiterals reads double-quoted text as the database system
-// does: a string literal, masked, for mysql, mariadb and tidb (MySQL's
-// default, without ANSI_QUOTES), an identifier, kept, for the others.
+// WithSanitizeLiterals reads the statement as db.system's database reads
+// it, with its default settings. For mysql, mariadb and tidb "text" is a
+// string literal, a backslash escapes in strings, # starts a comment and
+// -- only before white space. For postgresql (and cockroachdb) a
+// backslash is a plain character in '...' but escapes in E'...',
+// $$...$$ and $tag$...$tag$ are strings, /* */ comments nest, and # and
+// [ are operators (ARRAY['x'] becomes ARRAY[?]). For mssql and sqlite
+// [name] is an identifier and a backslash a plain character (#temp is a
+// table name of SQL Server).
+// For oracle q'[...]' is a string and a backslash a plain character.
+// Outside MySQL "text" is an identifier, kept; -- and /* */ start
+// comments everywhere, kept as written. For a system sqlx does not know,
+// text that any of these readings takes for a literal is masked, which
+// may mask more than the literals. Settings that change the reading
+// (ANSI_QUOTES or NO_BACKSLASH_ESCAPES in MySQL,
+// standard_conforming_strings off in PostgreSQL, QUOTED_IDENTIFIER OFF in
+// SQL Server) are not seen.
 //
 // # Queries stay open until their rows are closed
 //

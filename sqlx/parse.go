@@ -1,6 +1,9 @@
 package sqlx
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // statement is what the parser learns from an SQL text.
 type statement struct {
@@ -11,17 +14,36 @@ type statement struct {
 	table string
 }
 
-// dialect is how a database system reads double-quoted text.
+// dialect is how a database system lexes SQL text: which quotes make a
+// string literal, which an identifier, and what starts a comment.
 type dialect uint8
 
 const (
-	// dialectStandard: "x" is an identifier (PostgreSQL, SQLite, SQL
-	// Server, Oracle, ... and systems sqlx does not know).
-	dialectStandard dialect = iota
-	// dialectMySQL: "x" is a string literal, as in MySQL and MariaDB
-	// without the ANSI_QUOTES SQL mode (the default); a backslash escapes
-	// in it as in '...'.
+	// dialectOther is a system sqlx does not know. The parser reads it
+	// as before dialects existed (#, -- and /* */ comments, [ident],
+	// backslash escapes); the sanitiser masks every span of text that
+	// any of the rule sets below reads as a literal, so that a literal
+	// is masked whichever the system's rules are ("x" stays an
+	// identifier, as in standard SQL).
+	dialectOther dialect = iota
+	// dialectMySQL: MySQL, MariaDB and TiDB in the default SQL mode. "x"
+	// is a string literal, a backslash escapes in '...' and "...", #
+	// starts a comment and -- only before white space; [ is an operator
+	// character.
 	dialectMySQL
+	// dialectPostgres: PostgreSQL and CockroachDB with
+	// standard_conforming_strings on (the default). A backslash is a
+	// character in '...' but escapes in E'...'; $$...$$ and $tag$...$tag$
+	// are strings; /* */ comments nest; # and [ are operators.
+	dialectPostgres
+	// dialectMSSQL: SQL Server. [x] is an identifier, #x a temporary
+	// table, a backslash a character in '...'.
+	dialectMSSQL
+	// dialectSQLite: as SQL Server, for what the sanitiser reads.
+	dialectSQLite
+	// dialectOracle: a backslash is a character in '...', q'[...]' (any
+	// delimiter) is a string; # and [ are not special.
+	dialectOracle
 )
 
 // dialectOf returns the dialect of a db.system value.
@@ -29,16 +51,78 @@ func dialectOf(system string) dialect {
 	switch strings.ToLower(system) {
 	case "mysql", "mariadb", "tidb":
 		return dialectMySQL
+	case "postgresql", "postgres", "cockroachdb":
+		return dialectPostgres
+	case "mssql", "sqlserver", "microsoft.sql_server":
+		return dialectMSSQL
+	case "sqlite":
+		return dialectSQLite
+	case "oracle", "oracle.db":
+		return dialectOracle
 	}
-	return dialectStandard
+	return dialectOther
+}
+
+// rules are the lexing rules of a dialect, one bit each.
+type rules uint8
+
+const (
+	// ruleHashComment: # starts a line comment (MySQL).
+	ruleHashComment rules = 1 << iota
+	// ruleDashSpace: -- starts a comment only before white space, a
+	// control character or the end of the text (MySQL: 1--1 is 1 - -1).
+	ruleDashSpace
+	// ruleBracketIdent: [x] is an identifier (SQL Server, SQLite).
+	ruleBracketIdent
+	// ruleBackslash: a backslash escapes the next character in '...'
+	// (and in "..." with ruleDoubleQuoteString).
+	ruleBackslash
+	// ruleDoubleQuoteString: "x" is a string literal, not an identifier.
+	ruleDoubleQuoteString
+	// rulePostgres: $$...$$ and $tag$...$tag$ strings, E'...' with
+	// backslash escapes, nested /* */ comments.
+	rulePostgres
+	// ruleQQuote: Oracle's q'[...]', q'{...}', q'<...>', q'(...)' and
+	// q'c...c' strings (nq'...' too).
+	ruleQQuote
+)
+
+// legacyRules are how sqlx read every system before dialects: the
+// parser's reading of an unknown system.
+const legacyRules = ruleHashComment | ruleBracketIdent | ruleBackslash
+
+// otherRules are the rule sets whose literals the sanitiser masks in a
+// statement of an unknown system: those of every dialect (MySQL's with
+// ANSI_QUOTES) and the legacy ones. A literal that any of them reads is
+// masked.
+var otherRules = [...]rules{
+	legacyRules,
+	ruleHashComment | ruleDashSpace | ruleBackslash, // MySQL with ANSI_QUOTES
+	rulePostgres,
+	ruleBracketIdent, // SQL Server, SQLite
+	ruleQQuote,       // Oracle
+}
+
+func (d dialect) rules() rules {
+	switch d {
+	case dialectMySQL:
+		return ruleHashComment | ruleDashSpace | ruleBackslash | ruleDoubleQuoteString
+	case dialectPostgres:
+		return rulePostgres
+	case dialectMSSQL, dialectSQLite:
+		return ruleBracketIdent
+	case dialectOracle:
+		return ruleQQuote
+	}
+	return legacyRules
 }
 
 // lexer walks an SQL text token by token, skipping white space and
-// comments (--, # and /* */).
+// comments (--, /* */ and, in MySQL, #).
 type lexer struct {
-	s       string
-	pos     int
-	dialect dialect
+	s     string
+	pos   int
+	rules rules
 }
 
 type tokenKind uint8
@@ -46,8 +130,8 @@ type tokenKind uint8
 const (
 	tokEOF tokenKind = iota
 	tokWord
-	tokQuoted // `ident`, "ident" (not in MySQL), [ident]
-	tokString // 'literal', "literal" in MySQL
+	tokQuoted // `ident`, "ident" (not in MySQL), [ident] (SQL Server, SQLite)
+	tokString // 'literal', "literal" in MySQL, $$literal$$ and E'literal' in PostgreSQL, q'[literal]' in Oracle
 	tokNumber
 	tokPunct
 )
@@ -63,21 +147,48 @@ func (l *lexer) skipSpace() {
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			l.pos++
-		case c == '#':
+		case c == '#' && l.rules&ruleHashComment != 0:
 			l.skipLine()
-		case c == '-' && l.pos+1 < len(l.s) && l.s[l.pos+1] == '-':
+		case c == '-' && l.pos+1 < len(l.s) && l.s[l.pos+1] == '-' &&
+			(l.rules&ruleDashSpace == 0 || l.pos+2 == len(l.s) || l.s[l.pos+2] <= ' '):
 			l.skipLine()
 		case c == '/' && l.pos+1 < len(l.s) && l.s[l.pos+1] == '*':
-			end := strings.Index(l.s[l.pos+2:], "*/")
-			if end < 0 {
-				l.pos = len(l.s)
-			} else {
-				l.pos += 2 + end + 2
-			}
+			l.skipBlockComment()
 		default:
 			return
 		}
 	}
+}
+
+// skipBlockComment skips the /* */ comment at l.pos, nested ones too in
+// PostgreSQL.
+func (l *lexer) skipBlockComment() {
+	if l.rules&rulePostgres == 0 {
+		end := strings.Index(l.s[l.pos+2:], "*/")
+		if end < 0 {
+			l.pos = len(l.s)
+		} else {
+			l.pos += 2 + end + 2
+		}
+		return
+	}
+	depth := 0
+	for l.pos+1 < len(l.s) {
+		switch {
+		case l.s[l.pos] == '/' && l.s[l.pos+1] == '*':
+			depth++
+			l.pos += 2
+		case l.s[l.pos] == '*' && l.s[l.pos+1] == '/':
+			depth--
+			l.pos += 2
+			if depth == 0 {
+				return
+			}
+		default:
+			l.pos++
+		}
+	}
+	l.pos = len(l.s)
 }
 
 func (l *lexer) skipLine() {
@@ -102,20 +213,18 @@ func (l *lexer) next() token {
 	start := l.pos
 	c := l.s[l.pos]
 	switch {
-	case c == '\'' || c == '"' && l.dialect == dialectMySQL:
-		l.pos = quoteEnd(l.s, l.pos, c, true)
+	case c == '\'' || c == '"' && l.rules&ruleDoubleQuoteString != 0:
+		l.pos = quoteEnd(l.s, l.pos, c, l.rules&ruleBackslash != 0)
 		return token{kind: tokString, text: l.s[start:l.pos]}
 	case c == '`' || c == '"':
 		l.pos = quoteEnd(l.s, l.pos, c, false)
 		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos])}
-	case c == '[':
-		end := strings.IndexByte(l.s[l.pos:], ']')
-		if end < 0 {
-			l.pos = len(l.s)
-		} else {
-			l.pos += end + 1
-		}
+	case c == '[' && l.rules&ruleBracketIdent != 0:
+		// ]] is a ] in the identifier (SQL Server).
+		l.pos = quoteEnd(l.s, l.pos, ']', false)
 		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos])}
+	case c == '$' && l.rules&rulePostgres != 0 && l.dollarString():
+		return token{kind: tokString, text: l.s[start:l.pos]}
 	case c >= '0' && c <= '9':
 		for l.pos < len(l.s) && (isWordByte(l.s[l.pos]) || l.s[l.pos] == '.') {
 			l.pos++
@@ -125,6 +234,18 @@ func (l *lexer) next() token {
 		for l.pos < len(l.s) && isWordByte(l.s[l.pos]) {
 			l.pos++
 		}
+		if l.pos < len(l.s) && l.s[l.pos] == '\'' {
+			w := l.s[start:l.pos]
+			switch {
+			case l.rules&rulePostgres != 0 && (w == "e" || w == "E"):
+				// E'...': an escape string, where a backslash escapes.
+				l.pos = quoteEnd(l.s, l.pos, '\'', true)
+				return token{kind: tokString, text: l.s[start:l.pos]}
+			case l.rules&ruleQQuote != 0 && (strings.EqualFold(w, "q") || strings.EqualFold(w, "nq")):
+				l.pos = qQuoteEnd(l.s, l.pos)
+				return token{kind: tokString, text: l.s[start:l.pos]}
+			}
+		}
 		return token{kind: tokWord, text: l.s[start:l.pos]}
 	default:
 		l.pos++
@@ -132,9 +253,60 @@ func (l *lexer) next() token {
 	}
 }
 
-// quoteEnd returns the index after the quote that closes the one at i; a
-// doubled quote escapes, and so does a backslash when backslash is true
-// (string literals).
+// dollarString consumes the PostgreSQL dollar-quoted string at l.pos
+// ($$...$$, $tag$...$tag$) and reports whether there is one ($1 is a
+// parameter).
+func (l *lexer) dollarString() bool {
+	j := l.pos + 1
+	for j < len(l.s) && l.s[j] != '$' {
+		c := l.s[j]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || j > l.pos+1 && c >= '0' && c <= '9') {
+			return false
+		}
+		j++
+	}
+	if j >= len(l.s) {
+		return false
+	}
+	delim := l.s[l.pos : j+1]
+	end := strings.Index(l.s[j+1:], delim)
+	if end < 0 {
+		l.pos = len(l.s)
+	} else {
+		l.pos = j + 1 + end + len(delim)
+	}
+	return true
+}
+
+// qQuoteEnd returns the index after Oracle's q'<d>...<d>' string whose
+// quote is at i: the closing delimiter is the opening one, or its mate
+// for [, {, < and (.
+func qQuoteEnd(s string, i int) int {
+	if i+1 >= len(s) {
+		return len(s)
+	}
+	d := s[i+1]
+	switch d {
+	case '[':
+		d = ']'
+	case '{':
+		d = '}'
+	case '<':
+		d = '>'
+	case '(':
+		d = ')'
+	}
+	for j := i + 2; j+1 < len(s); j++ {
+		if s[j] == d && s[j+1] == '\'' {
+			return j + 2
+		}
+	}
+	return len(s)
+}
+
+// quoteEnd returns the index after the quote q that closes the one at i
+// (q is ']' for '['); a doubled q escapes, and so does a backslash when
+// backslash is true.
 func quoteEnd(s string, i int, q byte, backslash bool) int {
 	for j := i + 1; j < len(s); j++ {
 		switch s[j] {
@@ -234,7 +406,7 @@ func isReserved(w string) bool {
 // parseStatement finds the operation and the main table of query, read in
 // dialect d. In MySQL a double-quoted token is a string, never a table.
 func parseStatement(query string, d dialect) statement {
-	l := &lexer{s: query, dialect: d}
+	l := &lexer{s: query, rules: d.rules()}
 	var ctes []string
 	t := l.next()
 	for t.kind == tokPunct && t.text == "(" {
@@ -440,11 +612,51 @@ func (l *lexer) ddlTable(op string) string {
 }
 
 // sanitize replaces the string and number literals of query, read in
-// dialect d, by '?': in MySQL "text" is a literal too. Comments and
-// identifiers (quoted ones too) are kept.
+// dialect d, by '?'. Comments and identifiers (quoted ones too) are kept.
+// For a system sqlx does not know, every span of text that one of the
+// otherRules reads as a literal is masked.
 func sanitize(query string, d dialect) string {
+	if d != dialectOther {
+		var b strings.Builder
+		last := 0
+		literals(query, d.rules(), func(start, end int) {
+			b.WriteString(query[last:start])
+			b.WriteByte('?')
+			last = end
+		})
+		if last == 0 {
+			return query
+		}
+		b.WriteString(query[last:])
+		return b.String()
+	}
+	var spans [][2]int
+	for _, r := range otherRules {
+		literals(query, r, func(start, end int) { spans = append(spans, [2]int{start, end}) })
+	}
+	if len(spans) == 0 {
+		return query
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
 	var b strings.Builder
-	l := &lexer{s: query, dialect: d}
+	last := 0
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] < end; i++ {
+			end = max(end, spans[i][1])
+		}
+		b.WriteString(query[last:start])
+		b.WriteByte('?')
+		last = end
+	}
+	b.WriteString(query[last:])
+	return b.String()
+}
+
+// literals calls f with the bounds of each string and number literal of
+// query read with rules r, in order.
+func literals(query string, r rules, f func(start, end int)) {
+	l := &lexer{s: query, rules: r}
 	last := 0
 	prevWord := false
 	for {
@@ -452,7 +664,7 @@ func sanitize(query string, d dialect) string {
 		start := l.pos
 		t := l.next()
 		if t.kind == tokEOF {
-			break
+			return
 		}
 		if t.kind == tokString || t.kind == tokNumber {
 			// X'ff', N'text', B'0101': the prefix goes with the literal.
@@ -460,17 +672,11 @@ func sanitize(query string, d dialect) string {
 				(start-2 < 0 || !isWordByte(query[start-2])) {
 				start--
 			}
-			b.WriteString(query[last:start])
-			b.WriteByte('?')
+			f(start, l.pos)
 			last = l.pos
 		}
 		prevWord = t.kind == tokWord
 	}
-	if last == 0 {
-		return query
-	}
-	b.WriteString(query[last:])
-	return b.String()
 }
 
 func isPrefix(c byte) bool {

@@ -85,14 +85,23 @@ func TestParseStatement(t *testing.T) {
 		t.Fatalf("only %d statements", len(tests))
 	}
 	for _, tt := range tests {
-		got := parseStatement(tt.query, dialectStandard)
+		got := parseStatement(tt.query, dialectOther)
 		if got.operation != tt.op || got.table != tt.table {
 			t.Errorf("parseStatement(%q) = (%q, %q), want (%q, %q)", tt.query, got.operation, got.table, tt.op, tt.table)
 		}
-		// Without double quotes MySQL reads the statement the same way.
-		if !strings.Contains(tt.query, `"`) {
+		// Without double quotes and brackets MySQL reads the statement
+		// the same way; without #, brackets and backslashes too, so do
+		// the other systems.
+		if !strings.ContainsAny(tt.query, `"[`) {
 			if got := parseStatement(tt.query, dialectMySQL); got.operation != tt.op || got.table != tt.table {
 				t.Errorf("MySQL: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.query, got.operation, got.table, tt.op, tt.table)
+			}
+		}
+		if !strings.ContainsAny(tt.query, "#[\\") {
+			for _, d := range []dialect{dialectPostgres, dialectMSSQL, dialectSQLite, dialectOracle} {
+				if got := parseStatement(tt.query, d); got.operation != tt.op || got.table != tt.table {
+					t.Errorf("dialect %d: parseStatement(%q) = (%q, %q), want (%q, %q)", d, tt.query, got.operation, got.table, tt.op, tt.table)
+				}
 			}
 		}
 	}
@@ -128,17 +137,48 @@ func TestParseStatementDoubleQuotes(t *testing.T) {
 	}
 }
 
+// TestParseStatementBySystem checks the operation and table of statements
+// that the systems lex differently: #, brackets, backslashes and
+// PostgreSQL's dollar quotes.
+func TestParseStatementBySystem(t *testing.T) {
+	tests := []struct {
+		system, query, op, table string
+	}{
+		{"mssql", "SELECT * FROM [dbo].[Orders] WHERE [p] = 'x'", "SELECT", "dbo.Orders"},
+		{"sqlserver", "UPDATE [order items] SET v = 1", "UPDATE", "order items"},
+		{"mssql", "INSERT INTO [a]]b] VALUES (1)", "INSERT", "a]]b"},
+		{"sqlite", "DELETE FROM [cache] WHERE k = 'x'", "DELETE", "cache"},
+		{"mssql", "SELECT * FROM #tmp WHERE p = 'x'", "SELECT", ""}, // a temporary table: not sure
+		{"mysql", "# comment\nSELECT * FROM hash_comment", "SELECT", "hash_comment"},
+		{"postgresql", "SELECT ARRAY['FROM x'] FROM arr_t", "SELECT", "arr_t"},
+		{"postgresql", "SELECT 'C:\\' FROM pg_backslash WHERE x = ' FROM secret_t'", "SELECT", "pg_backslash"},
+		{"postgresql", "SELECT E'\\' FROM x', 1 FROM pg_escape", "SELECT", "pg_escape"},
+		{"postgresql", "SELECT $$ FROM x $$ FROM pg_dollar", "SELECT", "pg_dollar"},
+		{"postgresql", "SELECT $q$ FROM $$ x $q$ FROM pg_tagged WHERE id = $1", "SELECT", "pg_tagged"},
+		{"postgresql", "/* a /* b */ FROM x */ UPDATE pg_nested SET v = 1", "UPDATE", "pg_nested"},
+		{"mysql", "SELECT 'a\\' FROM x' FROM my_backslash", "SELECT", "my_backslash"},
+		{"oracle", "SELECT q'[ FROM x ]' FROM ora_q", "SELECT", "ora_q"},
+		{"sqlite", "SELECT 'C:\\' FROM lite_t", "SELECT", "lite_t"},
+	}
+	for _, tt := range tests {
+		got := parseStatement(tt.query, dialectOf(tt.system))
+		if got.operation != tt.op || got.table != tt.table {
+			t.Errorf("%s: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.system, tt.query, got.operation, got.table, tt.op, tt.table)
+		}
+	}
+}
+
 func TestSanitize(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"SELECT * FROM users WHERE id = 42", "SELECT * FROM users WHERE id = ?"},
 		{"SELECT * FROM t2 WHERE name = 'O''Brien' AND x = 1.5e3", "SELECT * FROM t2 WHERE name = ? AND x = ?"},
-		{`SELECT * FROM t WHERE s = 'a\'b' /* 'keep' 7 */`, "SELECT * FROM t WHERE s = ? /* 'keep' 7 */"},
+		{`SELECT * FROM t WHERE s = 'a''b' /* 'keep' 7 */`, "SELECT * FROM t WHERE s = ? /* 'keep' 7 */"},
 		{"INSERT INTO t (a, b) VALUES (X'ff', N'text')", "INSERT INTO t (a, b) VALUES (?, ?)"},
 		{"SELECT `col1` FROM \"t3\" WHERE id = ?", "SELECT `col1` FROM \"t3\" WHERE id = ?"},
 		{"UPDATE t SET pw = 'hunter2' WHERE id = -7", "UPDATE t SET pw = ? WHERE id = -?"},
 	}
 	for _, tt := range tests {
-		if got := sanitize(tt.in, dialectStandard); got != tt.want {
+		if got := sanitize(tt.in, dialectOther); got != tt.want {
 			t.Errorf("sanitize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -182,6 +222,70 @@ func TestSanitizeDoubleQuotes(t *testing.T) {
 	}
 }
 
+// TestSanitizeLexing checks that each system's comments, brackets,
+// backslashes and special quotes are read as that system reads them: no
+// literal is left in the text, and identifiers and comments are kept.
+func TestSanitizeLexing(t *testing.T) {
+	tests := []struct{ system, in, want string }{
+		// # starts a comment in MySQL only: a temporary table in SQL
+		// Server, an operator in PostgreSQL.
+		{"mssql", "SELECT * FROM #t WHERE p = 'hunter2'", "SELECT * FROM #t WHERE p = ?"},
+		{"sqlserver", "INSERT INTO ##g VALUES ('hunter2')", "INSERT INTO ##g VALUES (?)"},
+		{"postgresql", "SELECT b # 5 FROM t WHERE p = 'hunter2'", "SELECT b # ? FROM t WHERE p = ?"},
+		{"sqlite", "SELECT * FROM t # WHERE p = 'hunter2'", "SELECT * FROM t # WHERE p = ?"},
+		{"oracle", "SELECT * FROM t # WHERE p = 'hunter2'", "SELECT * FROM t # WHERE p = ?"},
+		{"other_sql", "SELECT * FROM #t WHERE p = 'hunter2'", "SELECT * FROM #t WHERE p = ?"},
+		{"mysql", "SELECT 1 # it's a comment\n, 'hunter2'", "SELECT ? # it's a comment\n, ?"},
+		// -- starts a comment in MySQL only before white space.
+		{"mysql", "SELECT 1--'hunter2'", "SELECT ?--?"},
+		{"mysql", "SELECT 1 -- it's a comment\n, 'hunter2'", "SELECT ? -- it's a comment\n, ?"},
+		{"postgresql", "SELECT 1 --'kept comment'\n, 'hunter2'", "SELECT ? --'kept comment'\n, ?"},
+		// [x] is an identifier in SQL Server and SQLite only.
+		{"postgresql", "SELECT tags[1], ARRAY['hunter2', 'x'] FROM t", "SELECT tags[?], ARRAY[?, ?] FROM t"},
+		{"mysql", "SELECT ['hunter2']", "SELECT [?]"},
+		{"oracle", "SELECT ['hunter2']", "SELECT [?]"},
+		{"mssql", "SELECT [pw] FROM [dbo].[Users] WHERE [pw] = 'hunter2'", "SELECT [pw] FROM [dbo].[Users] WHERE [pw] = ?"},
+		{"sqlite", "SELECT [it's] FROM t WHERE p = 'hunter2'", "SELECT [it's] FROM t WHERE p = ?"},
+		{"mssql", "SELECT [a]]'b] FROM t WHERE p = 'hunter2'", "SELECT [a]]'b] FROM t WHERE p = ?"},
+		{"other_sql", "SELECT ARRAY['hunter2'] FROM t", "SELECT ARRAY[?] FROM t"},
+		// A backslash escapes in '...' in MySQL only (and PostgreSQL's E'...').
+		{"postgresql", `SELECT 'C:\', 'hunter2'`, "SELECT ?, ?"},
+		{"postgres", `SELECT * FROM t WHERE a = '\' AND p = 'hunter2'`, "SELECT * FROM t WHERE a = ? AND p = ?"},
+		{"mssql", `SELECT 'C:\', 'hunter2'`, "SELECT ?, ?"},
+		{"sqlite", `SELECT 'C:\', 'hunter2'`, "SELECT ?, ?"},
+		{"oracle", `SELECT 'C:\', 'hunter2' FROM dual`, "SELECT ?, ? FROM dual"},
+		{"postgresql", `SELECT E'it\'s hunter2', e'\\', 'x'`, "SELECT ?, ?, ?"},
+		{"postgresql", `SELECT E'\\' , 'hunter2'`, "SELECT ? , ?"},
+		{"mysql", `SELECT 'it\'s hunter2', 'C:\\', 'x'`, "SELECT ?, ?, ?"},
+		// PostgreSQL's dollar quotes and nested comments; $1 is a parameter.
+		{"postgresql", "SELECT $$hunter2$$, $tag$it's $$ hunter2$tag$, $1", "SELECT ?, ?, $1"},
+		{"postgresql", "DO $body$ BEGIN PERFORM 'x'; END $body$", "DO ?"},
+		{"postgresql", "SELECT $_t1$hunter2", "SELECT ?"},
+		{"postgresql", "SELECT /* a /* b */ it's */ 'hunter2'", "SELECT /* a /* b */ it's */ ?"},
+		{"other_sql", "SELECT $$hunter2$$ FROM t", "SELECT ? FROM t"},
+		// Oracle's q'...' strings.
+		{"oracle", "SELECT q'[it's hunter2]', NQ'{x}', Q'!a'b!' FROM dual", "SELECT ?, ?, ? FROM dual"},
+		// An unknown system: whatever any of the rules reads as a
+		// literal is masked.
+		{"other_sql", `SELECT 'C:\', 'hunter2'`, "SELECT ?"},
+		{"other_sql", `SELECT 'it\'s hunter2'`, "SELECT ?"},
+		{"other_sql", "SELECT q'[it's hunter2]' FROM dual", "SELECT ?"}, // without q-quotes, ' FROM dual is an unclosed string
+		{"other_sql", "SELECT * FROM t WHERE s = 'a\\'b' /* 'keep' 7 */", "SELECT * FROM t WHERE s = ?keep?"},
+		{"other_sql", "SELECT [pw], `pw`, \"pw\" FROM t WHERE n = 7 -- 'comment'", "SELECT [pw], `pw`, \"pw\" FROM t WHERE n = ? -- 'comment'"},
+		// -- and /* */ are comments everywhere.
+		{"mssql", "SELECT 1 /* it's */ -- it's\n, 'hunter2'", "SELECT ? /* it's */ -- it's\n, ?"},
+	}
+	for _, tt := range tests {
+		got := sanitize(tt.in, dialectOf(tt.system))
+		if got != tt.want {
+			t.Errorf("%s: sanitize(%q) = %q, want %q", tt.system, tt.in, got, tt.want)
+		}
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("%s: sanitize(%q) kept the secret: %q", tt.system, tt.in, got)
+		}
+	}
+}
+
 // FuzzParseStatement checks that no SQL text makes the parser or the
 // sanitiser panic, and that sanitising removes every string literal.
 func FuzzParseStatement(f *testing.F) {
@@ -190,24 +294,34 @@ func FuzzParseStatement(f *testing.F) {
 		"INSERT INTO `a``b` VALUES ('x')", "/* unterminated", "(((", "UPDATE a, b SET", "[",
 		"DELETE FROM t WHERE s = 'it''s' -- 'c'", "CREATE INDEX ON", "\"",
 		`SELECT "a\" FROM x" FROM t WHERE p = "it""s"`, "UPDATE `t` SET p = \"x\\\\\" WHERE 1",
+		"SELECT * FROM #t WHERE p = 'x'", "SELECT ARRAY['x'], a[1]", `SELECT 'C:\', 'x'`, `SELECT E'it\'s'`,
+		"SELECT $$x$$, $t$x$t$, $1", "/* a /* b */ c */ SELECT 1--'x'", "SELECT q'[it's]', nq'!x!'",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
 		const secret = "Zk8Qw3"
-		for _, d := range []dialect{dialectStandard, dialectMySQL} {
+		plain := !strings.Contains(q, secret) && !strings.ContainsAny(q, "'\"`[#-/\\")
+		tail := " WHERE p = '" + secret + "'"
+		other := sanitize(q+tail, dialectOther)
+		for _, d := range []dialect{dialectOther, dialectMySQL, dialectPostgres, dialectMSSQL, dialectSQLite, dialectOracle} {
 			st := parseStatement(q, d)
 			if st.operation != strings.ToUpper(st.operation) {
 				t.Fatalf("operation %q not upper case", st.operation)
 			}
 			_ = sanitize(q, d)
-			s := sanitize(q+" WHERE p = '"+secret+"'", d)
-			if strings.Contains(s, secret) && !strings.Contains(q, secret) && !strings.ContainsAny(q, "'\"`[#-/\\") {
-				t.Fatalf("sanitize leaked a literal: %q", s)
+			s := sanitize(q+tail, d)
+			if plain && strings.Contains(s, secret) {
+				t.Fatalf("dialect %d: sanitize leaked a literal: %q", d, s)
+			}
+			// An unknown system masks whatever a known one masks
+			// (but MySQL's "text").
+			if d != dialectMySQL && !strings.Contains(s, secret) && strings.Contains(other, secret) && !strings.Contains(q, secret) {
+				t.Fatalf("dialect %d masks the literal, an unknown system does not: %q", d, other)
 			}
 		}
 		s := sanitize(q+` WHERE p = "`+secret+`"`, dialectMySQL)
-		if strings.Contains(s, secret) && !strings.Contains(q, secret) && !strings.ContainsAny(q, "'\"`[#-/\\") {
+		if plain && strings.Contains(s, secret) {
 			t.Fatalf("sanitize leaked a MySQL double-quoted literal: %q", s)
 		}
 	})
@@ -217,7 +331,7 @@ func TestParseCacheBounded(t *testing.T) {
 	var c parseCache
 	for i := range maxCachedStatements + 100 {
 		q := "SELECT * FROM t" + strings.Repeat("x", i%7) + " WHERE id = " + string(rune('0'+i%10)) + strings.Repeat(" ", i)
-		if got, want := c.get(q, false), parseStatement(q, dialectStandard); got.statement != want || got.text != q {
+		if got, want := c.get(q, false), parseStatement(q, dialectOther); got.statement != want || got.text != q {
 			t.Fatalf("get(%q) = %+v, want %+v", q, got, want)
 		}
 	}
@@ -249,6 +363,8 @@ func TestSanitizeBySystem(t *testing.T) {
 		{"mysql", []Option{WithSystem("mysql")}, `INSERT INTO users (name, pw) VALUES ("bob", "hun\"ter2")`, "INSERT INTO users (name, pw) VALUES (?, ?)"},
 		{"postgresql", []Option{WithSystem("postgresql")}, `SELECT "pw" FROM "users" WHERE id = 7`, `SELECT "pw" FROM "users" WHERE id = ?`},
 		{"unknown", nil, `SELECT "pw" FROM "users" WHERE id = 7`, `SELECT "pw" FROM "users" WHERE id = ?`},
+		{"postgresql backslash", []Option{WithSystem("postgresql")}, `SELECT 'C:\', 'hunter2', ARRAY['hunter2'], $$hunter2$$`, "SELECT ?, ?, ARRAY[?], ?"},
+		{"mssql temporary table", []Option{WithSystem("mssql")}, "UPDATE #t SET pw = 'hunter2' WHERE [id] = 7", "UPDATE #t SET pw = ? WHERE [id] = ?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
