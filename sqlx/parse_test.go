@@ -3,10 +3,13 @@ package sqlx
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -446,4 +449,27 @@ func (execConn) Close() error                        { return nil }
 func (execConn) Begin() (driver.Tx, error)           { return nil, driver.ErrSkip }
 func (execConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
 	return driver.RowsAffected(1), nil
+}
+
+// sqlStateErr is an error reporting a SQLSTATE, as pgx's and lib/pq's do.
+type sqlStateErr struct{ code string }
+
+func (e *sqlStateErr) Error() string {
+	return "ERROR: relation does not exist (SQLSTATE " + e.code + ")"
+}
+func (e *sqlStateErr) SQLState() string { return e.code }
+
+func TestResponseStatusCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&mysql.MySQLError{Number: 1146, Message: "Table 'test.nope' doesn't exist"}, "1146"},
+		{fmt.Errorf("prepare: %w", &sqlStateErr{"42P01"}), "42P01"},
+		{errors.New("driver: bad connection"), ""},
+	} {
+		if got := responseStatusCode(tc.err); got != tc.want {
+			t.Errorf("responseStatusCode(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
 }

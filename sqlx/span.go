@@ -177,15 +177,33 @@ func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err er
 	}
 	span.SetStatus(codes.Error, err.Error())
 	if d.cfg.mode.EmitStable() {
-		var me *mysql.MySQLError
-		if errors.As(err, &me) {
-			code := strconv.Itoa(int(me.Number))
+		if code := responseStatusCode(err); code != "" {
 			attrs = append(attrs, semconv.DBResponseStatusCodeKey.String(code), semconv.ErrorTypeKey.String(code))
 		} else {
 			attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err)))
 		}
 	}
 	return attrs
+}
+
+// sqlStateError is implemented by the errors of the PostgreSQL drivers
+// (pgx's *pgconn.PgError, lib/pq's *pq.Error) and others that report a
+// SQLSTATE.
+type sqlStateError interface{ SQLState() string }
+
+// responseStatusCode is the database's own code for err, as the stable
+// conventions' db.response.status_code wants it: MySQL's error number, or
+// the SQLSTATE of drivers that report one; "" when err carries neither.
+func responseStatusCode(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return strconv.Itoa(int(me.Number))
+	}
+	var se sqlStateError
+	if errors.As(err, &se) {
+		return se.SQLState()
+	}
+	return ""
 }
 
 // recordable is otelsql's RecordError filter for its extra spans, with the
