@@ -66,7 +66,9 @@
 // conventions: spans named "SELECT messages" ("{operation} {table}") with
 // db.system.name, db.query.text, db.operation.name, db.collection.name,
 // db.namespace, db.response.returned_rows, server.address and server.port
-// (db.response.status_code and error.type on failures); database/dup
+// (on failures, error.type and db.response.status_code: MySQL's error
+// number, or the SQLSTATE of drivers that report one, such as pgx and
+// lib/pq); database/dup
 // emits both sets of keys with the stable names. WithSemconv overrides the
 // variable.
 //
