@@ -23,27 +23,17 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"go.opentelemetry.io/otel/codes"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/sqlx"
 )
 
-// pgBackend is a PostgreSQL backend and the password its DSN carries,
-// which must appear in no telemetry.
-type pgBackend struct {
-	backend
-	password string
-}
-
 // postgresBackend reads OTELKIT_TEST_POSTGRES_DSN, adds password=hunter2 to
 // it when it has no password (trust authentication ignores it), and
 // derives the expected connection string, namespace and server from pgx's
 // parse of the DSN.
-func postgresBackend(t *testing.T) pgBackend {
+func postgresBackend(t *testing.T) backend {
 	t.Helper()
 	dsn := os.Getenv("OTELKIT_TEST_POSTGRES_DSN")
 	if dsn == "" {
@@ -71,37 +61,17 @@ func postgresBackend(t *testing.T) pgBackend {
 	}
 	host := strings.Trim(cfg.Host, "[]")
 	port := int(cfg.Port)
-	return pgBackend{
-		backend: backend{
-			driver: "pgx", dsn: dsn, system: "postgresql",
-			connString: fmt.Sprintf("postgresql://%s%s/%s", userAt(cfg.User), net.JoinHostPort(host, fmt.Sprint(port)), cfg.Database),
-			namespace:  cfg.Database, host: host, port: port,
-			idType: "SERIAL PRIMARY KEY",
-		},
-		password: cfg.Password,
+	return backend{
+		driver: "pgx", dsn: dsn, system: "postgresql",
+		connString: fmt.Sprintf("postgresql://%s%s/%s", userAt(cfg.User), net.JoinHostPort(host, fmt.Sprint(port)), cfg.Database),
+		namespace:  cfg.Database, host: host, port: port,
+		idType: "SERIAL PRIMARY KEY", dollar: true, password: cfg.Password,
 	}
-}
-
-// newPGHarness is newHarness with an AlwaysSample tracer provider.
-func newPGHarness(t *testing.T, b pgBackend, opts ...sqlx.Option) *harness {
-	t.Helper()
-	h := &harness{exp: tracetest.NewInMemoryExporter(), mr: sdkmetric.NewManualReader()}
-	h.tp = sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSyncer(h.exp))
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.mr))
-	opts = append([]sqlx.Option{sqlx.WithTracerProvider(h.tp), sqlx.WithMeterProvider(mp)}, opts...)
-	db, err := sqlx.Open(b.driver, b.dsn, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	h.db = db
-	h.ctx, h.root = h.tp.Tracer("test").Start(context.Background(), "GET /logs")
-	return h
 }
 
 // pgTable creates a uniquely named table (untraced spans are discarded)
 // and drops it when the test ends.
-func pgTable(t *testing.T, h *harness, b pgBackend, prefix string) string {
+func pgTable(t *testing.T, h *harness, b backend, prefix string) string {
 	t.Helper()
 	table := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
 	t.Cleanup(func() {
@@ -156,132 +126,12 @@ func noSecret(t *testing.T, h *harness, secret string) {
 	}
 }
 
-// TestPostgresSuite runs the statements of a small application on
-// PostgreSQL in the default mode and checks every span's name, kind,
-// parent, status and attributes.
-func TestPostgresSuite(t *testing.T) {
-	b := postgresBackend(t)
-	h := newPGHarness(t, b)
-	ctx := h.ctx
-	name := "postgresql.query"
-	table := fmt.Sprintf("sqlx_pg_suite_%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		if _, err := h.db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+table); err != nil {
-			t.Errorf("drop %s: %v", table, err)
-		}
-	})
-
-	create := "CREATE TABLE " + table + " (id " + b.idType + ", user_id INT NOT NULL, body VARCHAR(100))"
-	if _, err := h.db.ExecContext(ctx, create); err != nil {
-		t.Fatal(err)
-	}
-	h.check(t, "create", h.spans(), want{name, codes.Unset, b.old(create, "CREATE", table, 0)})
-
-	// Three rows, one statement each, with arguments that must not appear.
-	insert := "INSERT INTO " + table + " (user_id, body) VALUES ($1, $2)"
-	for i, row := range []struct {
-		user int
-		body string
-	}{{7, "secret-arg-hunter2"}, {7, "b"}, {8, "c"}} {
-		if _, err := h.db.ExecContext(ctx, insert, row.user, row.body); err != nil {
-			t.Fatal(err)
-		}
-		h.check(t, fmt.Sprintf("insert %d", i), h.spans(), want{name, codes.Unset, b.old(insert, "INSERT", table, 1)})
-	}
-
-	sel := "SELECT id, body FROM " + table + " WHERE user_id = $1 ORDER BY id DESC"
-	rows, err := h.db.QueryContext(ctx, sel, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if err := rows.Close(); err != nil || n != 2 {
-		t.Fatalf("select: %d rows, %v", n, err)
-	}
-	h.check(t, "select", h.spans(), want{name, codes.Unset, b.old(sel, "SELECT", table, 2)})
-
-	one := "SELECT body FROM " + table + " WHERE id = $1"
-	var body string
-	if err := h.db.QueryRowContext(ctx, one, -1).Scan(&body); !errors.Is(err, sql.ErrNoRows) {
-		t.Fatalf("no rows: %v", err)
-	}
-	h.check(t, "no rows", h.spans(), want{name, codes.Unset, b.old(one, "SELECT", table, 0)})
-
-	upd := "UPDATE " + table + " SET body = $1 WHERE user_id = $2"
-	if _, err := h.db.ExecContext(ctx, upd, "x", 7); err != nil {
-		t.Fatal(err)
-	}
-	h.check(t, "update", h.spans(), want{name, codes.Unset, b.old(upd, "UPDATE", table, 2)})
-
-	del := "DELETE FROM " + table + " WHERE user_id = $1"
-	if _, err := h.db.ExecContext(ctx, del, 8); err != nil {
-		t.Fatal(err)
-	}
-	h.check(t, "delete", h.spans(), want{name, codes.Unset, b.old(del, "DELETE", table, 1)})
-
-	// A failing statement: ERROR status, an exception event naming the
-	// server's error, and no row count.
-	bad := "SELECT * FROM no_such_table_sqlx WHERE id = $1"
-	if r, err := h.db.QueryContext(ctx, bad, 1); err == nil {
-		_ = r.Close()
-		t.Fatal("query on a missing table succeeded")
-	} else if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "42P01" {
-		t.Fatalf("query on a missing table: %v, want SQLSTATE 42P01", err)
-	}
-	got := h.spans()
-	wantAttrs := b.old(bad, "SELECT", "no_such_table_sqlx", 0)
-	delete(wantAttrs, "db.rows_affected")
-	h.check(t, "failing", got, want{name, codes.Error, wantAttrs})
-	if !strings.Contains(got[0].Status.Description, "42P01") {
-		t.Errorf("failing: status description %q does not name SQLSTATE 42P01", got[0].Status.Description)
-	}
-	if len(got[0].Events) != 1 || got[0].Events[0].Name != "exception" {
-		t.Fatalf("failing: events = %v, want one exception", got[0].Events)
-	}
-	ev := attrMap(got[0].Events[0].Attributes)
-	if msg := fmt.Sprint(ev["exception.message"]); !strings.Contains(msg, `relation "no_such_table_sqlx" does not exist`) || !strings.Contains(msg, "42P01") {
-		t.Errorf("failing: exception event attributes %v", ev)
-	}
-
-	// A two-statement transaction: one span per statement, children of the
-	// caller's span; no begin or commit span by default.
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, insert, 9, "t"); err != nil {
-		t.Fatal(err)
-	}
-	txUpd := "UPDATE " + table + " SET user_id = $1 WHERE user_id = $2"
-	if _, err := tx.ExecContext(ctx, txUpd, 10, 9); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	h.check(t, "transaction", h.spans(),
-		want{name, codes.Unset, b.old(insert, "INSERT", table, 1)},
-		want{name, codes.Unset, b.old(txUpd, "UPDATE", table, 1)})
-
-	// The transaction committed: the updated row is there.
-	var count int
-	if err := h.db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table+" WHERE user_id = 10").Scan(&count); err != nil || count != 1 {
-		t.Errorf("after commit: %d rows with user_id 10, %v", count, err)
-	}
-
-	noSecret(t, h, b.password)
-	noSecret(t, h, "secret-arg")
-}
-
 // TestPostgresSanitize runs statements with PostgreSQL's literal forms on
 // the server and checks that WithSanitizeLiterals masks every literal and
 // keeps double-quoted identifiers.
 func TestPostgresSanitize(t *testing.T) {
 	b := postgresBackend(t)
-	h := newPGHarness(t, b, sqlx.WithSanitizeLiterals())
+	h := newHarness(t, b, sqlx.WithSanitizeLiterals())
 	table := pgTable(t, h, b, "sqlx_pg_sanitize")
 	if _, err := h.db.ExecContext(context.Background(), "INSERT INTO "+table+` (user_id, body) VALUES (1, 'hunter2')`); err != nil {
 		t.Fatal(err)
@@ -337,7 +187,7 @@ func TestPostgresSanitize(t *testing.T) {
 // names "{operation} {table}" and the stable keys.
 func TestPostgresStable(t *testing.T) {
 	b := postgresBackend(t)
-	h := newPGHarness(t, b, sqlx.WithSemconv(otelkit.SemconvStable))
+	h := newHarness(t, b, sqlx.WithSemconv(otelkit.SemconvStable))
 	table := pgTable(t, h, b, "sqlx_pg_stable")
 	stable := func(q, op, coll string) map[string]any {
 		m := map[string]any{
