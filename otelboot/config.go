@@ -40,6 +40,7 @@ type config struct {
 	spanProcessors []sdktrace.SpanProcessor
 	metricReaders  []sdkmetric.Reader
 	logProcessors  []sdklog.Processor
+	onSummary      func(Summary)
 }
 
 func newConfig(opts []Option) *config {

@@ -25,6 +25,17 @@
 // Start never waits on the network: exporters connect lazily, so Start with
 // the collector down takes a few milliseconds (see BenchmarkStart).
 //
+// [WithSummary] reports what Start really built, after defaults, per-signal
+// settings and the replacement of bad values: the service name, each
+// signal's exporters with the OTLP protocol and the URL the exporter posts
+// to (credentials left out), the sampler, the propagated headers, span
+// metrics and the live view. Its String method is a one-line start-up
+// message:
+//
+//	shutdown, err := otelboot.Start(ctx, otelboot.WithSummary(func(s otelboot.Summary) {
+//		log.Printf("telemetry: %s", s)
+//	}))
+//
 // # Shutdown
 //
 // The returned [ShutdownFunc] restores slog's previous default logger, then

@@ -70,3 +70,39 @@ func Example_badValue() {
 	// otelboot: OTEL_TRACES_EXPORTER="console,zipkin": unknown exporter zipkin (known: otlp, console, none; or a comma-separated list of them)
 	// <nil>
 }
+
+// WithSummary says what Start really set up, after defaults, per-signal
+// settings and the replacement of bad values: a start-up line telling
+// where telemetry goes. Here traces go to a collector by OTLP (the general
+// endpoint gets /v1/traces appended), logs to standard output, and metrics
+// nowhere.
+func ExampleWithSummary() {
+	for k, v := range map[string]string{
+		"OTEL_TRACES_EXPORTER":        "otlp",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+		"OTEL_METRICS_EXPORTER":       "none",
+		"OTEL_LOGS_EXPORTER":          "console",
+		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
+		"OTEL_TRACES_SAMPLER_ARG":     "0.1",
+	} {
+		os.Setenv(k, v)
+		defer os.Unsetenv(k)
+	}
+	ctx := context.Background()
+	shutdown, err := otelboot.Start(ctx,
+		otelboot.WithServiceName("hyunwoo"),
+		otelboot.WithSpanMetrics(false),
+		otelboot.WithDefaultLogger(false),
+		otelboot.WithSummary(func(s otelboot.Summary) {
+			fmt.Println("telemetry:", s)
+			fmt.Println(s.Traces[0].Endpoint)
+		}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer shutdown(ctx)
+	// Output:
+	// telemetry: service=hyunwoo traces=otlp http/protobuf http://collector:4318/v1/traces metrics=none logs=console sampler=ParentBased{root:TraceIDRatioBased{0.1},remoteParentSampled:AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,localParentSampled:AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler} propagators=baggage,traceparent,tracestate spanmetrics=off
+	// http://collector:4318/v1/traces
+}

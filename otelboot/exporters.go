@@ -40,6 +40,9 @@ type exporterPlan struct {
 	// let OTEL_EXPORTER_OTLP_INSECURE (false unless "true") override the
 	// scheme, which the specification says it must not.
 	insecure bool
+	// endpoint is, for otlp, the URL the exporter sends to (see
+	// ExporterSummary.Endpoint).
+	endpoint string
 }
 
 // planExporters validates OTEL_<SIGNAL>_EXPORTER and, for otlp, the OTLP
@@ -56,6 +59,7 @@ func (e *env) planExporters(signal string, known ...string) []exporterPlan {
 			// The specification's default endpoint is http://localhost:4318
 			// (4317 for grpc); the Go exporters would use TLS without it.
 			p.insecure = ep == "" || strings.HasPrefix(strings.ToLower(ep), "http://")
+			p.endpoint = otlpEndpoint(signal, p.proto, p.insecure)
 		}
 		out = append(out, p)
 	}

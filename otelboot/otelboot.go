@@ -54,6 +54,10 @@ type starter struct {
 	otlpLogs  bool                          // whether records reach a log exporter
 	serviceNm string
 	viewAddr  string
+	disabled  bool              // OTEL_SDK_DISABLED=true
+	sampler   sdktrace.Sampler  // the sampler passed to the tracer provider
+	plans     [3][]exporterPlan // traces, metrics, logs
+	promURL   string            // the prometheus exporter's /metrics URL
 	ownView   *liveview.View
 	format    *logcorr.Format // for the default slog handler
 	correlate bool
@@ -110,6 +114,9 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 	if s.viewAddr != "" {
 		d.logger.Info("otelboot: live view", "url", s.viewAddr)
 	}
+	if cfg.onSummary != nil {
+		cfg.onSummary(s.summary())
+	}
 
 	var done atomic.Bool
 	return func(ctx context.Context) error {
@@ -139,6 +146,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 	}
 	if s.env.boolean("OTEL_SDK_DISABLED") {
 		s.tp, s.mp, s.lp = nooptrace.NewTracerProvider(), noopmetric.NewMeterProvider(), nooplog.NewLoggerProvider()
+		s.disabled = true
 		s.prop = s.propagator()
 		s.serviceNm = s.serviceNameOnly()
 		return s.buildSlog()
@@ -149,6 +157,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 	metrics := s.env.planExporters("METRICS", "otlp", "console", "prometheus")
 	logs := s.env.planExporters("LOGS", "otlp", "console")
 	s.otlpLogs = len(logs) > 0
+	s.plans = [3][]exporterPlan{traces, metrics, logs}
 	tpOpts := s.tracerOptions()
 	readerOpts := s.readerOptions()
 	lpOpts := s.loggerOptions()
@@ -191,7 +200,8 @@ func (s *starter) build(ctx context.Context) (err error) {
 				return err
 			}
 			s.pending = append(s.pending, pr.Shutdown)
-			s.diag.logger.Debug("otelboot: prometheus exporter", "url", "http://"+pr.addr+"/metrics")
+			s.promURL = "http://" + pr.addr + "/metrics"
+			s.diag.logger.Debug("otelboot: prometheus exporter", "url", s.promURL)
 			r = pr
 		} else {
 			opts := readerOpts

@@ -21,6 +21,7 @@ var samplers = []string{
 
 func (s *starter) tracerOptions() []sdktrace.TracerProviderOption {
 	name := s.env.enum("OTEL_TRACES_SAMPLER", "parentbased_always_on", samplers...)
+	ratio := 1.0
 	if name == "traceidratio" || name == "parentbased_traceidratio" {
 		if v, ok := get("OTEL_TRACES_SAMPLER_ARG"); ok {
 			f, err := strconv.ParseFloat(v, 64)
@@ -29,9 +30,15 @@ func (s *starter) tracerOptions() []sdktrace.TracerProviderOption {
 				s.env.warn("OTEL_TRACES_SAMPLER_ARG", v, "not a number", "1.0")
 			case f < 0 || f > 1:
 				s.env.warn("OTEL_TRACES_SAMPLER_ARG", v, "not within [0, 1]", "1.0")
+			default:
+				ratio = f
 			}
 		}
 	}
+	// The sampler is passed explicitly (the SDK would read the same
+	// variables) so that the Summary can describe it.
+	s.sampler = newSampler(name, ratio)
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(s.sampler)}
 
 	type limit struct {
 		keys []string
@@ -72,9 +79,27 @@ func (s *starter) tracerOptions() []sdktrace.TracerProviderOption {
 		l.set(&fixed, val)
 	}
 	if invalid {
-		return []sdktrace.TracerProviderOption{sdktrace.WithRawSpanLimits(fixed)}
+		opts = append(opts, sdktrace.WithRawSpanLimits(fixed))
 	}
-	return nil
+	return opts
+}
+
+// newSampler is the sampler an OTEL_TRACES_SAMPLER value names (one of
+// samplers), with ratio for the ratio-based ones.
+func newSampler(name string, ratio float64) sdktrace.Sampler {
+	switch name {
+	case "always_on":
+		return sdktrace.AlwaysSample()
+	case "always_off":
+		return sdktrace.NeverSample()
+	case "traceidratio":
+		return sdktrace.TraceIDRatioBased(ratio)
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample())
+	case "parentbased_traceidratio":
+		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
+	}
+	return sdktrace.ParentBased(sdktrace.AlwaysSample())
 }
 
 // bspOptions validates OTEL_BSP_*. When one is invalid it passes all four

@@ -51,6 +51,14 @@ func run() error {
 		// The spec's log layout, trace_id and span_id on every line, as the
 		// original sets OTEL_PYTHON_LOG_CORRELATION=true.
 		otelboot.WithLogCorrelation(true),
+		// Where telemetry goes, as otelboot built it.
+		otelboot.WithSummary(func(s otelboot.Summary) {
+			line := "telemetry: " + s.String()
+			if usesOTLP(s) {
+				line += " (a collector that is not running only costs dropped batches)"
+			}
+			fmt.Println(line)
+		}),
 	)
 	if err != nil {
 		return fmt.Errorf("telemetry: %w", err)
@@ -64,7 +72,6 @@ func run() error {
 			fmt.Fprintln(os.Stderr, "demo: telemetry flush:", err)
 		}
 	}()
-	fmt.Println("telemetry:", app.TelemetryDescription(os.Getenv))
 
 	viewAddr := os.Getenv("OTELKIT_VIEW_ADDR")
 	if viewAddr == "" {
@@ -82,4 +89,16 @@ func run() error {
 		return err
 	}
 	return a.Run(ctx)
+}
+
+// usesOTLP says whether s sends any signal to an OTLP collector.
+func usesOTLP(s otelboot.Summary) bool {
+	for _, exps := range [][]otelboot.ExporterSummary{s.Traces, s.Metrics, s.Logs} {
+		for _, e := range exps {
+			if e.Name == "otlp" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -61,7 +61,13 @@ func TestRunCommand(t *testing.T) {
 	rcStop(t, p)
 
 	text := out.String()
-	for _, want := range []string{"telemetry: traces=otlp http/protobuf http://127.0.0.1:", "backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
+	// The summary of what otelboot built: /v1/<signal> appended to the
+	// general endpoint the test set, the demo's service name.
+	telemetry := "telemetry: service=hyunwoo traces=otlp http/protobuf " + recv.URL + "/v1/traces" +
+		" metrics=otlp http/protobuf " + recv.URL + "/v1/metrics" +
+		" logs=otlp http/protobuf " + recv.URL + "/v1/logs sampler=ParentBased{root:AlwaysOnSampler,"
+	for _, want := range []string{telemetry, "propagators=baggage,traceparent,tracestate spanmetrics=on",
+		"backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
 		if !strings.Contains(text, want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, text)
 		}
@@ -98,6 +104,10 @@ func TestRunCommand(t *testing.T) {
 		t.Errorf("without a collector: POST /login %d, want 401", resp.StatusCode)
 	}
 	rcStop(t, p2)
+	if want := "traces=otlp http/protobuf " + closed + "/v1/traces"; !strings.Contains(p2.out.String(), want) ||
+		!strings.Contains(p2.out.String(), "(a collector that is not running only costs dropped batches)") {
+		t.Errorf("start-up output lacks %q and the collector note:\n%s", want, p2.out.String())
+	}
 	if !strings.Contains(p2.out.String(), "admin account: \"admin\", generated password (shown once): ") {
 		t.Errorf("no generated admin password line:\n%s", p2.out.String())
 	}

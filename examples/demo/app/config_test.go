@@ -34,26 +34,3 @@ func TestConfigFromEnv(t *testing.T) {
 		}
 	}
 }
-
-func TestTelemetryDescription(t *testing.T) {
-	got := TelemetryDescription(envMap(map[string]string{
-		"OTEL_EXPORTER_OTLP_ENDPOINT":      "https://user:s3cret@collector:4318",
-		"OTEL_METRICS_EXPORTER":            "prometheus",
-		"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "grpc",
-		"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": "http://logs:4317",
-	}))
-	for _, want := range []string{"traces=otlp http/protobuf https://user:xxxxx@collector:4318", "metrics=prometheus", "logs=otlp grpc http://logs:4317"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("description %q lacks %q", got, want)
-		}
-	}
-	if strings.Contains(got, "s3cret") {
-		t.Errorf("description %q shows the password", got)
-	}
-	if got := TelemetryDescription(envMap(nil)); !strings.Contains(got, "traces=otlp http/protobuf http://localhost:4318 (default)") {
-		t.Errorf("default description %q", got)
-	}
-	if got := TelemetryDescription(envMap(map[string]string{"OTEL_SDK_DISABLED": "true"})); !strings.HasPrefix(got, "disabled") {
-		t.Errorf("disabled description %q", got)
-	}
-}
