@@ -17,6 +17,7 @@ const (
 	traceparentHeader = "traceparent"
 	tracestateHeader  = "tracestate"
 	traceparentLen    = 55 // version 00
+	baggageHeader     = "baggage"
 )
 
 // recordCarrier reads and writes a record's headers for a propagator. It is

@@ -267,6 +267,11 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 		return
 	}
 	for _, f := range h.cfg.propagator.Fields() {
+		// Baggage is not trace context: a record may carry it without
+		// a traceparent, and a Baggage propagator alone reads no span.
+		if f == baggageHeader {
+			continue
+		}
 		if v := headerValue(r, f); v != "" {
 			h.cfg.logger.Debug("kafkax: unparsable trace context in record header; consuming the record with a new trace",
 				slog.String("header", f),

@@ -116,6 +116,14 @@ func (s *produceState) injectTraceContext(sc trace.SpanContext) {
 	}
 	if ts := sc.TraceState().String(); ts != "" {
 		s.Set(tracestateHeader, ts)
+	} else {
+		// A record produced again must not keep the trace state of
+		// its previous trace: an empty value reads as none.
+		for i := range s.rec.Headers {
+			if s.rec.Headers[i].Key == tracestateHeader {
+				s.rec.Headers[i].Value = nil
+			}
+		}
 	}
 	var v []byte
 	if !s.used {
@@ -163,6 +171,12 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	parent := r.Context
 	if parent == nil {
 		parent = context.Background()
+	} else if pr, ok := parent.(*polledRecord); ok {
+		// A record polled without a caller span and without a span of
+		// its own (its producer was not sampled), produced again as it
+		// is: kgo keeps its Context, in which the producer's context is
+		// not yet read.
+		parent = RecordContext(pr.Context, r)
 	}
 	ti := h.topic(r.Topic)
 	st := newProduceState()
