@@ -32,6 +32,7 @@ type config struct {
 	consumerGroup  string
 	attrs          []attribute.KeyValue
 	askAlways      bool // WithSamplerForEveryRecord
+	batch          bool // WithBatchSpans
 }
 
 // newConfig applies opts over the defaults, read from the OpenTelemetry
@@ -135,4 +136,29 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 // the child of an unsampled parent.
 func WithSamplerForEveryRecord() Option {
 	return optionFunc(func(c *config) { c.askAlways = true })
+}
+
+// WithBatchSpans makes PollFetches and PollRecords start one CONSUMER span
+// per topic and poll, as the OpenTelemetry messaging conventions describe
+// batch receiving, instead of one per record. The span has the name of the
+// per-record span (kafka.consume, or "receive <topic>"), covers the poll,
+// and is a child of the span in the poll's ctx or, without one, the root of
+// a new trace. It links to the producer span of each record whose headers
+// carry one (the links are added only to a recorded span, and no more than
+// the SDK keeps: the SDK's link limit, 128 by default, is reached at the
+// first dropped link and the remaining headers are not read). Its
+// attributes are those of the per-record span but the offset and message
+// key, the partition only when all the records come from one, and
+// messaging.batch.message_count, the number of the topic's records in the
+// poll.
+//
+// A caller span that is not sampled gets no batch span, unless
+// WithSamplerForEveryRecord was given; without a caller span the tracer's
+// sampler decides once per topic and poll. RecordContext returns, for a
+// record of a recorded batch span, a context carrying that span, so that
+// the processing spans are its children; for the other records it returns
+// what it returns for unsampled records. The metrics are the same with or
+// without this option.
+func WithBatchSpans() Option {
+	return optionFunc(func(c *config) { c.batch = true })
 }

@@ -29,6 +29,7 @@ import (
 // RecordContext continues the trace of a returned record. No span is
 // started for a record whose parent (the span in ctx or, without one, the
 // producer's) is not sampled, unless WithSamplerForEveryRecord was given.
+// WithBatchSpans makes it one span per topic and poll instead.
 //
 // The spans use the configuration of the client's Opts; a client built
 // without them gets one read from the globals at each call.
@@ -95,7 +96,7 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 					ti = h.topic(t.Topic)
 				}
 				n += len(pt.Records)
-				if p.skip {
+				if p.skip || h.cfg.batch {
 					// The caller's span is not sampled: neither are
 					// the records', and RecordContext returns ctx.
 					continue
@@ -118,9 +119,134 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 				// One measurement per topic and fetch, not per record.
 				h.consumed.Add(context.Background(), int64(n), ti.consumed...)
 				h.duration.Record(context.Background(), dur, ti.receiveDur...)
+				if h.cfg.batch && !p.skip && firstWithRecords(fetches, i, j) {
+					h.consumeBatch(&p, ti, fetches[i:], t.Topic)
+				}
 			}
 		}
 	}
+}
+
+// firstWithRecords reports whether fetches[i].Topics[j] is the first entry
+// of its topic with records in fetches (a topic whose partitions have
+// different leaders comes in the fetch of each broker).
+func firstWithRecords(fetches kgo.Fetches, i, j int) bool {
+	name := fetches[i].Topics[j].Topic
+	for fi := range i + 1 {
+		topics := fetches[fi].Topics
+		if fi == i {
+			topics = topics[:j]
+		}
+		for k := range topics {
+			if topics[k].Topic == name && hasRecords(&topics[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hasRecords(t *kgo.FetchTopic) bool {
+	for k := range t.Partitions {
+		if len(t.Partitions[k].Records) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// eachPartition calls f for each partition of topic in fetches.
+func eachPartition(fetches kgo.Fetches, topic string, f func(*kgo.FetchPartition)) {
+	for i := range fetches {
+		for j := range fetches[i].Topics {
+			if t := &fetches[i].Topics[j]; t.Topic == topic {
+				for k := range t.Partitions {
+					f(&t.Partitions[k])
+				}
+			}
+		}
+	}
+}
+
+// droppedLinks is implemented by the SDK's spans (sdktrace.ReadOnlySpan).
+type droppedLinks interface{ DroppedLinks() int }
+
+// consumeBatch starts and ends the one span of topic's records in fetches
+// (WithBatchSpans). When the span is recorded, each record's Context
+// carries it afterwards; when it is not and there is no caller span, the
+// record's Context is a polledRecord, for RecordContext to read the
+// producer's context from the headers on demand.
+func (h *hooks) consumeBatch(p *poll, ti *topicInfo, fetches kgo.Fetches, topic string) {
+	_, span := h.tracer.Start(p.ctx, ti.consumeName, p.start...)
+	if !span.IsRecording() {
+		if !p.hasCaller {
+			var shared *polledRecord
+			eachPartition(fetches, topic, func(pt *kgo.FetchPartition) {
+				for _, r := range pt.Records {
+					switch {
+					case r.Context != nil:
+						r.Context = &polledRecord{Context: r.Context, h: h}
+					case shared != nil:
+						r.Context = shared
+					default:
+						shared = &polledRecord{Context: context.Background(), h: h}
+						r.Context = shared
+					}
+				}
+			})
+		}
+		return
+	}
+	// The links are added after the start so that no header is parsed for
+	// a span that is not recorded; samplers do not see them. Once the SDK
+	// drops one, its link limit is reached and the headers of the other
+	// records are not read.
+	dl, _ := span.(droppedLinks)
+	linking := true
+	var shared context.Context
+	n, partition, onePartition := 0, int32(-1), true
+	eachPartition(fetches, topic, func(pt *kgo.FetchPartition) {
+		if len(pt.Records) == 0 {
+			return
+		}
+		if partition >= 0 && pt.Partition != partition {
+			onePartition = false
+		}
+		partition = pt.Partition
+		n += len(pt.Records)
+		for _, r := range pt.Records {
+			if linking {
+				if sc := h.producerContext(r); sc.IsValid() {
+					span.AddLink(trace.Link{SpanContext: sc})
+					linking = dl == nil || dl.DroppedLinks() == 0
+				} else {
+					h.logMalformed(r)
+				}
+			}
+			switch {
+			case r.Context != nil:
+				r.Context = trace.ContextWithSpan(r.Context, span)
+			case shared != nil:
+				r.Context = shared
+			default:
+				shared = trace.ContextWithSpan(context.Background(), span)
+				r.Context = shared
+			}
+		}
+	})
+	m := h.cfg.mode
+	pa := getAttrs()
+	attrs := semconv.AppendMessaging(*pa, m, system, semconv.MessagingReceive, topic)
+	if onePartition {
+		attrs = semconv.AppendKafkaPartition(attrs, m, partition)
+	}
+	attrs = append(attrs, semconv.MessagingBatchMessageCountKey.Int(n))
+	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
+	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
+	attrs = append(attrs, h.cfg.attrs...)
+	span.SetAttributes(attrs...)
+	putAttrs(pa, attrs)
+	span.End(p.end...)
 }
 
 // polledRecord is the context kafkax gives a record polled without a caller
@@ -289,6 +415,11 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 //   - the record's consume span, when PollFetches or PollRecords recorded
 //     one, or made one (sampled or not) without a span in their ctx; the
 //     baggage of the record headers comes with it;
+//   - under WithBatchSpans, the recorded batch span of the record's topic
+//     and poll (without the baggage of the record headers); when none was
+//     recorded, ctx if the poll's ctx carried a span, else the producer's
+//     span context and baggage read from the headers with the client's
+//     propagator;
 //   - otherwise ctx itself, when it carries a span (the consume span would
 //     have been its child and was not sampled);
 //   - otherwise (a record not polled through kafkax) the producer's span
@@ -301,6 +432,9 @@ func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	if pr, ok := r.Context.(*polledRecord); ok {
 		// Polled without a caller span and not sampled: the headers are
 		// read now, with the client's propagator.
+		if !pr.h.std {
+			return pr.h.cfg.propagator.Extract(ctx, (*recordCarrier)(r))
+		}
 		return pr.h.cfg.propagator.Extract(ctx, (*stdCarrier)(r))
 	}
 	if r.Context != nil {

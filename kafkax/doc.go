@@ -38,6 +38,15 @@
 // RecordContext returns the context that continues the record's trace.
 // Records whose parent is not sampled get no span (see Sampling and cost).
 //
+// With WithBatchSpans, a poll yields instead one CONSUMER span per topic,
+// with the same name, as the messaging conventions describe batch
+// receiving: a child of the span in ctx (the telemetry spec's one
+// kafka.consume under GET /logs/kafka) or a new root, linked to the
+// producer span of each record (up to the SDK's link limit), with
+// messaging.batch.message_count and without the per-record keys (offset,
+// message key, and the partition when the records come from several).
+// RecordContext then returns the batch span for its records.
+//
 // # Attributes and OTEL_SEMCONV_STABILITY_OPT_IN
 //
 // The keys follow the variable (or WithSemconv): unset, the telemetry spec's
@@ -57,11 +66,14 @@
 //	messaging.client.id                     -       P C         P C
 //	messaging.kafka.offset                  P C     P C         P C
 //	messaging.kafka.message.key (if text)   P C     P C         P C
+//	messaging.batch.message_count           B       B           B
 //	error.type (on failure)                 -       P C         P C
 //	producer span name                      kafka.produce   send <topic>
 //	consumer span name                      kafka.consume   receive <topic>
 //
-// (P: producer span, C: consumer span.) The partition and offset of a
+// (P: producer span, C: consumer span, B: batch consumer span of
+// WithBatchSpans, which has the C keys but the offset, the message key and,
+// for records of several partitions, the partition.) The partition and offset of a
 // produced record are set when the broker acknowledges it; the consumer
 // group and client id are read from the client unless WithConsumerGroup and
 // WithClientID set them.

@@ -49,6 +49,9 @@ const (
 	MessagingKafkaOffsetKey = attribute.Key("messaging.kafka.offset")
 	// MessagingKafkaMessageKeyKey is the record key, when it is text.
 	MessagingKafkaMessageKeyKey = attribute.Key("messaging.kafka.message.key")
+	// MessagingBatchMessageCountKey is the number of messages a batch
+	// operation (one receive span for many records) handled.
+	MessagingBatchMessageCountKey = attribute.Key("messaging.batch.message_count")
 )
 
 // Messaging metric names (stable conventions; the telemetry spec names no

@@ -471,14 +471,19 @@ func checkChildren(t *testing.T, spans []*tracepb.Span, dbSystem string) {
 	}
 	if kl := serverSpan(spans, "GET /logs/kafka", "200"); kl != nil {
 		checkLRANGE(t, "GET /logs/kafka", children(spans, kl, "redis.command"))
+		// One kafka.consume child for the whole read, as in section 6 of
+		// the spec, linked to the producers of the records it read.
 		cs := children(spans, kl, "kafka.consume")
-		if len(cs) == 0 {
-			t.Errorf("GET /logs/kafka: no kafka.consume child; span names: %v", spanNames(spans))
+		if len(cs) != 1 {
+			t.Errorf("GET /logs/kafka: %d kafka.consume children, want 1; span names: %v", len(cs), spanNames(spans))
 		}
 		for _, c := range cs {
 			if attr(c, "messaging.system") != "kafka" || attr(c, "messaging.destination") != KafkaTopic ||
 				attr(c, "messaging.operation") != "receive" || c.Kind != tracepb.Span_SPAN_KIND_CONSUMER {
 				t.Errorf("kafka.consume: kind %v attributes %v", c.Kind, c.Attributes)
+			}
+			if n := attr(c, "messaging.batch.message_count"); n == "" || n == "0" || len(c.Links) == 0 {
+				t.Errorf("kafka.consume: messaging.batch.message_count %q, %d links; want the records read and links to their producers", n, len(c.Links))
 			}
 		}
 	}

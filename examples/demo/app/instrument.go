@@ -37,13 +37,15 @@ func instrumentRedis(c *redis.Client) error {
 }
 
 // kafkaOpts returns the client options that give every produced record a
-// span (kafka.produce) and carry its trace context in the record headers.
-// Call it once per client.
+// span (kafka.produce) and carry its trace context in the record headers,
+// and make pollFetches start one kafka.consume span per poll, as the
+// telemetry spec's GET /logs/kafka trace shows. Call it once per client.
 func kafkaOpts() []kgo.Opt {
-	return kafkax.Opts()
+	return kafkax.Opts(kafkax.WithBatchSpans())
 }
 
-// pollFetches is cl.PollFetches with a kafka.consume span per record.
+// pollFetches is cl.PollFetches with one kafka.consume span per poll,
+// linked to the producer span of each record read.
 func pollFetches(ctx context.Context, cl *kgo.Client) kgo.Fetches {
 	return kafkax.PollFetches(ctx, cl)
 }

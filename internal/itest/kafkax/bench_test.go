@@ -29,6 +29,7 @@ type benchMode struct {
 	header  bool // bare: the application writes a traceparent header itself
 	caller  bool // each poll runs under its own span (an HTTP handler reading the topic)
 	request bool // records are produced 10 at a time under a request span
+	batch   bool // kafkax.WithBatchSpans on the consumer
 }
 
 var benchModes = []benchMode{
@@ -47,6 +48,8 @@ var benchModes = []benchMode{
 	{name: "kotel-ratio1pct", impl: "kotel", ratio: 0.01},
 	{name: "kotel-ratio1pct-request", impl: "kotel", ratio: 0.01, request: true},
 	{name: "sampled", impl: "kafkax", ratio: 1},
+	// One consume span per poll, linked to each record's producer.
+	{name: "sampled-batch", impl: "kafkax", ratio: 1, batch: true},
 	{name: "ratio1pct", impl: "kafkax", ratio: 0.01},
 	{name: "ratio1pct-caller", impl: "kafkax", ratio: 0.01, caller: true},
 	{name: "ratio1pct-request", impl: "kafkax", ratio: 0.01, request: true},
@@ -130,7 +133,11 @@ func BenchmarkProduceConsume(b *testing.B) {
 			case "kafkax":
 				kx := []kafkax.Option{kafkax.WithTracerProvider(tp), kafkax.WithMeterProvider(mp), kafkax.WithPropagators(prop)}
 				popts = append(popts, kafkax.Opts(kx...)...)
-				copts = append(copts, kafkax.Opts(kx...)...)
+				if mode.batch {
+					copts = append(copts, kafkax.Opts(append(kx, kafkax.WithBatchSpans())...)...)
+				} else {
+					copts = append(copts, kafkax.Opts(kx...)...)
+				}
 				poll = kafkax.PollFetches
 				if mode.caller {
 					tracer := tp.Tracer("handler")
