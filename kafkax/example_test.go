@@ -78,3 +78,28 @@ func ExampleRecordContext() {
 	fmt.Println(sc.TraceID(), sc.SpanID(), sc.IsSampled(), sc.IsRemote())
 	// Output: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331 true true
 }
+
+// A batch consumer: one kafka.consume span per topic and poll, linked to
+// the span that produced each record, instead of one span per record.
+func ExampleWithBatchSpans() {
+	opts := []kgo.Opt{
+		kgo.SeedBrokers("localhost:9092"),
+		kgo.ConsumerGroup("ingesters"),
+		kgo.ConsumeTopics("api-logs-hyunwoo"),
+	}
+	cl, err := kgo.NewClient(append(opts, kafkax.Opts(kafkax.WithBatchSpans())...)...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cl.Close()
+
+	ctx := context.Background()
+	for ctx.Err() == nil {
+		fetches := kafkax.PollFetches(ctx, cl)
+		fetches.EachRecord(func(r *kgo.Record) {
+			// The batch span, when it is recorded; else the producer's
+			// context.
+			process(kafkax.RecordContext(ctx, r), r)
+		})
+	}
+}
