@@ -241,6 +241,14 @@ func (h *hooks) consumeBatch(p *poll, ti *topicInfo, fetches kgo.Fetches, topic 
 		attrs = semconv.AppendKafkaPartition(attrs, m, partition)
 	}
 	attrs = append(attrs, semconv.MessagingBatchMessageCountKey.Int(n))
+	h.endReceive(span, p, pa, attrs)
+}
+
+// endReceive ends a recorded consume span at the end of the poll, with
+// attrs (grown from the pooled *pa) and the consumer group, client id and
+// WithAttributes.
+func (h *hooks) endReceive(span trace.Span, p *poll, pa *[]attribute.KeyValue, attrs []attribute.KeyValue) {
+	m := h.cfg.mode
 	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
 	attrs = append(attrs, h.cfg.attrs...)
@@ -322,12 +330,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, pr *polledRecord)
 	if k, ok := messageKey(r.Key); ok {
 		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
 	}
-	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
-	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
-	attrs = append(attrs, h.cfg.attrs...)
-	span.SetAttributes(attrs...)
-	putAttrs(pa, attrs)
-	span.End(p.end...)
+	h.endReceive(span, p, pa, attrs)
 	r.Context = ctx
 }
 

@@ -211,16 +211,8 @@ func TestPostgresStable(t *testing.T) {
 	h.check(t, "insert", h.spans(), want{"INSERT " + table, codes.Unset, stable(ins, "INSERT", table)})
 
 	sel := "SELECT body FROM " + table + " WHERE user_id < $1"
-	rows, err := h.db.QueryContext(h.ctx, sel, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if err := rows.Close(); err != nil || n != 2 {
-		t.Fatalf("select: %d rows, %v", n, err)
+	if n := countRows(t, h, sel, 10); n != 2 {
+		t.Fatalf("select: %d rows, want 2", n)
 	}
 	w := stable(sel, "SELECT", table)
 	w["db.response.returned_rows"] = int64(2)

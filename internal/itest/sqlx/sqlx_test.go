@@ -206,6 +206,24 @@ func (b backend) old(stmt, op, table string, rows int64) map[string]any {
 	return m
 }
 
+// countRows runs query under the harness's root span and returns how many
+// rows it read, closing them (which ends the query's span).
+func countRows(t *testing.T, h *harness, query string, args ...any) int {
+	t.Helper()
+	rows, err := h.db.QueryContext(h.ctx, query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func runSuite(t *testing.T, b backend) {
 	h := newHarness(t, b)
 	ctx := h.ctx
@@ -233,16 +251,8 @@ func runSuite(t *testing.T, b backend) {
 
 	// Select: the rows read are counted when the rows are closed.
 	sel := b.sql("SELECT id, body FROM " + table + " WHERE user_id = ? ORDER BY id DESC")
-	rows, err := h.db.QueryContext(ctx, sel, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if err := rows.Close(); err != nil || n != 2 {
-		t.Fatalf("select: %d rows, %v", n, err)
+	if n := countRows(t, h, sel, 7); n != 2 {
+		t.Fatalf("select: %d rows, want 2", n)
 	}
 	h.check(t, "select", h.spans(), want{name, codes.Unset, b.old(sel, "SELECT", table, 2)})
 
