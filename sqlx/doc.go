@@ -33,9 +33,12 @@
 // table name of SQL Server).
 // For oracle q'[...]' is a string and a backslash a plain character.
 // Outside MySQL "text" is an identifier, kept; -- and /* */ start
-// comments everywhere, kept as written. For a system sqlx does not know,
-// text that any of these readings takes for a literal is masked, which
-// may mask more than the literals. Settings that change the reading
+// comments everywhere, kept as written. MySQL's /*!NNNNN ... */ and
+// MariaDB's /*M!NNNNNN ... */ are not comments, since the server may run
+// their text: their literals are masked. /* */ comments nest in SQL
+// Server too, and a -- comment ends at a carriage return in PostgreSQL.
+// For a system sqlx does not know, text that any of these readings takes
+// for a literal is masked, which may mask more than the literals. Settings that change the reading
 // (ANSI_QUOTES or NO_BACKSLASH_ESCAPES in MySQL,
 // standard_conforming_strings off in PostgreSQL, QUOTED_IDENTIFIER OFF in
 // SQL Server) are not seen.

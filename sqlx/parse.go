@@ -64,7 +64,7 @@ func dialectOf(system string) dialect {
 }
 
 // rules are the lexing rules of a dialect, one bit each.
-type rules uint8
+type rules uint16
 
 const (
 	// ruleHashComment: # starts a line comment (MySQL).
@@ -85,6 +85,13 @@ const (
 	// ruleQQuote: Oracle's q'[...]', q'{...}', q'<...>', q'(...)' and
 	// q'c...c' strings (nq'...' too).
 	ruleQQuote
+	// ruleExecComment: /*! ... */ and /*M! ... */ are SQL, not comments
+	// (MySQL and MariaDB run their text, unless the version after the !
+	// is the server's future: the sanitiser masks the literals of both
+	// readings).
+	ruleExecComment
+	// ruleNestedComment: /* */ comments nest (SQL Server).
+	ruleNestedComment
 )
 
 // legacyRules are how sqlx read every system before dialects: the
@@ -97,19 +104,23 @@ const legacyRules = ruleHashComment | ruleBracketIdent | ruleBackslash
 // masked.
 var otherRules = [...]rules{
 	legacyRules,
-	ruleHashComment | ruleDashSpace | ruleBackslash, // MySQL with ANSI_QUOTES
+	ruleHashComment | ruleDashSpace | ruleBackslash | ruleExecComment, // MySQL with ANSI_QUOTES
+	ruleHashComment | ruleDashSpace | ruleBackslash,                   // the same, skipping /*!NNNNN ... */
 	rulePostgres,
-	ruleBracketIdent, // SQL Server, SQLite
-	ruleQQuote,       // Oracle
+	ruleBracketIdent | ruleNestedComment, // SQL Server
+	ruleBracketIdent,                     // SQLite
+	ruleQQuote,                           // Oracle
 }
 
 func (d dialect) rules() rules {
 	switch d {
 	case dialectMySQL:
-		return ruleHashComment | ruleDashSpace | ruleBackslash | ruleDoubleQuoteString
+		return ruleHashComment | ruleDashSpace | ruleBackslash | ruleDoubleQuoteString | ruleExecComment
 	case dialectPostgres:
 		return rulePostgres
-	case dialectMSSQL, dialectSQLite:
+	case dialectMSSQL:
+		return ruleBracketIdent | ruleNestedComment
+	case dialectSQLite:
 		return ruleBracketIdent
 	case dialectOracle:
 		return ruleQQuote
@@ -153,6 +164,9 @@ func (l *lexer) skipSpace() {
 			(l.rules&ruleDashSpace == 0 || l.pos+2 == len(l.s) || l.s[l.pos+2] <= ' '):
 			l.skipLine()
 		case c == '/' && l.pos+1 < len(l.s) && l.s[l.pos+1] == '*':
+			if l.rules&ruleExecComment != 0 && l.execComment() {
+				continue
+			}
 			l.skipBlockComment()
 		default:
 			return
@@ -160,10 +174,32 @@ func (l *lexer) skipSpace() {
 	}
 }
 
+// execComment skips the /*! (and up to five version digits) or /*M!
+// (MariaDB's, up to six) at l.pos and reports whether there was one:
+// MySQL and MariaDB run the text up to */, which is read as SQL (the */
+// as two punctuation tokens). A sixth digit after /*!, which MariaDB
+// reads as part of the version and MySQL as a number, is read as a
+// number: masked, never leaked.
+func (l *lexer) execComment() bool {
+	j, digits := l.pos+2, 5
+	if j < len(l.s) && l.s[j] == 'M' {
+		j, digits = j+1, 6
+	}
+	if j >= len(l.s) || l.s[j] != '!' {
+		return false
+	}
+	j++
+	for n := 0; n < digits && j < len(l.s) && l.s[j] >= '0' && l.s[j] <= '9'; n++ {
+		j++
+	}
+	l.pos = j
+	return true
+}
+
 // skipBlockComment skips the /* */ comment at l.pos, nested ones too in
-// PostgreSQL.
+// PostgreSQL and SQL Server.
 func (l *lexer) skipBlockComment() {
-	if l.rules&rulePostgres == 0 {
+	if l.rules&(rulePostgres|ruleNestedComment) == 0 {
 		end := strings.Index(l.s[l.pos+2:], "*/")
 		if end < 0 {
 			l.pos = len(l.s)
@@ -191,8 +227,14 @@ func (l *lexer) skipBlockComment() {
 	l.pos = len(l.s)
 }
 
+// skipLine skips the comment at l.pos up to the end of the line: a \n,
+// or a \r too in PostgreSQL.
 func (l *lexer) skipLine() {
-	end := strings.IndexByte(l.s[l.pos:], '\n')
+	nl := "\n"
+	if l.rules&rulePostgres != 0 {
+		nl = "\n\r"
+	}
+	end := strings.IndexAny(l.s[l.pos:], nl)
 	if end < 0 {
 		l.pos = len(l.s)
 	} else {
@@ -614,12 +656,19 @@ func (l *lexer) ddlTable(op string) string {
 // sanitize replaces the string and number literals of query, read in
 // dialect d, by '?'. Comments and identifiers (quoted ones too) are kept.
 // For a system sqlx does not know, every span of text that one of the
-// otherRules reads as a literal is masked.
+// otherRules reads as a literal is masked; so is, in MySQL, every literal
+// of a statement with /*! or /*M! read with or without ruleExecComment.
 func sanitize(query string, d dialect) string {
-	if d != dialectOther {
+	ruleSets := otherRules[:]
+	if r := d.rules(); d != dialectOther && r&ruleExecComment != 0 && (strings.Contains(query, "/*!") || strings.Contains(query, "/*M!")) {
+		// The server's version decides whether it runs the text of
+		// /*!NNNNN ... */ or skips it as a comment (MySQL skips /*M!
+		// ones): the literals of both readings are masked.
+		ruleSets = []rules{r, r &^ ruleExecComment}
+	} else if d != dialectOther {
 		var b strings.Builder
 		last := 0
-		literals(query, d.rules(), func(start, end int) {
+		literals(query, r, func(start, end int) {
 			b.WriteString(query[last:start])
 			b.WriteByte('?')
 			last = end
@@ -631,7 +680,7 @@ func sanitize(query string, d dialect) string {
 		return b.String()
 	}
 	var spans [][2]int
-	for _, r := range otherRules {
+	for _, r := range ruleSets {
 		literals(query, r, func(start, end int) { spans = append(spans, [2]int{start, end}) })
 	}
 	if len(spans) == 0 {
