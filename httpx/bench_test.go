@@ -44,14 +44,17 @@ func benchMux() *http.ServeMux {
 	return mux
 }
 
+// benchSamplers are the two cases of every benchmark: the SDK sampling
+// everything and nothing.
+var benchSamplers = []struct {
+	name string
+	s    sdktrace.Sampler
+}{{"sampled", sdktrace.AlwaysSample()}, {"unsampled", sdktrace.NeverSample()}}
+
 // BenchmarkHandler compares a routed handler bare, under bare otelhttp and
 // under httpx, with the SDK sampling everything and nothing.
 func BenchmarkHandler(b *testing.B) {
-	samplers := []struct {
-		name string
-		s    sdktrace.Sampler
-	}{{"sampled", sdktrace.AlwaysSample()}, {"unsampled", sdktrace.NeverSample()}}
-	for _, sm := range samplers {
+	for _, sm := range benchSamplers {
 		tp, mp := benchProviders(b, sm.s)
 		prop := propagation.TraceContext{}
 		handlers := []struct {
@@ -93,11 +96,7 @@ func (fakeRT) RoundTrip(r *http.Request) (*http.Response, error) {
 // BenchmarkTransport compares a round trip bare, under bare otelhttp and
 // under httpx, with the SDK sampling everything and nothing.
 func BenchmarkTransport(b *testing.B) {
-	samplers := []struct {
-		name string
-		s    sdktrace.Sampler
-	}{{"sampled", sdktrace.AlwaysSample()}, {"unsampled", sdktrace.NeverSample()}}
-	for _, sm := range samplers {
+	for _, sm := range benchSamplers {
 		tp, mp := benchProviders(b, sm.s)
 		prop := propagation.TraceContext{}
 		rts := []struct {

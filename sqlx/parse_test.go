@@ -132,12 +132,7 @@ func TestParseStatementDoubleQuotes(t *testing.T) {
 		{"sqlite", `SELECT "a\" FROM "t_ident"`, "SELECT", "t_ident"},
 		{"mssql", `INSERT INTO "dbo"."Orders" VALUES (1)`, "INSERT", "dbo.Orders"},
 	}
-	for _, tt := range tests {
-		got := parseStatement(tt.query, dialectOf(tt.system))
-		if got.operation != tt.op || got.table != tt.table {
-			t.Errorf("%s: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.system, tt.query, got.operation, got.table, tt.op, tt.table)
-		}
-	}
+	checkParse(t, tests)
 }
 
 // TestParseStatementBySystem checks the operation and table of statements
@@ -163,12 +158,7 @@ func TestParseStatementBySystem(t *testing.T) {
 		{"oracle", "SELECT q'[ FROM x ]' FROM ora_q", "SELECT", "ora_q"},
 		{"sqlite", "SELECT 'C:\\' FROM lite_t", "SELECT", "lite_t"},
 	}
-	for _, tt := range tests {
-		got := parseStatement(tt.query, dialectOf(tt.system))
-		if got.operation != tt.op || got.table != tt.table {
-			t.Errorf("%s: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.system, tt.query, got.operation, got.table, tt.op, tt.table)
-		}
-	}
+	checkParse(t, tests)
 }
 
 func TestSanitize(t *testing.T) {
@@ -215,6 +205,18 @@ func TestSanitizeDoubleQuotes(t *testing.T) {
 		{"other_sql", `SELECT "name" FROM "users"`, `SELECT "name" FROM "users"`},
 	}
 	checkSanitize(t, tests)
+}
+
+// checkParse checks the operation and table read from each case's query in
+// its system's dialect.
+func checkParse(t *testing.T, tests []struct{ system, query, op, table string }) {
+	t.Helper()
+	for _, tt := range tests {
+		got := parseStatement(tt.query, dialectOf(tt.system))
+		if got.operation != tt.op || got.table != tt.table {
+			t.Errorf("%s: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.system, tt.query, got.operation, got.table, tt.op, tt.table)
+		}
+	}
 }
 
 // checkSanitize checks each case's exact output, and that no hunter2

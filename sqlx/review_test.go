@@ -49,10 +49,5 @@ func TestParseStatementReview(t *testing.T) {
 		{"postgresql", "-- c\rINSERT INTO pg_cr VALUES (1)", "INSERT", "pg_cr"},
 		{"sqlite", "-- c\rINSERT INTO lite_cr VALUES (1)\nSELECT 1", "SELECT", ""},
 	}
-	for _, tt := range tests {
-		got := parseStatement(tt.query, dialectOf(tt.system))
-		if got.operation != tt.op || got.table != tt.table {
-			t.Errorf("%s: parseStatement(%q) = (%q, %q), want (%q, %q)", tt.system, tt.query, got.operation, got.table, tt.op, tt.table)
-		}
-	}
+	checkParse(t, tests)
 }
