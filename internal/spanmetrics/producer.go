@@ -3,26 +3,19 @@ package spanmetrics
 import (
 	"context"
 	"math"
-	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"time"
 
+	"github.com/otelkit/otelkit/internal/durbucket"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// Bucket layout of duration: bucket 0 holds durations up to 2^minExp ns,
-// bucket i (0 < i < numBounds) those in (2^(minExp+i-1), 2^(minExp+i)] ns,
-// and the last one those above 2^maxExp ns, exactly as the SDK's explicit
-// bucket histogram places the same values in milliseconds (upper bounds
-// inclusive).
+// The bucket layout of duration is durbucket's, the one the live view uses.
 const (
-	minExp     = 14
-	maxExp     = 36
-	numBounds  = maxExp - minExp + 1
-	numBuckets = numBounds + 1
+	numBuckets = durbucket.NumBuckets
 
 	// maxHistShards bounds the shards (one per P) of one attribute set's
 	// histogram, so that MaxAttributeSets sets stay within 4 MiB on large
@@ -31,18 +24,6 @@ const (
 )
 
 const durationDescription = "Duration of finished spans."
-
-// bucketOfNanos returns the bucket of a duration of d nanoseconds.
-func bucketOfNanos(d int64) int {
-	if d <= 1<<minExp {
-		return 0
-	}
-	i := bits.Len64(uint64(d-1)) - minExp
-	if i > numBounds {
-		return numBounds
-	}
-	return i
-}
 
 // histShard is one part of the histogram of one attribute set, padded to
 // four cache lines so that shards do not share them.
@@ -89,7 +70,7 @@ func (h *hist) record(d int64, r uint64) {
 		}
 	}
 	sh.sum.Add(d)
-	sh.counts[bucketOfNanos(d)].Add(1)
+	sh.counts[durbucket.Of(d)].Add(1)
 }
 
 // count returns the number of values in h.

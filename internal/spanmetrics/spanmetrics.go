@@ -65,6 +65,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelkit/otelkit/internal/durbucket"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -108,14 +110,8 @@ const ringSize = 64
 const maxWindow = (ringSize - 2) * time.Second
 
 // DurationBoundaries returns the explicit bucket boundaries of duration in
-// milliseconds: 2^k nanoseconds for k = 14..36.
-func DurationBoundaries() []float64 {
-	b := make([]float64, 0, 23)
-	for k := 14; k <= 36; k++ {
-		b = append(b, float64(uint64(1)<<k)/1e6)
-	}
-	return b
-}
+// milliseconds: 2^k nanoseconds for k = 14..36 (durbucket's layout).
+func DurationBoundaries() []float64 { return durbucket.BoundsMillis() }
 
 // Option configures New.
 type Option interface{ apply(*config) }

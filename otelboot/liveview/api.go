@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otelkit/otelkit/internal/durbucket"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -108,11 +109,9 @@ func (v *View) apiHeatmap(w http.ResponseWriter, r *http.Request) {
 	v.store.mu.Unlock()
 	resp := HeatmapResponse{
 		Now: now, Window: window, Step: step,
-		BoundsNS: bucketBounds(), Labels: bucketLabels(),
+		BoundsNS: durbucket.BoundsNanos(), Labels: durbucket.Labels(),
+		Bands: specBandIndexes(),
 		Columns: make([][]uint64, len(cols)),
-	}
-	for _, e := range specBands {
-		resp.Bands = append(resp.Bands, e-minExp)
 	}
 	if len(cols) > 0 {
 		resp.Start = cols[0].Start

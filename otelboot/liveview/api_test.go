@@ -64,7 +64,7 @@ func serve(t testing.TB, v *View, n, k int, at time.Time) (failed int, slowest t
 func getJSON(t *testing.T, h http.Handler, path string, out any) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	h.ServeHTTP(rec, localRequest(http.MethodGet, path))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
 	}
@@ -221,13 +221,13 @@ func TestAPIErrors(t *testing.T) {
 		"/nothing":                                     http.StatusNotFound,
 	} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		h.ServeHTTP(rec, localRequest(http.MethodGet, path))
 		if rec.Code != code {
 			t.Errorf("GET %s: %d, want %d", path, rec.Code, code)
 		}
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/spans", nil))
+	h.ServeHTTP(rec, localRequest(http.MethodPost, "/api/spans"))
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST: %d, want 405 (read-only)", rec.Code)
 	}
@@ -237,7 +237,7 @@ func TestPageIsSelfContained(t *testing.T) {
 	h := New(Config{}).Handler()
 	for _, path := range []string{"/", "/static/app.js", "/static/app.css"} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		h.ServeHTTP(rec, localRequest(http.MethodGet, path))
 		body := rec.Body.String()
 		if rec.Code != http.StatusOK || len(body) < 500 {
 			t.Fatalf("GET %s: %d, %d bytes", path, rec.Code, len(body))
@@ -288,7 +288,7 @@ func TestConcurrentSpansAndReads(t *testing.T) {
 		h := v.Handler()
 		for i := 0; i < 20; i++ {
 			for _, p := range []string{"/api/rates", "/api/heatmap", "/api/spans", "/api/traces"} {
-				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+				h.ServeHTTP(httptest.NewRecorder(), localRequest(http.MethodGet, p))
 			}
 		}
 	}()

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"io/fs"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -27,7 +28,7 @@ func (v *View) newHandler() http.Handler {
 	mux.HandleFunc("GET /api/traces", v.auth(v.apiTraces))
 	mux.HandleFunc("GET /api/traces/{id}", v.auth(v.apiTrace))
 	mux.HandleFunc("GET /api/logs", v.auth(v.apiLogs))
-	return securityHeaders(mux)
+	return securityHeaders(v.hostGuard(mux))
 }
 
 func securityHeaders(h http.Handler) http.Handler {
@@ -39,6 +40,55 @@ func securityHeaders(h http.Handler) http.Handler {
 		hd.Set("Cache-Control", "no-store")
 		h.ServeHTTP(w, r)
 	})
+}
+
+// hostGuard refuses, when no token is configured, every request whose Host
+// is not a loopback name (localhost or a name under .localhost), a loopback
+// address, or the address the view listens on: without a token the page is
+// protected only by being reachable from this machine alone, and a web page
+// that rebinds its own DNS name to 127.0.0.1 would otherwise read it. Such a
+// request gets 421 Misdirected Request. With a token every Host is served,
+// since the token protects the data.
+func (v *View) hostGuard(h http.Handler) http.Handler {
+	if v.cfg.Token != "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !v.hostAllowed(r.Host) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			_, _ = w.Write([]byte("misdirected request: the live view answers only requests for a loopback name or its own address; set a token (OTELKIT_VIEW_TOKEN) to serve other names\n"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// hostAllowed reports whether a request's Host header names this view
+// without a token: a loopback name or address, or the address it listens on.
+func (v *View) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" {
+		return false
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		if ip.IsLoopback() {
+			return true
+		}
+		if l, ok := v.listenIP.Load().(net.IP); ok && l.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // auth wraps h so that, when a token is configured, requests without it

@@ -3,6 +3,9 @@ package liveview
 import (
 	"testing"
 	"time"
+
+	"github.com/otelkit/otelkit/internal/durbucket"
+	"github.com/otelkit/otelkit/internal/spanmetrics"
 )
 
 func TestBucketPlacementOfSpecBands(t *testing.T) {
@@ -16,7 +19,7 @@ func TestBucketPlacementOfSpecBands(t *testing.T) {
 		{67100 * time.Microsecond, "67.1ms"},
 		{268 * time.Millisecond, "268ms"},
 	}
-	labels := bucketLabels()
+	labels := durbucketLabels()
 	seen := map[int]time.Duration{}
 	for _, b := range bands {
 		i := bucketOf(b.d)
@@ -25,8 +28,8 @@ func TestBucketPlacementOfSpecBands(t *testing.T) {
 		}
 		seen[i] = b.d
 		lo, hi := bucketUpper(i-1), bucketUpper(i)
-		if i == 0 || b.d < lo || b.d >= hi {
-			t.Errorf("%v placed in bucket %d [%v, %v)", b.d, i, lo, hi)
+		if i == 0 || b.d <= lo || b.d > hi {
+			t.Errorf("%v placed in bucket %d (%v, %v]", b.d, i, lo, hi)
 		}
 		// The band's value sits next to a labelled boundary of its bucket.
 		if labels[i-1] != b.label && labels[i] != b.label {
@@ -34,39 +37,38 @@ func TestBucketPlacementOfSpecBands(t *testing.T) {
 		}
 	}
 	// The spec's bands are exactly the boundaries the page highlights.
-	for k, e := range specBands {
-		if got := labels[e-minExp]; got != bands[k].label {
+	for k, i := range specBandIndexes() {
+		if got := labels[i]; got != bands[k].label {
 			t.Errorf("band %d labelled %q, want %q", k, got, bands[k].label)
 		}
 	}
 }
 
-func TestBucketRange(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want int
-	}{
-		{0, 0},
-		{50 * time.Microsecond, 0},
-		{100 * time.Microsecond, 1}, // [65.5µs, 131µs)
-		{1<<minExp - 1, 0},
-		{1 << minExp, 1},
-		{10 * time.Second, numBuckets - 2}, // [8.59s, 17.2s)
-		{1 << maxExp, numBuckets - 1},
-		{time.Hour, numBuckets - 1},
+// One layout: the live view places every duration in the bucket the exported
+// duration metric places it (explicit bounds in ms, upper bounds inclusive),
+// checked at, below and above every bound.
+func TestBucketsMatchExportedMetric(t *testing.T) {
+	boundsMS := spanmetrics.DurationBoundaries()
+	if len(boundsMS) != numBuckets-1 {
+		t.Fatalf("metric has %d bounds, live view %d", len(boundsMS), numBuckets-1)
 	}
-	for _, tt := range tests {
-		if got := bucketOf(tt.d); got != tt.want {
-			t.Errorf("bucketOf(%v) = %d, want %d", tt.d, got, tt.want)
+	metricBucket := func(d time.Duration) int {
+		ms := float64(d) / 1e6
+		for i, b := range boundsMS {
+			if ms <= b {
+				return i
+			}
 		}
+		return len(boundsMS)
 	}
-	b := bucketBounds()
-	if len(b) != numBuckets-1 || b[0] > int64(100*time.Microsecond) || b[len(b)-1] < int64(10*time.Second) {
-		t.Errorf("bounds %v do not cover 100µs to 10s", b)
+	ds := []time.Duration{0, 1, time.Hour}
+	for _, b := range boundsMS {
+		ns := time.Duration(b*1e6 + 0.5)
+		ds = append(ds, ns-1, ns, ns+1)
 	}
-	for i := 1; i < len(b); i++ {
-		if b[i] != 2*b[i-1] {
-			t.Fatalf("bounds not log-scale at %d: %v", i, b)
+	for _, d := range ds {
+		if got, want := bucketOf(d), metricBucket(d); got != want {
+			t.Errorf("bucketOf(%v) = %d, the metric's bucket is %d", d, got, want)
 		}
 	}
 }
@@ -85,3 +87,5 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+func durbucketLabels() []string { return durbucket.Labels() }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -43,6 +44,9 @@ type View struct {
 
 	handler http.Handler
 
+	// listenIP is the IP address (a net.IP) Start listens on.
+	listenIP atomic.Value
+
 	srvMu sync.Mutex
 	srv   *http.Server
 }
@@ -71,7 +75,12 @@ func (v *View) SpanProcessor() sdktrace.SpanProcessor { return v.sp }
 func (v *View) LogProcessor() sdklog.Processor { return v.lp }
 
 // Handler returns the dashboard page and its JSON API. It answers GET and
-// HEAD only. When Config.Token is set every request needs it.
+// HEAD only. When Config.Token is set every request needs it. When no token
+// is set, it answers only requests whose Host is a loopback name
+// (localhost, *.localhost), a loopback address or the address Start listens
+// on, and 421 Misdirected Request to any other, so that a web page cannot
+// read it through a DNS name it rebinds to 127.0.0.1. To mount the handler
+// on a server reached by another name, set a token.
 func (v *View) Handler() http.Handler { return v.handler }
 
 // lockStore aggregates the queued spans and returns with v.store.mu held.
@@ -185,6 +194,9 @@ func (v *View) Start(addr string) (string, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return "", fmt.Errorf("liveview: listen: %w", err)
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
+		v.listenIP.Store(ta.IP)
 	}
 	srv := &http.Server{Handler: v.handler, ReadHeaderTimeout: 10 * time.Second}
 	v.srv = srv

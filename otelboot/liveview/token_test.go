@@ -129,3 +129,95 @@ func TestStartNonLoopbackAnswers401WithoutToken(t *testing.T) {
 		t.Errorf("page with token: %d", resp.StatusCode)
 	}
 }
+
+// localRequest is a request as a browser on this machine sends it to the
+// view's default address.
+func localRequest(method, target string) *http.Request {
+	req := httptest.NewRequest(method, target, nil)
+	req.Host = "127.0.0.1:5001"
+	return req
+}
+
+// The rule: without a token, the view answers only a Host that is a
+// loopback name or address or its own listen address; anything else (a name
+// a page rebinds to 127.0.0.1) gets 421, on every path. With a token, every
+// Host is served.
+func TestHostGuardWithoutToken(t *testing.T) {
+	v := New(Config{})
+	h := v.Handler()
+	tests := []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:5001", http.StatusOK},
+		{"127.0.0.1", http.StatusOK},
+		{"127.8.9.10:80", http.StatusOK},
+		{"localhost:5001", http.StatusOK},
+		{"LOCALHOST.:5001", http.StatusOK},
+		{"app.localhost:5001", http.StatusOK},
+		{"[::1]:5001", http.StatusOK},
+		{"[::1]", http.StatusOK},
+		{"attacker.example", http.StatusMisdirectedRequest},
+		{"attacker.example:5001", http.StatusMisdirectedRequest},
+		{"localhost.attacker.example", http.StatusMisdirectedRequest},
+		{"127.0.0.1.nip.io:5001", http.StatusMisdirectedRequest},
+		{"notlocalhost:5001", http.StatusMisdirectedRequest},
+		{"10.1.2.3:5001", http.StatusMisdirectedRequest},
+		{"[::ffff:10.1.2.3]:5001", http.StatusMisdirectedRequest},
+		{"", http.StatusMisdirectedRequest},
+		{":5001", http.StatusMisdirectedRequest},
+		{"[", http.StatusMisdirectedRequest},
+	}
+	for _, path := range []string{"/", "/api/info", "/api/traces", "/static/app.js", "/nothing"} {
+		for _, tt := range tests {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Host = tt.host
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			want := tt.want
+			if want == http.StatusOK && path == "/nothing" {
+				want = http.StatusNotFound
+			}
+			if rec.Code != want {
+				t.Errorf("GET %s Host %q: %d, want %d", path, tt.host, rec.Code, want)
+			}
+		}
+	}
+
+	// A token lifts the rule: the token protects the data.
+	ht := New(Config{Token: "tok"}).Handler()
+	req := httptest.NewRequest(http.MethodGet, "/api/info", nil)
+	req.Host = "attacker.example"
+	req.Header.Set("Authorization", "Bearer tok")
+	rec := httptest.NewRecorder()
+	ht.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("with a token, Host attacker.example: %d, want 200", rec.Code)
+	}
+}
+
+// Over a real listener: the address the view listens on is accepted, a
+// foreign Host is not.
+func TestHostGuardListening(t *testing.T) {
+	v := New(Config{})
+	u, err := v.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Shutdown(context.Background())
+	for host, want := range map[string]int{
+		strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/"): http.StatusOK,
+		"attacker.example": http.StatusMisdirectedRequest,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, u+"api/info", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+}
