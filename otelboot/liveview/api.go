@@ -110,7 +110,7 @@ func (v *View) apiHeatmap(w http.ResponseWriter, r *http.Request) {
 	resp := HeatmapResponse{
 		Now: now, Window: window, Step: step,
 		BoundsNS: durbucket.BoundsNanos(), Labels: durbucket.Labels(),
-		Bands: specBandIndexes(),
+		Bands:   specBandIndexes(),
 		Columns: make([][]uint64, len(cols)),
 	}
 	if len(cols) > 0 {
