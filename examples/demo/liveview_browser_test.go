@@ -337,7 +337,13 @@ func lvSlowestTrace(t *testing.T, base, token string) string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out liveview.TracesResponse
+	var out struct {
+		Traces []struct {
+			TraceID    string  `json:"trace_id"`
+			Name       string  `json:"name"`
+			DurationMS float64 `json:"duration_ms"`
+		} `json:"traces"`
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Traces) == 0 {
 		t.Fatalf("api/traces: %d, %v, %+v", resp.StatusCode, err, out)
 	}

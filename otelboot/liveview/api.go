@@ -42,10 +42,10 @@ func windowParams(r *http.Request) (window, step int) {
 	return window, step
 }
 
-// RatesResponse is the JSON of /api/rates: spans and errors per column of
+// ratesResponse is the JSON of /api/rates: spans and errors per column of
 // Step seconds over the last Window seconds, oldest first, plus the totals
 // since the view started.
-type RatesResponse struct {
+type ratesResponse struct {
 	Service      string    `json:"service"`
 	Now          int64     `json:"now"`
 	Window       int       `json:"window"`
@@ -66,7 +66,7 @@ func (v *View) apiRates(w http.ResponseWriter, r *http.Request) {
 	now := v.now().Unix()
 	v.lockStore()
 	cols := v.store.series.window(now, window, step)
-	resp := RatesResponse{
+	resp := ratesResponse{
 		Service: v.store.service, Now: now, Window: window, Step: step,
 		TotalSpans: v.store.totalSpans, TotalErrors: v.store.totalErrors,
 	}
@@ -85,11 +85,11 @@ func (v *View) apiRates(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, resp)
 }
 
-// HeatmapResponse is the JSON of /api/heatmap: for each column of Step
+// heatmapResponse is the JSON of /api/heatmap: for each column of Step
 // seconds, the count of spans per duration bucket. Bucket i lies below
 // BoundsNS[i] and at or above BoundsNS[i-1]; the last bucket is unbounded.
 // Bands indexes BoundsNS at the spec's latency bands.
-type HeatmapResponse struct {
+type heatmapResponse struct {
 	Now      int64      `json:"now"`
 	Window   int        `json:"window"`
 	Step     int        `json:"step"`
@@ -107,7 +107,7 @@ func (v *View) apiHeatmap(w http.ResponseWriter, r *http.Request) {
 	v.lockStore()
 	cols := v.store.series.window(now, window, step)
 	v.store.mu.Unlock()
-	resp := HeatmapResponse{
+	resp := heatmapResponse{
 		Now: now, Window: window, Step: step,
 		BoundsNS: durbucket.BoundsNanos(), Labels: durbucket.Labels(),
 		Bands:   specBandIndexes(),
@@ -123,9 +123,9 @@ func (v *View) apiHeatmap(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, resp)
 }
 
-// SpanStats is one row of /api/spans. Percentiles are over the last 256
+// spanStats is one row of /api/spans. Percentiles are over the last 256
 // spans of the name.
-type SpanStats struct {
+type spanStats struct {
 	Name     string    `json:"name"`
 	Kind     string    `json:"kind"`
 	Count    uint64    `json:"count"`
@@ -137,22 +137,22 @@ type SpanStats struct {
 	Buckets  []uint64  `json:"buckets"`
 }
 
-// SpansResponse is the JSON of /api/spans, sorted by name.
-type SpansResponse struct {
-	Spans       []SpanStats `json:"spans"`
+// spansResponse is the JSON of /api/spans, sorted by name.
+type spansResponse struct {
+	Spans       []spanStats `json:"spans"`
 	TotalSpans  uint64      `json:"total_spans"`
 	TotalErrors uint64      `json:"total_errors"`
 }
 
 func (v *View) apiSpans(w http.ResponseWriter, _ *http.Request) {
 	v.lockStore()
-	resp := SpansResponse{
-		Spans:      make([]SpanStats, 0, len(v.store.names)),
+	resp := spansResponse{
+		Spans:      make([]spanStats, 0, len(v.store.names)),
 		TotalSpans: v.store.totalSpans, TotalErrors: v.store.totalErrors,
 	}
 	for name, n := range v.store.names {
 		p50, p95, p99 := n.quantiles()
-		resp.Spans = append(resp.Spans, SpanStats{
+		resp.Spans = append(resp.Spans, spanStats{
 			Name: name, Kind: n.kind.String(), Count: n.count, Errors: n.errors,
 			P50MS: ms(p50), P95MS: ms(p95), P99MS: ms(p99), LastSeen: n.lastSeen,
 			Buckets: append([]uint64(nil), n.buckets[:]...),
@@ -163,8 +163,8 @@ func (v *View) apiSpans(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, resp)
 }
 
-// TraceSummary is one row of /api/traces.
-type TraceSummary struct {
+// traceSummary is one row of /api/traces.
+type traceSummary struct {
 	TraceID    string    `json:"trace_id"`
 	Name       string    `json:"name"`
 	Start      time.Time `json:"start"`
@@ -175,11 +175,11 @@ type TraceSummary struct {
 	Kept       string    `json:"kept,omitempty"`
 }
 
-// TracesResponse is the JSON of /api/traces: the kept traces matching the
+// tracesResponse is the JSON of /api/traces: the kept traces matching the
 // filters name (a substring of any span name, any case), status ("ok" or
 // "error") and min_ms, newest first or, with sort=duration, slowest first.
-type TracesResponse struct {
-	Traces  []TraceSummary `json:"traces"`
+type tracesResponse struct {
+	Traces  []traceSummary `json:"traces"`
 	Matched int            `json:"matched"`
 	Kept    int            `json:"kept"`
 	Evicted uint64         `json:"evicted"`
@@ -194,7 +194,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 
 	v.lockStore()
 	all := v.store.tracesNewestFirst()
-	resp := TracesResponse{Traces: []TraceSummary{}, Kept: len(all), Evicted: v.store.evicted}
+	resp := tracesResponse{Traces: []traceSummary{}, Kept: len(all), Evicted: v.store.evicted}
 	for _, t := range all {
 		d := t.end.Sub(t.start)
 		switch {
@@ -208,7 +208,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 		if t.errors > 0 {
 			st = "error"
 		}
-		resp.Traces = append(resp.Traces, TraceSummary{
+		resp.Traces = append(resp.Traces, traceSummary{
 			TraceID: t.id.String(), Name: t.first().Name(), Start: t.start,
 			DurationMS: ms(d), Spans: len(t.spans), Errors: t.errors, Status: st, Kept: t.kind(),
 		})
@@ -233,30 +233,30 @@ func (t *traceEntry) hasName(lower string) bool {
 	return false
 }
 
-// KeyValue is an attribute as the page shows it.
-type KeyValue struct {
+// keyValue is an attribute as the page shows it.
+type keyValue struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-func kvs(attrs []attribute.KeyValue) []KeyValue {
-	out := make([]KeyValue, len(attrs))
+func kvs(attrs []attribute.KeyValue) []keyValue {
+	out := make([]keyValue, len(attrs))
 	for i, a := range attrs {
-		out[i] = KeyValue{Key: string(a.Key), Value: a.Value.String()}
+		out[i] = keyValue{Key: string(a.Key), Value: a.Value.String()}
 	}
 	return out
 }
 
-// SpanEvent is an event of a span.
-type SpanEvent struct {
+// spanEvent is an event of a span.
+type spanEvent struct {
 	Name       string     `json:"name"`
 	Time       time.Time  `json:"time"`
 	OffsetMS   float64    `json:"offset_ms"`
-	Attributes []KeyValue `json:"attributes"`
+	Attributes []keyValue `json:"attributes"`
 }
 
-// SpanDetail is one span of /api/traces/{id}, in tree order.
-type SpanDetail struct {
+// spanDetail is one span of /api/traces/{id}, in tree order.
+type spanDetail struct {
 	SpanID        string      `json:"span_id"`
 	ParentID      string      `json:"parent_id,omitempty"`
 	Name          string      `json:"name"`
@@ -268,21 +268,21 @@ type SpanDetail struct {
 	DurationMS    float64     `json:"duration_ms"`
 	Status        string      `json:"status"`
 	StatusMessage string      `json:"status_message,omitempty"`
-	Attributes    []KeyValue  `json:"attributes"`
-	Events        []SpanEvent `json:"events"`
+	Attributes    []keyValue  `json:"attributes"`
+	Events        []spanEvent `json:"events"`
 }
 
-// TraceDetail is the JSON of /api/traces/{id}: the waterfall of the trace
+// traceDetail is the JSON of /api/traces/{id}: the waterfall of the trace
 // and its log records.
-type TraceDetail struct {
+type traceDetail struct {
 	TraceID      string       `json:"trace_id"`
 	Name         string       `json:"name"`
 	Start        time.Time    `json:"start"`
 	DurationMS   float64      `json:"duration_ms"`
 	Errors       int          `json:"errors"`
 	DroppedSpans int          `json:"dropped_spans"`
-	Spans        []SpanDetail `json:"spans"`
-	Logs         []LogRecord  `json:"logs"`
+	Spans        []spanDetail `json:"spans"`
+	Logs         []logRecord  `json:"logs"`
 }
 
 func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
@@ -295,11 +295,11 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 	t := v.store.traces[id]
 	var (
 		spans []sdktrace.ReadOnlySpan
-		resp  TraceDetail
+		resp  traceDetail
 	)
 	if t != nil {
 		spans = append(spans, t.spans...)
-		resp = TraceDetail{
+		resp = traceDetail{
 			TraceID: id.String(), Name: t.first().Name(), Start: t.start,
 			DurationMS: ms(t.end.Sub(t.start)), Errors: t.errors, DroppedSpans: t.dropped,
 		}
@@ -316,7 +316,7 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 
 // waterfall orders spans as a tree (parents before children, siblings by
 // start time) with their depth.
-func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []SpanDetail {
+func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []spanDetail {
 	sort.Slice(spans, func(i, j int) bool { return spans[i].StartTime().Before(spans[j].StartTime()) })
 	byID := make(map[trace.SpanID]bool, len(spans))
 	for _, s := range spans {
@@ -331,10 +331,10 @@ func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []SpanDetail {
 			roots = append(roots, s)
 		}
 	}
-	out := make([]SpanDetail, 0, len(spans))
+	out := make([]spanDetail, 0, len(spans))
 	var walk func(s sdktrace.ReadOnlySpan, depth int)
 	walk = func(s sdktrace.ReadOnlySpan, depth int) {
-		out = append(out, spanDetail(s, depth, t0))
+		out = append(out, toSpanDetail(s, depth, t0))
 		for _, c := range children[s.SpanContext().SpanID()] {
 			walk(c, depth+1)
 		}
@@ -345,14 +345,14 @@ func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []SpanDetail {
 	return out
 }
 
-func spanDetail(s sdktrace.ReadOnlySpan, depth int, t0 time.Time) SpanDetail {
+func toSpanDetail(s sdktrace.ReadOnlySpan, depth int, t0 time.Time) spanDetail {
 	st := s.Status()
-	d := SpanDetail{
+	d := spanDetail{
 		SpanID: s.SpanContext().SpanID().String(), Name: s.Name(), Kind: s.SpanKind().String(),
 		Scope: s.InstrumentationScope().Name, Depth: depth, Start: s.StartTime(),
 		OffsetMS: ms(s.StartTime().Sub(t0)), DurationMS: ms(s.EndTime().Sub(s.StartTime())),
 		Status: "unset", StatusMessage: st.Description,
-		Attributes: kvs(s.Attributes()), Events: []SpanEvent{},
+		Attributes: kvs(s.Attributes()), Events: []spanEvent{},
 	}
 	switch st.Code {
 	case codes.Error:
@@ -364,15 +364,15 @@ func spanDetail(s sdktrace.ReadOnlySpan, depth int, t0 time.Time) SpanDetail {
 		d.ParentID = p.SpanID().String()
 	}
 	for _, e := range s.Events() {
-		d.Events = append(d.Events, SpanEvent{
+		d.Events = append(d.Events, spanEvent{
 			Name: e.Name, Time: e.Time, OffsetMS: ms(e.Time.Sub(t0)), Attributes: kvs(e.Attributes),
 		})
 	}
 	return d
 }
 
-// LogRecord is one log record of /api/logs and /api/traces/{id}.
-type LogRecord struct {
+// logRecord is one log record of /api/logs and /api/traces/{id}.
+type logRecord struct {
 	Time         time.Time  `json:"time"`
 	Severity     int        `json:"severity"`
 	SeverityText string     `json:"severity_text,omitempty"`
@@ -380,13 +380,13 @@ type LogRecord struct {
 	Scope        string     `json:"scope,omitempty"`
 	TraceID      string     `json:"trace_id,omitempty"`
 	SpanID       string     `json:"span_id,omitempty"`
-	Attributes   []KeyValue `json:"attributes"`
+	Attributes   []keyValue `json:"attributes"`
 }
 
-// LogsResponse is the JSON of /api/logs: the most recent records, oldest
+// logsResponse is the JSON of /api/logs: the most recent records, oldest
 // first, optionally only those of trace_id.
-type LogsResponse struct {
-	Logs []LogRecord `json:"logs"`
+type logsResponse struct {
+	Logs []logRecord `json:"logs"`
 }
 
 func (v *View) apiLogs(w http.ResponseWriter, r *http.Request) {
@@ -398,18 +398,18 @@ func (v *View) apiLogs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, LogsResponse{Logs: v.logRecords(id, intParam(r, "limit", 200, 10000))})
+	writeJSON(w, logsResponse{Logs: v.logRecords(id, intParam(r, "limit", 200, 10000))})
 }
 
 // logRecords returns the last limit records of trace id (any when id is
 // invalid), oldest first.
-func (v *View) logRecords(id trace.TraceID, limit int) []LogRecord {
-	out := []LogRecord{}
+func (v *View) logRecords(id trace.TraceID, limit int) []logRecord {
+	out := []logRecord{}
 	v.logs.each(func(e *logEntry) bool {
 		if id.IsValid() && e.traceID != id {
 			return true
 		}
-		lr := LogRecord{
+		lr := logRecord{
 			Time: e.time, Severity: e.severity, SeverityText: e.sevText, Body: e.body,
 			Scope: e.scope, Attributes: kvs(e.attrs),
 		}
@@ -428,8 +428,8 @@ func (v *View) logRecords(id trace.TraceID, limit int) []LogRecord {
 	return out
 }
 
-// InfoResponse is the JSON of /api/info.
-type InfoResponse struct {
+// infoResponse is the JSON of /api/info.
+type infoResponse struct {
 	Service       string `json:"service"`
 	TokenRequired bool   `json:"token_required"`
 	MaxTraces     int    `json:"max_traces"`
@@ -443,7 +443,7 @@ type InfoResponse struct {
 
 func (v *View) apiInfo(w http.ResponseWriter, _ *http.Request) {
 	v.lockStore()
-	resp := InfoResponse{
+	resp := infoResponse{
 		Service: v.store.service, TokenRequired: v.cfg.Token != "",
 		MaxTraces: v.cfg.MaxTraces, MaxBytes: v.cfg.MaxBytes,
 		Traces: len(v.store.traces), TraceBytes: v.store.normal.bytes + v.store.kept.bytes,

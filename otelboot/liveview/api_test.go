@@ -81,7 +81,7 @@ func TestAPIAgreesWithRequests(t *testing.T) {
 	e, slowest := serve(t, v, n, k, now.Add(-2*time.Minute))
 	h := v.Handler()
 
-	var rates RatesResponse
+	var rates ratesResponse
 	getJSON(t, h, "/api/rates?window=300&step=5", &rates)
 	if rates.WindowSpans != 3*n || rates.WindowErrors != uint64(e) || rates.TotalSpans != 3*n || rates.TotalErrors != uint64(e) {
 		t.Errorf("rates: window %d/%d total %d/%d, want %d spans %d errors", rates.WindowSpans, rates.WindowErrors, rates.TotalSpans, rates.TotalErrors, 3*n, e)
@@ -100,7 +100,7 @@ func TestAPIAgreesWithRequests(t *testing.T) {
 		t.Errorf("rates integrate to %v spans, want %d", sumRate, 3*n)
 	}
 
-	var hm HeatmapResponse
+	var hm heatmapResponse
 	getJSON(t, h, "/api/heatmap?window=300&step=5", &hm)
 	var perBucket [numBuckets]uint64
 	for _, c := range hm.Columns {
@@ -122,7 +122,7 @@ func TestAPIAgreesWithRequests(t *testing.T) {
 		t.Errorf("bands %v labels %v", hm.Bands, hm.Labels)
 	}
 
-	var spans SpansResponse
+	var spans spansResponse
 	getJSON(t, h, "/api/spans", &spans)
 	want := map[string][2]uint64{"GET /items": {n, uint64(e)}, "mysql.query": {n, 0}, "redis.command": {n, 0}}
 	if len(spans.Spans) != len(want) {
@@ -140,7 +140,7 @@ func TestAPIAgreesWithRequests(t *testing.T) {
 		}
 	}
 
-	var traces TracesResponse
+	var traces tracesResponse
 	getJSON(t, h, "/api/traces?limit=1000", &traces)
 	if traces.Matched != n || traces.Kept != n {
 		t.Errorf("traces: matched %d kept %d, want %d", traces.Matched, traces.Kept, n)
@@ -171,7 +171,7 @@ func TestAPIAgreesWithRequests(t *testing.T) {
 		t.Errorf("name=kafka matched %d", traces.Matched)
 	}
 
-	var detail TraceDetail
+	var detail traceDetail
 	getJSON(t, h, "/api/traces/"+slowest.String(), &detail)
 	if len(detail.Spans) != 3 || detail.Spans[0].Name != "GET /items" || detail.Spans[0].Kind != "server" ||
 		detail.Spans[1].Name != "mysql.query" || detail.Spans[2].Name != "redis.command" ||
@@ -185,14 +185,14 @@ func TestAPIAgreesWithRequests(t *testing.T) {
 		t.Errorf("trace logs %+v", detail.Logs)
 	}
 
-	var failedDetail TraceDetail
+	var failedDetail traceDetail
 	getJSON(t, h, "/api/traces?status=error&limit=1", &traces)
 	getJSON(t, h, "/api/traces/"+traces.Traces[0].TraceID, &failedDetail)
 	if s := failedDetail.Spans[0]; s.Status != "error" || s.StatusMessage != "db connection refused" || len(s.Events) != 1 || s.Events[0].Name != "exception" {
 		t.Errorf("failed server span %+v", s)
 	}
 
-	var logs LogsResponse
+	var logs logsResponse
 	getJSON(t, h, "/api/logs?limit=10000", &logs)
 	errLogs := 0
 	for _, l := range logs.Logs {
@@ -312,12 +312,12 @@ func TestConcurrentSpansAndReads(t *testing.T) {
 		e += <-errs
 	}
 	<-done
-	var rates RatesResponse
+	var rates ratesResponse
 	getJSON(t, v.Handler(), "/api/rates?window=900", &rates)
 	if rates.TotalSpans != workers*per || rates.TotalErrors != uint64(e) || rates.WindowSpans != workers*per {
 		t.Errorf("rates %d/%d (window %d), want %d/%d", rates.TotalSpans, rates.TotalErrors, rates.WindowSpans, workers*per, e)
 	}
-	var traces TracesResponse
+	var traces tracesResponse
 	getJSON(t, v.Handler(), "/api/traces", &traces)
 	if traces.Kept != 50 || traces.Evicted != workers*per-50 {
 		t.Errorf("kept %d evicted %d", traces.Kept, traces.Evicted)
@@ -339,7 +339,7 @@ func TestUnsampledSpansAreNotShown(t *testing.T) {
 		t.Fatal("setup: want a recording, unsampled span")
 	}
 	s.End()
-	var spans SpansResponse
+	var spans spansResponse
 	getJSON(t, v.Handler(), "/api/spans", &spans)
 	if spans.TotalSpans != 0 || len(spans.Spans) != 0 {
 		t.Errorf("unsampled span shown: %+v", spans)

@@ -31,7 +31,7 @@ func Example() {
 		span.End()
 	}
 
-	srv := httptest.NewServer(view.Handler()) // or view.Start("127.0.0.1:5001")
+	srv := httptest.NewServer(view.Handler()) // or view.Start("127.0.0.1:5001"); its URL is 127.0.0.1
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/api/spans")
 	if err != nil {
@@ -39,7 +39,14 @@ func Example() {
 		return
 	}
 	defer resp.Body.Close()
-	var table liveview.SpansResponse
+	// The JSON API is documented in the package doc; decode what you need.
+	var table struct {
+		Spans []struct {
+			Name   string `json:"name"`
+			Count  uint64 `json:"count"`
+			Errors uint64 `json:"errors"`
+		} `json:"spans"`
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&table); err != nil {
 		fmt.Println(err)
 		return
