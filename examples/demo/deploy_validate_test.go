@@ -268,4 +268,3 @@ func splitYAML(raw []byte) [][]byte {
 	flush()
 	return docs
 }
-
