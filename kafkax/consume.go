@@ -28,8 +28,8 @@ import (
 // than the end of ctx and a closed client yield a span with status ERROR.
 // RecordContext continues the trace of a returned record. No span is
 // started for a record whose parent (the span in ctx or, without one, the
-// producer's) is not sampled, unless WithSamplerForEveryRecord was given.
-// WithBatchSpans makes it one span per topic and poll instead.
+// producer's) is not sampled, unless WithSamplerForEveryRecord(true) was given.
+// WithBatchSpans(true) makes it one span per topic and poll instead.
 //
 // The spans use the configuration of the client's Opts; a client built
 // without them gets one read from the globals at each call.
@@ -418,7 +418,7 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 //   - the record's consume span, when PollFetches or PollRecords recorded
 //     one, or made one (sampled or not) without a span in their ctx; the
 //     baggage of the record headers comes with it;
-//   - under WithBatchSpans, the recorded batch span of the record's topic
+//   - under WithBatchSpans(true), the recorded batch span of the record's topic
 //     and poll (without the baggage of the record headers); when none was
 //     recorded, ctx if the poll's ctx carried a span, else the producer's
 //     span context and baggage read from the headers with the client's

@@ -38,7 +38,7 @@
 // RecordContext returns the context that continues the record's trace.
 // Records whose parent is not sampled get no span (see Sampling and cost).
 //
-// With WithBatchSpans, a poll yields instead one CONSUMER span per topic,
+// With WithBatchSpans(true), a poll yields instead one CONSUMER span per topic,
 // with the same name, as the messaging conventions describe batch
 // receiving: a child of the span in ctx (the telemetry spec's one
 // kafka.consume under GET /logs/kafka) or a new root, linked to the
@@ -94,7 +94,7 @@
 // span or, without one, the producer's context read from the headers. A
 // ParentBased sampler, OpenTelemetry's default, would drop those spans
 // anyway, and asking it costs the SDK two allocations per record;
-// WithSamplerForEveryRecord asks it all the same, for samplers that may
+// WithSamplerForEveryRecord(true) asks it all the same, for samplers that may
 // record the child of an unsampled parent. The record still carries its
 // parent's context on, so consumers keep the decision, and RecordContext
 // returns it. Every other record (a root, or a sampled parent's child) goes

@@ -253,7 +253,7 @@ func TestUnsampledParentStartsNoSpan(t *testing.T) {
 		t.Run(map[bool]string{false: "default", true: "WithSamplerForEveryRecord"}[ask], func(t *testing.T) {
 			var opts []Option
 			if ask {
-				opts = append(opts, WithSamplerForEveryRecord())
+				opts = append(opts, WithSamplerForEveryRecord(true))
 			}
 			h, exp := testHooks(t, sdktrace.AlwaysSample(), opts...)
 			parent, psc := unsampledParent(false)
@@ -357,6 +357,28 @@ func TestUnsampledParentAllocs(t *testing.T) {
 		})
 		if perRecord := allocs / n; perRecord > 0.05 {
 			t.Errorf("%s: %.3f allocations per consumed record (%.0f per poll of %d), want about none", name, perRecord, allocs, n)
+		}
+	}
+}
+
+// TestBoolOptions checks that the on/off options take their bool and that
+// the last of several wins.
+func TestBoolOptions(t *testing.T) {
+	for _, tt := range []struct {
+		opts             []Option
+		batch, askAlways bool
+	}{
+		{nil, false, false},
+		{[]Option{WithBatchSpans(true)}, true, false},
+		{[]Option{WithBatchSpans(false)}, false, false},
+		{[]Option{WithBatchSpans(true), WithBatchSpans(false)}, false, false},
+		{[]Option{WithSamplerForEveryRecord(true)}, false, true},
+		{[]Option{WithSamplerForEveryRecord(false)}, false, false},
+		{[]Option{WithSamplerForEveryRecord(false), WithSamplerForEveryRecord(true), WithBatchSpans(true)}, true, true},
+	} {
+		c := newConfig(tt.opts)
+		if c.batch != tt.batch || c.askAlways != tt.askAlways {
+			t.Errorf("%d options: batch %v, askAlways %v; want %v, %v", len(tt.opts), c.batch, c.askAlways, tt.batch, tt.askAlways)
 		}
 	}
 }

@@ -134,7 +134,7 @@ func BenchmarkProduceConsume(b *testing.B) {
 				kx := []kafkax.Option{kafkax.WithTracerProvider(tp), kafkax.WithMeterProvider(mp), kafkax.WithPropagators(prop)}
 				popts = append(popts, kafkax.Opts(kx...)...)
 				if mode.batch {
-					copts = append(copts, kafkax.Opts(append(kx, kafkax.WithBatchSpans())...)...)
+					copts = append(copts, kafkax.Opts(append(kx, kafkax.WithBatchSpans(true))...)...)
 				} else {
 					copts = append(copts, kafkax.Opts(kx...)...)
 				}
