@@ -341,7 +341,7 @@ func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan, sc 
 	ctx := base
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); !ok {
-			ctx = p.Extract(ctx, (*stdCarrier)(r))
+			ctx = p.Extract(ctx, (*recordCarrier)(r))
 		} else if sc.IsValid() {
 			rs.sc = sc
 			ctx = trace.ContextWithSpan(ctx, rs)
@@ -434,11 +434,18 @@ func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	}
 	if pr, ok := r.Context.(*polledRecord); ok {
 		// Polled without a caller span and not sampled: the headers are
-		// read now, with the client's propagator.
+		// read now, with the client's propagator. With the standard
+		// ones, the producer's span context parsed at the poll (per
+		// record spans) is kept in pr.rs.
 		if !pr.h.std {
 			return pr.h.cfg.propagator.Extract(ctx, (*recordCarrier)(r))
 		}
-		return pr.h.cfg.propagator.Extract(ctx, (*stdCarrier)(r))
+		rs := &pr.rs
+		if !rs.sc.IsValid() {
+			// A batch's shared polledRecord.
+			rs = &remoteSpan{sc: pr.h.producerContext(r)}
+		}
+		return pr.h.extract(ctx, r, rs, rs.sc)
 	}
 	if r.Context != nil {
 		if span := trace.SpanFromContext(r.Context); span.SpanContext().IsValid() {

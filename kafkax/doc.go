@@ -103,7 +103,12 @@
 // Attributes are built only for recorded spans, so samplers do not see
 // them, nor the link to the producer of a record consumed under a caller's
 // span. When the propagator is W3C TraceContext (alone or composed with
-// Baggage, as otelboot sets it), kafkax formats the traceparent header into
-// its per-record state, which comes in blocks of 32, and reads it back
-// without copying it; any other propagator is called as it is.
+// Baggage by otel's composite, as otelboot and autoprop set it), kafkax
+// formats the traceparent header into its per-record state, which comes
+// in blocks of 32, and parses it back where it lies; any other propagator,
+// an application's own that wraps TraceContext included, is called as it
+// is. kafkax tells them apart once per client, with public calls only: it
+// has the propagator inject and extract sample contexts and headers, and
+// checks that the carrier calls and results are those of TraceContext and
+// Baggage, and that only OpenTelemetry's code makes them.
 package kafkax
