@@ -104,7 +104,11 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 				var polled []polledRecord
 				if h.std && !p.hasCaller {
 					// One allocation for the partition's records,
-					// instead of one or more per record.
+					// instead of one or more per record. A record
+					// the application keeps keeps the block alive,
+					// as it keeps kgo's own block of the batch's
+					// records and their bytes (Key and Value are
+					// slices of the fetched batch).
 					polled = make([]polledRecord, len(pt.Records))
 				}
 				for k, r := range pt.Records {

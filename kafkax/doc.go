@@ -89,7 +89,9 @@
 // # Sampling and cost
 //
 // A record whose parent span context is valid and not sampled gets no span
-// and costs kafkax no allocation: the parent is the Produce context's span
+// and costs kafkax one allocation on the producer side (the record's own
+// state, which holds its trace context header) and none on the consumer
+// side: the parent is the Produce context's span
 // on the producer side, and on the consumer side the PollFetches caller's
 // span or, without one, the producer's context read from the headers. A
 // ParentBased sampler, OpenTelemetry's default, would drop those spans
@@ -104,8 +106,8 @@
 // them, nor the link to the producer of a record consumed under a caller's
 // span. When the propagator is W3C TraceContext (alone or composed with
 // Baggage by otel's composite, as otelboot and autoprop set it), kafkax
-// formats the traceparent header into its per-record state, which comes
-// in blocks of 32, and parses it back where it lies; any other propagator,
+// formats the traceparent header into the record's own state, and parses
+// it back where it lies; any other propagator,
 // an application's own that wraps TraceContext included, is called as it
 // is. kafkax tells them apart once per client, with public calls only: it
 // has the propagator inject and extract sample contexts and headers, and
