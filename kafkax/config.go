@@ -81,6 +81,11 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 //
 // RecordContext reads the headers with the global propagator only for a
 // record that was not polled through PollFetches or PollRecords.
+//
+// Opts calls the propagator's methods a few times with sample contexts and
+// headers of its own, to tell whether it is OpenTelemetry's TraceContext
+// and Baggage only, whose headers kafkax then writes and reads itself (the
+// same bytes, fewer allocations); see the package documentation.
 func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c *config) { c.propagator = p })
 }
