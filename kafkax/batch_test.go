@@ -96,7 +96,7 @@ func TestBatchSpanUnderCaller(t *testing.T) {
 	for _, mode := range []semconv.Mode{semconv.Old, semconv.Stable, semconv.Dup} {
 		t.Run(mode.String(), func(t *testing.T) {
 			var logs bytes.Buffer
-			h, exp := testHooks(t, sdktrace.AlwaysSample(), WithBatchSpans(), WithSemconv(mode),
+			h, exp := testHooks(t, sdktrace.AlwaysSample(), WithBatchSpans(true), WithSemconv(mode),
 				WithConsumerGroup("g"), WithClientID("c"),
 				WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			ctx, caller := sdktrace.NewTracerProvider().Tracer("t").Start(context.Background(), "GET /logs/kafka")
@@ -174,7 +174,7 @@ func TestBatchSpanUnderCaller(t *testing.T) {
 // fetches, make one span, with no partition key when they are several;
 // each topic gets its own span.
 func TestBatchSpanPerTopic(t *testing.T) {
-	h, exp := testHooks(t, sdktrace.AlwaysSample(), WithBatchSpans())
+	h, exp := testHooks(t, sdktrace.AlwaysSample(), WithBatchSpans(true))
 	ctx, caller := sdktrace.NewTracerProvider().Tracer("t").Start(context.Background(), "GET /logs/kafka")
 	o0, o1, o2, p0 := producerSC(1, true), producerSC(2, true), producerSC(3, true), producerSC(4, true)
 	fetches := kgo.Fetches{
@@ -235,7 +235,7 @@ func TestBatchSpanWithoutCaller(t *testing.T) {
 				sampler = sdktrace.AlwaysSample()
 			}
 			prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-			h, exp := testHooks(t, sampler, WithBatchSpans(), WithPropagators(prop))
+			h, exp := testHooks(t, sampler, WithBatchSpans(true), WithPropagators(prop))
 			producers := []trace.SpanContext{producerSC(1, true), producerSC(2, true)}
 			recs := []*kgo.Record{batchRecord("orders", 0, 0, producers[0]), batchRecord("orders", 0, 1, producers[1])}
 			recs[1].Headers = append(recs[1].Headers, kgo.RecordHeader{Key: baggageHeader, Value: []byte("user=alice")})
@@ -287,9 +287,9 @@ func TestBatchSpanWithoutCaller(t *testing.T) {
 func TestBatchSpanUnsampledCaller(t *testing.T) {
 	for _, ask := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ask=%v", ask), func(t *testing.T) {
-			opts := []Option{WithBatchSpans()}
+			opts := []Option{WithBatchSpans(true)}
 			if ask {
-				opts = append(opts, WithSamplerForEveryRecord())
+				opts = append(opts, WithSamplerForEveryRecord(true))
 			}
 			h, exp := testHooks(t, sdktrace.AlwaysSample(), opts...)
 			caller, csc := unsampledParent(true)
@@ -320,7 +320,7 @@ func batchHooks(t testing.TB, limits sdktrace.SpanLimits) (*hooks, *tracetest.In
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithRawSpanLimits(limits))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	return newHooks(newConfig([]Option{WithTracerProvider(tp), WithMeterProvider(mp),
-		WithPropagators(propagation.TraceContext{}), WithBatchSpans()})), exp
+		WithPropagators(propagation.TraceContext{}), WithBatchSpans(true)})), exp
 }
 
 // TestBatchSpanLinkLimit: kafkax stops adding links once the SDK drops

@@ -1,9 +1,7 @@
 package kafkax
 
 import (
-	"reflect"
-	"strings"
-	"unsafe"
+	"bytes"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/propagation"
@@ -27,7 +25,6 @@ type recordCarrier kgo.Record
 var (
 	_ propagation.TextMapCarrier = (*recordCarrier)(nil)
 	_ propagation.TextMapCarrier = (*produceState)(nil)
-	_ propagation.TextMapCarrier = (*stdCarrier)(nil)
 )
 
 // Get returns the value of the first header named key, or "".
@@ -65,66 +62,6 @@ func headerKeys(r *kgo.Record) []string {
 	return keys
 }
 
-// compositeType is the type of propagation.NewCompositeTextMapPropagator's
-// result.
-var compositeType = reflect.TypeOf(propagation.NewCompositeTextMapPropagator())
-
-// stdPropagators returns, in the order they run, the propagators that p is
-// made of when each is propagation.TraceContext or propagation.Baggage
-// (alone or in composites, as otelboot and autoprop build them), and false
-// for any other propagator. Their behaviour is known, which lets kafkax
-// write the traceparent header without a string and read it without a
-// copy.
-func stdPropagators(p propagation.TextMapPropagator) ([]propagation.TextMapPropagator, bool) {
-	switch p.(type) {
-	case propagation.TraceContext, propagation.Baggage:
-		return []propagation.TextMapPropagator{p}, true
-	case nil:
-		return nil, false
-	}
-	v := reflect.ValueOf(p)
-	if v.Type() != compositeType {
-		return nil, false
-	}
-	ps := []propagation.TextMapPropagator{}
-	for i := range v.Len() {
-		e, _ := v.Index(i).Interface().(propagation.TextMapPropagator)
-		sub, ok := stdPropagators(e)
-		if !ok {
-			return nil, false
-		}
-		ps = append(ps, sub...)
-	}
-	return ps, true
-}
-
-// stdCarrier is recordCarrier for the propagators of stdPropagators: the
-// traceparent value it returns shares the header's bytes, as
-// propagation.TraceContext only parses it and keeps nothing of it. Other
-// values are copied (the trace state and baggage keep parts of theirs).
-type stdCarrier kgo.Record
-
-// Get returns the value of the first header named key, or "".
-func (c *stdCarrier) Get(key string) string {
-	r := (*kgo.Record)(c)
-	if key != traceparentHeader {
-		return headerValue(r, key)
-	}
-	for i := range r.Headers {
-		if r.Headers[i].Key == key {
-			v := r.Headers[i].Value
-			return unsafe.String(unsafe.SliceData(v), len(v))
-		}
-	}
-	return ""
-}
-
-// Set sets header key to val, replacing an existing header of that name.
-func (c *stdCarrier) Set(key, val string) { (*recordCarrier)(c).Set(key, val) }
-
-// Keys returns the header names.
-func (c *stdCarrier) Keys() []string { return headerKeys((*kgo.Record)(c)) }
-
 // remoteSpan is the span of a producer's context read from record headers,
 // as trace.ContextWithRemoteSpanContext makes it: it only has a span
 // context. Unlike that function's, it can share one allocation with the
@@ -139,10 +76,17 @@ func (s *remoteSpan) SpanContext() trace.SpanContext { return s.sc }
 
 // extractTraceContext returns the span context that
 // propagation.TraceContext reads from r's headers (TestExtractTraceContextLikeOtel
-// keeps the two equal), without copying the header value.
+// keeps the two equal), parsing the header value where it is instead of
+// through a string.
 func extractTraceContext(r *kgo.Record) trace.SpanContext {
-	h := (*stdCarrier)(r).Get(traceparentHeader)
-	if h == "" {
+	var h []byte
+	for i := range r.Headers {
+		if r.Headers[i].Key == traceparentHeader {
+			h = r.Headers[i].Value
+			break
+		}
+	}
+	if len(h) == 0 {
 		return trace.SpanContext{}
 	}
 	var ver [1]byte
@@ -154,7 +98,7 @@ func extractTraceContext(r *kgo.Record) trace.SpanContext {
 	if !extractPart(scc.TraceID[:], &h, 32) || !extractPart(scc.SpanID[:], &h, 16) || !extractPart(opts[:], &h, 2) {
 		return trace.SpanContext{}
 	}
-	if ver[0] == 0 && (h != "" || opts[0] > 3) {
+	if ver[0] == 0 && (len(h) != 0 || opts[0] > 3) {
 		// Version 0 allows neither more fields nor other flags.
 		return trace.SpanContext{}
 	}
@@ -173,8 +117,8 @@ func extractTraceContext(r *kgo.Record) trace.SpanContext {
 
 // extractPart decodes the next len(dst)*2 lowercase hex digits of *h, up
 // to a '-', into dst, and moves *h past them.
-func extractPart(dst []byte, h *string, n int) bool {
-	part, left, _ := strings.Cut(*h, "-")
+func extractPart(dst []byte, h *[]byte, n int) bool {
+	part, left, _ := bytes.Cut(*h, []byte{'-'})
 	*h = left
 	if len(part) != n {
 		return false

@@ -49,61 +49,6 @@ func TestInjectTraceContextLikeOtel(t *testing.T) {
 	}
 }
 
-// TestStdPropagators checks which propagators get kafkax's own trace
-// context formatting: TraceContext and Baggage alone or composed, not any
-// other.
-func TestStdPropagators(t *testing.T) {
-	tc, bg := propagation.TraceContext{}, propagation.Baggage{}
-	comp := propagation.NewCompositeTextMapPropagator
-	for _, tt := range []struct {
-		p    propagation.TextMapPropagator
-		want []propagation.TextMapPropagator
-		ok   bool
-	}{
-		{tc, []propagation.TextMapPropagator{tc}, true},
-		{comp(tc, bg), []propagation.TextMapPropagator{tc, bg}, true},
-		{comp(bg, comp(tc)), []propagation.TextMapPropagator{bg, tc}, true},
-		{comp(), nil, true},
-		{comp(tc, headerProp{key: "x"}), nil, false},
-		{headerProp{key: "x"}, nil, false},
-		{&propagation.TraceContext{}, nil, false},
-		{comp(tc, nil), nil, false},
-	} {
-		got, ok := stdPropagators(tt.p)
-		if ok != tt.ok || !slices.Equal(got, tt.want) {
-			t.Errorf("stdPropagators(%#v) = %v, %v; want %v, %v", tt.p, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-// TestStdCarrierReadsLikeRecordCarrier checks that the composite W3C
-// propagator reads the same trace context and baggage through both
-// carriers, valid or not.
-func TestStdCarrierReadsLikeRecordCarrier(t *testing.T) {
-	p := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-	for _, headers := range [][]kgo.RecordHeader{
-		nil,
-		{{Key: traceparentHeader, Value: []byte("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")}},
-		{{Key: traceparentHeader, Value: []byte("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")},
-			{Key: tracestateHeader, Value: []byte("vendor=abc")}, {Key: "baggage", Value: []byte("user=42")}},
-		{{Key: traceparentHeader, Value: []byte("garbage")}},
-		{{Key: traceparentHeader, Value: []byte{}}},
-	} {
-		r := &kgo.Record{Headers: headers}
-		want := p.Extract(context.Background(), (*recordCarrier)(r))
-		got := p.Extract(context.Background(), (*stdCarrier)(r))
-		if g, w := trace.SpanContextFromContext(got), trace.SpanContextFromContext(want); !g.Equal(w) {
-			t.Errorf("%q: span context %v, want %v", headers, g, w)
-		}
-		if g, w := baggage.FromContext(got).String(), baggage.FromContext(want).String(); g != w {
-			t.Errorf("%q: baggage %q, want %q", headers, g, w)
-		}
-		if got, want := (*stdCarrier)(r).Keys(), (*recordCarrier)(r).Keys(); !slices.Equal(got, want) {
-			t.Errorf("keys %q, want %q", got, want)
-		}
-	}
-}
-
 // traceparents are header values, valid or not, that the extraction tests
 // read.
 var traceparents = []string{

@@ -81,6 +81,11 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 //
 // RecordContext reads the headers with the global propagator only for a
 // record that was not polled through PollFetches or PollRecords.
+//
+// Opts calls the propagator's methods a few times with sample contexts and
+// headers of its own, to tell whether it is OpenTelemetry's TraceContext
+// and Baggage only, whose headers kafkax then writes and reads itself (the
+// same bytes, fewer allocations); see the package documentation.
 func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c *config) { c.propagator = p })
 }
@@ -122,7 +127,7 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c *config) { c.attrs = append(c.attrs, attrs...) })
 }
 
-// WithSamplerForEveryRecord makes kafkax ask the tracer's sampler about
+// WithSamplerForEveryRecord(true) makes kafkax ask the tracer's sampler about
 // every record, even one whose parent span context (the Produce context's
 // span, the PollFetches caller's span or, without one, the producer's
 // context read from the record headers) is valid and not sampled.
@@ -133,12 +138,13 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 // non-recording span and its context, two allocations per record on each
 // side. The record still carries its parent's context to the consumer, so
 // the decision travels on. Use this option with a sampler that may record
-// the child of an unsampled parent.
-func WithSamplerForEveryRecord() Option {
-	return optionFunc(func(c *config) { c.askAlways = true })
+// the child of an unsampled parent. WithSamplerForEveryRecord(false) is the
+// default; the last of several of these options wins.
+func WithSamplerForEveryRecord(on bool) Option {
+	return optionFunc(func(c *config) { c.askAlways = on })
 }
 
-// WithBatchSpans makes PollFetches and PollRecords start one CONSUMER span
+// WithBatchSpans(true) makes PollFetches and PollRecords start one CONSUMER span
 // per topic and poll, as the OpenTelemetry messaging conventions describe
 // batch receiving, instead of one per record. The span has the name of the
 // per-record span (kafka.consume, or "receive <topic>"), covers the poll,
@@ -153,12 +159,13 @@ func WithSamplerForEveryRecord() Option {
 // poll.
 //
 // A caller span that is not sampled gets no batch span, unless
-// WithSamplerForEveryRecord was given; without a caller span the tracer's
+// WithSamplerForEveryRecord(true) was given; without a caller span the tracer's
 // sampler decides once per topic and poll. RecordContext returns, for a
 // record of a recorded batch span, a context carrying that span, so that
 // the processing spans are its children; for the other records it returns
 // what it returns for unsampled records. The metrics are the same with or
-// without this option.
-func WithBatchSpans() Option {
-	return optionFunc(func(c *config) { c.batch = true })
+// without this option. WithBatchSpans(false) is the default, one span per
+// record; the last of several of these options wins.
+func WithBatchSpans(on bool) Option {
+	return optionFunc(func(c *config) { c.batch = on })
 }

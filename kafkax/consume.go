@@ -28,8 +28,8 @@ import (
 // than the end of ctx and a closed client yield a span with status ERROR.
 // RecordContext continues the trace of a returned record. No span is
 // started for a record whose parent (the span in ctx or, without one, the
-// producer's) is not sampled, unless WithSamplerForEveryRecord was given.
-// WithBatchSpans makes it one span per topic and poll instead.
+// producer's) is not sampled, unless WithSamplerForEveryRecord(true) was given.
+// WithBatchSpans(true) makes it one span per topic and poll instead.
 //
 // The spans use the configuration of the client's Opts; a client built
 // without them gets one read from the globals at each call.
@@ -104,7 +104,11 @@ func (h *hooks) pollDone(ctx context.Context, fetches kgo.Fetches, start, end ti
 				var polled []polledRecord
 				if h.std && !p.hasCaller {
 					// One allocation for the partition's records,
-					// instead of one or more per record.
+					// instead of one or more per record. A record
+					// the application keeps keeps the block alive,
+					// as it keeps kgo's own block of the batch's
+					// records and their bytes (Key and Value are
+					// slices of the fetched batch).
 					polled = make([]polledRecord, len(pt.Records))
 				}
 				for k, r := range pt.Records {
@@ -341,7 +345,7 @@ func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan, sc 
 	ctx := base
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); !ok {
-			ctx = p.Extract(ctx, (*stdCarrier)(r))
+			ctx = p.Extract(ctx, (*recordCarrier)(r))
 		} else if sc.IsValid() {
 			rs.sc = sc
 			ctx = trace.ContextWithSpan(ctx, rs)
@@ -418,7 +422,7 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 //   - the record's consume span, when PollFetches or PollRecords recorded
 //     one, or made one (sampled or not) without a span in their ctx; the
 //     baggage of the record headers comes with it;
-//   - under WithBatchSpans, the recorded batch span of the record's topic
+//   - under WithBatchSpans(true), the recorded batch span of the record's topic
 //     and poll (without the baggage of the record headers); when none was
 //     recorded, ctx if the poll's ctx carried a span, else the producer's
 //     span context and baggage read from the headers with the client's
@@ -434,11 +438,18 @@ func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	}
 	if pr, ok := r.Context.(*polledRecord); ok {
 		// Polled without a caller span and not sampled: the headers are
-		// read now, with the client's propagator.
+		// read now, with the client's propagator. With the standard
+		// ones, the producer's span context parsed at the poll (per
+		// record spans) is kept in pr.rs.
 		if !pr.h.std {
 			return pr.h.cfg.propagator.Extract(ctx, (*recordCarrier)(r))
 		}
-		return pr.h.cfg.propagator.Extract(ctx, (*stdCarrier)(r))
+		rs := &pr.rs
+		if !rs.sc.IsValid() {
+			// A batch's shared polledRecord.
+			rs = &remoteSpan{sc: pr.h.producerContext(r)}
+		}
+		return pr.h.extract(ctx, r, rs, rs.sc)
 	}
 	if r.Context != nil {
 		if span := trace.SpanFromContext(r.Context); span.SpanContext().IsValid() {

@@ -38,7 +38,7 @@
 // RecordContext returns the context that continues the record's trace.
 // Records whose parent is not sampled get no span (see Sampling and cost).
 //
-// With WithBatchSpans, a poll yields instead one CONSUMER span per topic,
+// With WithBatchSpans(true), a poll yields instead one CONSUMER span per topic,
 // with the same name, as the messaging conventions describe batch
 // receiving: a child of the span in ctx (the telemetry spec's one
 // kafka.consume under GET /logs/kafka) or a new root, linked to the
@@ -89,12 +89,14 @@
 // # Sampling and cost
 //
 // A record whose parent span context is valid and not sampled gets no span
-// and costs kafkax no allocation: the parent is the Produce context's span
+// and costs kafkax one allocation on the producer side (the record's own
+// state, which holds its trace context header) and none on the consumer
+// side: the parent is the Produce context's span
 // on the producer side, and on the consumer side the PollFetches caller's
 // span or, without one, the producer's context read from the headers. A
 // ParentBased sampler, OpenTelemetry's default, would drop those spans
 // anyway, and asking it costs the SDK two allocations per record;
-// WithSamplerForEveryRecord asks it all the same, for samplers that may
+// WithSamplerForEveryRecord(true) asks it all the same, for samplers that may
 // record the child of an unsampled parent. The record still carries its
 // parent's context on, so consumers keep the decision, and RecordContext
 // returns it. Every other record (a root, or a sampled parent's child) goes
@@ -103,7 +105,12 @@
 // Attributes are built only for recorded spans, so samplers do not see
 // them, nor the link to the producer of a record consumed under a caller's
 // span. When the propagator is W3C TraceContext (alone or composed with
-// Baggage, as otelboot sets it), kafkax formats the traceparent header into
-// its per-record state, which comes in blocks of 32, and reads it back
-// without copying it; any other propagator is called as it is.
+// Baggage by otel's composite, as otelboot and autoprop set it), kafkax
+// formats the traceparent header into the record's own state, and parses
+// it back where it lies; any other propagator,
+// an application's own that wraps TraceContext included, is called as it
+// is. kafkax tells them apart once per client, with public calls only: it
+// has the propagator inject and extract sample contexts and headers, and
+// checks that the carrier calls and results are those of TraceContext and
+// Baggage, and that only OpenTelemetry's code makes them.
 package kafkax

@@ -87,7 +87,7 @@ func ExampleWithBatchSpans() {
 		kgo.ConsumerGroup("ingesters"),
 		kgo.ConsumeTopics("api-logs-hyunwoo"),
 	}
-	cl, err := kgo.NewClient(append(opts, kafkax.Opts(kafkax.WithBatchSpans())...)...)
+	cl, err := kgo.NewClient(append(opts, kafkax.Opts(kafkax.WithBatchSpans(true))...)...)
 	if err != nil {
 		log.Fatal(err)
 	}

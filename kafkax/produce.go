@@ -3,7 +3,6 @@ package kafkax
 import (
 	"context"
 	"encoding/hex"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -24,8 +23,11 @@ type stateKey struct{}
 // storage of the trace context header, so that propagating costs no more
 // than the propagator's own formatting (nothing more with the W3C
 // propagator, whose traceparent value kafkax formats into buf itself).
-// States are handed out from slabs (newProduceState), so that an unsampled
-// record costs kafkax no allocation of its own.
+//
+// Each record has a state of its own, one allocation: the record points
+// into it (its header and the header's value) as long as it lives, so a
+// state shared with other records, such as a block of states, would keep
+// theirs alive with it (TestRetainedRecordKeepsOnlyItsState).
 type produceState struct {
 	context.Context // the record's context before kafkax touched it
 
@@ -36,31 +38,6 @@ type produceState struct {
 	hdr   [1]kgo.RecordHeader
 	buf   [64]byte // room for one traceparent value (55 bytes)
 	used  bool     // buf already holds a value
-}
-
-// stateSlab is a block of produceStates handed out one at a time.
-type stateSlab struct {
-	states [32]produceState
-	n      int
-}
-
-// slabs holds partly used slabs. A slab is held by one goroutine between
-// Get and Put, and a state once handed out is never handed out again: it
-// lives, with its slab, as long as a record points into its header buffer.
-var slabs sync.Pool
-
-// newProduceState returns an unused state: one allocation for 32 records.
-func newProduceState() *produceState {
-	sl, _ := slabs.Get().(*stateSlab)
-	if sl == nil || sl.n == len(sl.states) {
-		sl = new(stateSlab)
-	}
-	st := &sl.states[sl.n]
-	sl.n++
-	if sl.n < len(sl.states) {
-		slabs.Put(sl)
-	}
-	return st
 }
 
 // Value returns the state itself for stateKey and otherwise defers to the
@@ -179,8 +156,7 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		parent = RecordContext(pr.Context, r)
 	}
 	ti := h.topic(r.Topic)
-	st := newProduceState()
-	st.Context, st.start, st.rec, st.topic = parent, time.Now(), r, ti
+	st := &produceState{Context: parent, start: time.Now(), rec: r, topic: ti}
 	if !h.cfg.askAlways {
 		if psc := trace.SpanContextFromContext(parent); psc.IsValid() && !psc.IsSampled() {
 			h.inject(parent, psc, st)
@@ -213,7 +189,7 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	ti := st.topic
 	// The state stays alive as long as r holds its header. Its Context
 	// stays too: kgo may still wait on the Done of the context it saw.
-	st.rec, st.span = nil, nil
+	st.rec, st.span, st.topic = nil, nil, nil
 	if ti.name != r.Topic { // changed by the user since Produce
 		ti = h.topic(r.Topic)
 	}

@@ -205,7 +205,7 @@ func TestReviewMalformedTraceparentUnsampledCaller(t *testing.T) {
 		var logs bytes.Buffer
 		opts := []Option{WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
 		if ask {
-			opts = append(opts, WithSamplerForEveryRecord())
+			opts = append(opts, WithSamplerForEveryRecord(true))
 		}
 		h, exp := testHooks(t, sdktrace.AlwaysSample(), opts...)
 		caller, csc := unsampledParent(false)
@@ -238,7 +238,7 @@ func TestReviewMalformedTraceparentUnsampledCaller(t *testing.T) {
 // WithSamplerForEveryRecord and a ParentBased sampler: no span, the record
 // context is the caller's.
 func TestReviewUnsampledCallerAskAlwaysParentBased(t *testing.T) {
-	h, exp := testHooks(t, sdktrace.ParentBased(sdktrace.AlwaysSample()), WithSamplerForEveryRecord())
+	h, exp := testHooks(t, sdktrace.ParentBased(sdktrace.AlwaysSample()), WithSamplerForEveryRecord(true))
 	caller, csc := unsampledParent(false)
 	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{9}, SpanID: trace.SpanID{8}, TraceFlags: trace.FlagsSampled, Remote: true})
 	in := &kgo.Record{Topic: "orders", Headers: []kgo.RecordHeader{{Key: traceparentHeader, Value: []byte(traceparentOf(sc))}}}

@@ -41,7 +41,7 @@ func instrumentRedis(c *redis.Client) error {
 // and make pollFetches start one kafka.consume span per poll, as the
 // telemetry spec's GET /logs/kafka trace shows. Call it once per client.
 func kafkaOpts() []kgo.Opt {
-	return kafkax.Opts(kafkax.WithBatchSpans())
+	return kafkax.Opts(kafkax.WithBatchSpans(true))
 }
 
 // pollFetches is cl.PollFetches with one kafka.consume span per poll,

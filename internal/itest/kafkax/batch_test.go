@@ -98,7 +98,7 @@ func TestBatchSpanOfGetLogsKafka(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t, sdktrace.AlwaysSample())
 			prod := e.client(true, []kafkax.Option{kafkax.WithSemconv(mode)}, kgo.DefaultProduceTopic(topic))
-			cons := e.consumer(kafkax.WithBatchSpans(), kafkax.WithSemconv(mode))
+			cons := e.consumer(kafkax.WithBatchSpans(true), kafkax.WithSemconv(mode))
 			producers := produceBatch(t, e, prod, 5)
 
 			ctx, get := e.tp.Tracer("test").Start(context.Background(), "GET /logs/kafka", trace.WithSpanKind(trace.SpanKindServer))
@@ -163,7 +163,7 @@ func TestBatchSpanOfGetLogsKafka(t *testing.T) {
 func TestBatchSpanUnsampledCaller(t *testing.T) {
 	e := newEnv(t, sdktrace.AlwaysSample())
 	prod := e.client(true, nil, kgo.DefaultProduceTopic(topic))
-	cons := e.consumer(kafkax.WithBatchSpans())
+	cons := e.consumer(kafkax.WithBatchSpans(true))
 	produceBatch(t, e, prod, 5)
 
 	csc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, Remote: true})
@@ -190,7 +190,7 @@ func TestBatchSpanTwoPartitions(t *testing.T) {
 			t.Cleanup(c.Close)
 			e.addrs = c.ListenAddrs()
 			prod := e.client(true, nil, kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-			cons := e.consumer(kafkax.WithBatchSpans(), kafkax.WithSemconv(mode))
+			cons := e.consumer(kafkax.WithBatchSpans(true), kafkax.WithSemconv(mode))
 			producers := produceBatch(t, e, prod, 6, 0, 1)
 
 			ctx, get := e.tp.Tracer("test").Start(context.Background(), "GET /logs/kafka", trace.WithSpanKind(trace.SpanKindServer))
