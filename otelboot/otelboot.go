@@ -65,7 +65,7 @@ type starter struct {
 
 	// The values given to the SDK, validated and bounded (for the tests).
 	spanLimits sdktrace.SpanLimits
-	logLimits  [2]int            // count, value length
+	logLimits  [2]int           // count, value length
 	batch      [3]batchSettings // spans, logs, metric reader
 }
 
