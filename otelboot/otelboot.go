@@ -67,6 +67,8 @@ type starter struct {
 	spanLimits sdktrace.SpanLimits
 	logLimits  [2]int           // count, value length
 	batch      [3]batchSettings // spans, logs, metric reader
+
+	stopping atomic.Bool // set when shutdown begins (see failFast)
 }
 
 // flusher is a provider (or server) that shutdown stops.
@@ -163,6 +165,11 @@ func (s *starter) build(ctx context.Context) (err error) {
 	metrics := s.env.planExporters("METRICS", "otlp", "console", "prometheus")
 	logs := s.env.planExporters("LOGS", "otlp", "console")
 	s.env.checkPrometheus(metrics)
+	for _, plans := range [][]exporterPlan{traces, metrics, logs} {
+		for i := range plans {
+			plans[i].stopping = &s.stopping
+		}
+	}
 	s.otlpLogs = len(logs) > 0
 	s.plans = [3][]exporterPlan{traces, metrics, logs}
 	tpOpts := s.tracerOptions()
@@ -400,6 +407,7 @@ func withLogProcessor(p sdklog.Processor) []sdklog.LoggerProviderOption {
 // unreachable exporter does not eat the others' share of the deadline, and
 // joins what could not be flushed or stopped.
 func (s *starter) shutdown(ctx context.Context) error {
+	s.stopping.Store(true)
 	errs := make([]error, len(s.flushers))
 	var wg sync.WaitGroup
 	for i, f := range s.flushers {
