@@ -123,7 +123,7 @@ func (b bound) show(n int64) string {
 // range): for a number read from OTEL_CONFIG_FILE.
 func (b bound) check(n float64) string {
 	switch {
-	case math.IsNaN(n) || math.IsInf(n, 0) || n != math.Trunc(n):
+	case math.IsNaN(n) || math.IsInf(n, 0):
 		return "not an integer"
 	case n < float64(b.min):
 		return fmt.Sprintf("below the minimum %s", b.show(b.min))
@@ -131,6 +131,8 @@ func (b bound) check(n float64) string {
 		return fmt.Sprintf("below the minimum %s", b.show(b.lo))
 	case n > float64(b.hi):
 		return fmt.Sprintf("above the maximum %s", b.show(b.hi))
+	case n != math.Trunc(n):
+		return "not an integer"
 	}
 	return ""
 }

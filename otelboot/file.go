@@ -209,10 +209,7 @@ func checkFileNode(path []string, v any, problems *[]string) {
 		}
 		problem := b.check(n)
 		if path[len(path)-1] == "ratio" && problem == "not an integer" && !math.IsNaN(n) && !math.IsInf(n, 0) {
-			problem = "" // a ratio is a fraction
-			if n < 0 || n > 1 {
-				problem = "not within [0, 1]"
-			}
+			problem = "" // a ratio is a fraction: b.check has checked its range
 		}
 		if problem != "" {
 			*problems = append(*problems, fmt.Sprintf("%s: %v %s", where(), v, problem))

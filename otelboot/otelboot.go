@@ -107,6 +107,9 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 		return func(context.Context) error { return nil }, err
 	}
 
+	if cfg.onBuilt != nil {
+		cfg.onBuilt(s)
+	}
 	// Everything is built: publish it.
 	otel.SetLogger(logr.New(&logSink{d: d}))
 	otel.SetErrorHandler(d.errs)
