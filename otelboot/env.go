@@ -307,6 +307,12 @@ const maxFileSize = 4 << 20
 
 // readBounded reads a regular file of at most maxFileSize bytes.
 func readBounded(name string) ([]byte, error) {
+	// Stat before opening: opening a FIFO would block.
+	if fi, err := os.Stat(name); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
