@@ -23,11 +23,13 @@ type bound struct {
 	unit             string // "ms" or ""
 }
 
-// Upper bounds. maxQueue bounds the batch processors' queues: the span
-// queue is a channel of 16-byte interfaces (1 MiB at the bound), the log
-// queue a ring of records (about 45 MB at the bound, allocated at start).
+// Upper bounds. maxQueue bounds the span processor's queue, a channel of
+// 16-byte interfaces (1 MiB at the bound); maxLogQueue the log processor's,
+// a ring of records allocated one by one at start (about 11 MB and a fifth
+// of a second on a loaded machine at the bound; 65,536 took over a second).
 const (
 	maxQueue    = 1 << 16
+	maxLogQueue = 1 << 14
 	maxDelayMS  = 3_600_000  // one hour
 	maxTimeout  = 600_000    // ten minutes
 	maxInterval = 86_400_000 // one day
@@ -44,8 +46,8 @@ var bounds = map[string]bound{
 
 	"OTEL_BLRP_SCHEDULE_DELAY":        {1, 1, maxDelayMS, 1000, "ms"},
 	"OTEL_BLRP_EXPORT_TIMEOUT":        {1, 1, maxTimeout, 30000, "ms"},
-	"OTEL_BLRP_MAX_QUEUE_SIZE":        {1, 1, maxQueue, 2048, ""},
-	"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": {1, 1, maxQueue, 512, ""},
+	"OTEL_BLRP_MAX_QUEUE_SIZE":        {1, 1, maxLogQueue, 2048, ""},
+	"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": {1, 1, maxLogQueue, 512, ""},
 
 	// A metric interval below 100 ms would post to the collector
 	// hundreds of times a second.

@@ -81,25 +81,6 @@ func (e *env) boolean(key string) bool {
 	return false
 }
 
-// integer reads an integer of at least lo. ok is false when key is unset or
-// invalid (then it has been warned about and def is the value to use).
-func (e *env) integer(key string, lo int, def string) (n int, ok bool) {
-	v, set := get(key)
-	if !set {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		e.warn(key, v, "not an integer", def)
-		return 0, false
-	}
-	if n < lo {
-		e.warn(key, v, fmt.Sprintf("less than %d", lo), def)
-		return 0, false
-	}
-	return n, true
-}
-
 // enum reads a case-insensitive value from allowed; unknown values are
 // warned about and def is returned.
 func (e *env) enum(key, def string, allowed ...string) string {
