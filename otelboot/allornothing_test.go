@@ -209,6 +209,55 @@ tracer_provider:
             endpoint: "http://localhost:4318/v1/traces"
             compression: zstd
 `)}}, "zstd"},
+		{"config file tracer after meter", [][]string{{"OTEL_CONFIG_FILE", file("meter.yaml", `file_format: "1.0"
+meter_provider:
+  readers:
+    - periodic:
+        exporter:
+          console: {}
+tracer_provider:
+  processors:
+    - batch:
+        exporter:
+          console: {}
+    - batch:
+        exporter:
+          otlp_http:
+            endpoint: "http://localhost:4318/v1/traces"
+            compression: zstd
+`)}}, "zstd"},
+		{"config file logger after meter", [][]string{{"OTEL_CONFIG_FILE", file("logger.yaml", `file_format: "1.0"
+meter_provider:
+  readers:
+    - periodic:
+        exporter:
+          console: {}
+logger_provider:
+  processors:
+    - batch:
+        exporter: {}
+`)}}, "logger_provider.processors[0].batch.exporter"},
+		{"config file sampler after meter", [][]string{{"OTEL_CONFIG_FILE", file("sampler.yaml", `file_format: "1.0"
+meter_provider:
+  readers:
+    - periodic:
+        exporter:
+          console: {}
+tracer_provider:
+  sampler:
+    parent_based:
+      root: {}
+`)}}, "parent_based.root"},
+		{"config file tls /dev/zero", [][]string{{"OTEL_CONFIG_FILE", file("tls.yaml", `file_format: "1.0"
+meter_provider:
+  readers:
+    - periodic:
+        exporter:
+          otlp_http:
+            endpoint: "https://localhost:4318/v1/metrics"
+            tls:
+              ca_file: /dev/zero
+`)}}, "ca_file: not a regular file"},
 		{"live view address in use", [][]string{{"OTELKIT_VIEW_ADDR", inUse}}, "OTELKIT_VIEW_ADDR"},
 		{"live view address in use, config file", [][]string{{"OTELKIT_VIEW_ADDR", inUse,
 			"OTEL_CONFIG_FILE", file("ok.yaml", `file_format: "1.0"`+"\n")}}, "OTELKIT_VIEW_ADDR"},

@@ -121,6 +121,7 @@ func checkConfigFile(file string) error {
 	}
 	var problems []string
 	checkFileNode(nil, tree, &problems)
+	checkFileProviders(cfg, &problems)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
@@ -187,6 +188,11 @@ func checkFileNode(path []string, v any, problems *[]string) {
 	}
 	switch v := v.(type) {
 	case map[string]any:
+		if len(path) > 0 && path[len(path)-1] == "tls" {
+			checkFileTLS(where(), v, func(format string, args ...any) {
+				*problems = append(*problems, fmt.Sprintf(format, args...))
+			})
+		}
 		keys := slices.Sorted(maps.Keys(v))
 		for _, k := range keys {
 			checkFileNode(append(slices.Clip(path), k), v[k], problems)
