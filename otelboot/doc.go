@@ -85,10 +85,11 @@
 // providers, the propagator, the error handler, the otel logger, slog's
 // default logger) as it was, and nothing it built running (no goroutine,
 // no listener, no exporter connection): it validates and builds
-// everything first and sets the globals last. (One gap is upstream's: when
-// otelconf.NewSDK fails on a tracer or logger provider of OTEL_CONFIG_FILE
-// after building its meter provider, it returns without stopping that
-// provider, which otelboot never receives.) The errors:
+// everything first and sets the globals last. (otelconf.NewSDK, which
+// builds the providers of OTEL_CONFIG_FILE, returns on an error in the
+// tracer or logger provider without stopping the meter provider it has
+// already built; otelboot therefore checks those sections by otelconf's
+// rules before calling it.) The errors:
 //
 //   - OTEL_{TRACES,METRICS,LOGS}_EXPORTER: an unknown name, or none with others
 //   - OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL: http/json (the Go exporters do
