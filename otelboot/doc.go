@@ -143,7 +143,13 @@
 // otelboot's warnings, the SDK's internal log and the error handler write
 // to a text logger on standard error, or to [WithLogger]'s, filtered by
 // OTEL_LOG_LEVEL (debug, info (default), warn, error or none). They never
-// go through slog's default logger, whose records may be exported.
+// go through slog's default logger, whose records may be exported. They
+// are installed as the OpenTelemetry logger and error handler only once
+// Start has succeeded, so what the SDK says while Start builds goes to
+// the ones in place before: the only such message is the metric SDK's own
+// complaint about an OTEL_METRIC_EXPORT_INTERVAL or _TIMEOUT that is not a
+// positive integer (it reads them even when given the values explicitly),
+// beside otelboot's warning.
 //
 // # Resource
 //
