@@ -27,7 +27,6 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"google.golang.org/grpc"
 
 	"github.com/otelkit/otelkit/internal/spanmetrics"
 )
@@ -167,14 +166,6 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 	default:
 		return otlploghttp.New(ctx, otlpOptions(p, otlploghttp.WithTimeout, otlploghttp.WithInsecure)...)
 	}
-}
-
-// grpcFailFast is the dial option of failFast for p.
-func grpcFailFast(p exporterPlan) grpc.DialOption {
-	if p.stopping == nil {
-		p.stopping = new(atomic.Bool)
-	}
-	return grpc.WithChainUnaryInterceptor(failFast(p.stopping))
 }
 
 // promReader is the Prometheus exporter with its own registry, served on

@@ -34,3 +34,11 @@ func failFast(stopping *atomic.Bool) grpc.UnaryClientInterceptor {
 		return status.Error(codes.FailedPrecondition, "no connection while shutting down: "+status.Convert(err).Message())
 	}
 }
+
+// grpcFailFast is the dial option of failFast for p.
+func grpcFailFast(p exporterPlan) grpc.DialOption {
+	if p.stopping == nil {
+		p.stopping = new(atomic.Bool)
+	}
+	return grpc.WithChainUnaryInterceptor(failFast(p.stopping))
+}
