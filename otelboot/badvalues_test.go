@@ -39,7 +39,7 @@ func TestBadValuesAreErrors(t *testing.T) {
 		{[]string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"}, []string{`OTEL_EXPORTER_OTLP_CERTIFICATE="/nonexistent/ca.pem"`}},
 		{[]string{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "/tmp/c.pem"}, []string{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY is not set"}},
 		{[]string{"OTEL_CONFIG_FILE", "/nonexistent/otel.yaml"}, []string{`OTEL_CONFIG_FILE="/nonexistent/otel.yaml"`}},
-		{[]string{"OTEL_EXPORTER_PROMETHEUS_PORT", "notaport", "OTEL_METRICS_EXPORTER", "prometheus"}, []string{"OTEL_EXPORTER_PROMETHEUS_HOST/PORT"}},
+		{[]string{"OTEL_EXPORTER_PROMETHEUS_PORT", "notaport", "OTEL_METRICS_EXPORTER", "prometheus"}, []string{`OTEL_EXPORTER_PROMETHEUS_PORT="notaport"`, "0-65535"}},
 		{[]string{"OTELKIT_LOG_FORMAT", "%(nosuchfield)s"}, []string{`OTELKIT_LOG_FORMAT="%(nosuchfield)s"`}},
 	}
 	for _, tc := range tests {

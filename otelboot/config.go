@@ -41,6 +41,7 @@ type config struct {
 	metricReaders  []sdkmetric.Reader
 	logProcessors  []sdklog.Processor
 	onSummary      func(Summary)
+	onBuilt        func(*starter) // tests: sees what Start built
 }
 
 func newConfig(opts []Option) *config {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -19,12 +18,7 @@ const levelNone = slog.Level(64)
 // (through a logr sink) and the OpenTelemetry error handler.
 type diag struct {
 	logger *slog.Logger
-	// building is true while Start builds the providers: the SDK then
-	// re-parses variables that otelboot has already validated (and warned
-	// about, naming the variable), so its own complaints are written at
-	// debug level instead of twice.
-	building atomic.Bool
-	errs     *errorHandler
+	errs   *errorHandler
 }
 
 func newDiag(c *config, level slog.Level) *diag {
@@ -74,9 +68,6 @@ func (d *diag) sdkLevel(v int, isErr bool) slog.Level {
 	case v <= 1:
 		l = slog.LevelWarn
 	default:
-		l = slog.LevelDebug
-	}
-	if d.building.Load() && l > slog.LevelDebug {
 		l = slog.LevelDebug
 	}
 	return l
@@ -173,10 +164,6 @@ func (h *errorHandler) Handle(err error) {
 	}
 	if h.hook != nil {
 		h.hook(err)
-	}
-	if h.d.building.Load() {
-		h.d.logger.Debug("opentelemetry: error while starting", "error", err)
-		return
 	}
 	kind := errorKindOf(err)
 	ok, suppressed := h.allow(kind)

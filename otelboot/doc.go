@@ -43,7 +43,10 @@
 // exporter does not eat the others' share of the deadline), within the
 // deadline of its context. Its error joins, per signal, what could not be
 // flushed or stopped ("otelboot: flushing traces: ..."). A second call
-// returns nil at once.
+// returns nil at once. The bound is the same for every protocol: with the
+// collector hanging, shutdown returns at the deadline; with nothing
+// listening, at once (once shutdown has begun, the gRPC exporters no longer
+// retry an export that has no connection, as the HTTP ones never do).
 //
 // # Where settings come from
 //
@@ -56,17 +59,18 @@
 // Most variables are read by the component they configure, and otelboot
 // lets them: the OTLP exporters read OTEL_EXPORTER_OTLP_* (endpoint and its
 // path rules, headers, timeout, compression, TLS files, the metrics
-// temporality and histogram preferences), the trace SDK reads the sampler,
-// OTEL_BSP_* and the span limits, the log SDK reads OTEL_BLRP_* and the log
-// record limits, the metric SDK reads OTEL_METRIC_EXPORT_* and the exemplar
-// filter, contrib's autoprop builds the propagators and contrib's otelconf
+// temporality and histogram preferences), the metric SDK reads the
+// exemplar filter, contrib's autoprop builds the propagators and contrib's otelconf
 // reads OTEL_CONFIG_FILE. otelboot adds what they lack: lists of exporters
 // ("console,otlp"), OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, the prometheus
 // exporter's server, the resource, a bound on the whole export by
 // OTEL_EXPORTER_OTLP_TIMEOUT (the Go OTLP/HTTP exporters bound each attempt
 // and retry for a minute), an http:// endpoint staying insecure whatever
 // OTEL_EXPORTER_OTLP_INSECURE says, and a validation of every value first,
-// so that a bad value is reported once, naming the variable.
+// so that a bad value is reported once, naming the variable. Every number
+// (the sampler ratio, OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_*, the
+// OTLP timeouts, the span and log record limits) is validated, bounded and
+// given to the SDK explicitly, since the SDK would take any integer.
 //
 // The repository's README has the full table of variables, defaults and
 // which component honours each.
@@ -76,27 +80,49 @@
 // A bad value never panics and is never silently ignored. Values whose
 // fallback would send telemetry somewhere else, in another way or without
 // its credentials are errors: Start returns an error naming the variable
-// and the value (header values masked as REDACTED) and sets nothing:
+// and the value (header values masked as REDACTED). All or nothing: a
+// failed Start leaves every global (the tracer, meter and logger
+// providers, the propagator, the error handler, the otel logger, slog's
+// default logger) as it was, and nothing it built running (no goroutine,
+// no listener, no exporter connection): it validates and builds
+// everything first and sets the globals last. (otelconf.NewSDK, which
+// builds the providers of OTEL_CONFIG_FILE, returns on an error in the
+// tracer or logger provider without stopping the meter provider it has
+// already built; otelboot therefore checks those sections by otelconf's
+// rules before calling it.) The errors:
 //
 //   - OTEL_{TRACES,METRICS,LOGS}_EXPORTER: an unknown name, or none with others
 //   - OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL: http/json (the Go exporters do
 //     not implement it) or an unknown protocol
-//   - OTEL_EXPORTER_OTLP_[SIGNAL_]ENDPOINT: not an http(s) URL with a host
-//   - OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS: not name=value,... or bad
-//     percent-encoding
+//   - OTEL_EXPORTER_OTLP_[SIGNAL_]ENDPOINT: not an http(s) URL with a host,
+//     or a port outside 1-65535
+//   - OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS: not name=value,..., bad
+//     percent-encoding, or a value that decodes to a control character
+//     (CR, LF, NUL, ...: every export would fail); the error names the header
 //   - OTEL_EXPORTER_OTLP_[SIGNAL_]{CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}:
-//     a file that cannot be read or parsed, or a certificate without its key
-//   - OTEL_CONFIG_FILE: a file that cannot be read or parsed
+//     a file that cannot be read or parsed, is not a regular file or is
+//     larger than 4 MiB, or a certificate without its key
+//   - OTEL_CONFIG_FILE: a file that cannot be read or parsed, is not a
+//     regular file or is larger than 4 MiB, a file_format version other
+//     than 1.0 (or 1.0-rc.N), or a number outside the range of the
+//     equivalent variable (otelconf reads the file itself, so the bound
+//     cannot be put in its place)
 //   - OTEL_EXPORTER_PROMETHEUS_HOST/PORT and OTELKIT_VIEW_ADDR: an address
-//     that cannot be listened on
+//     that cannot be listened on, or a port outside 0-65535
 //   - OTELKIT_LOG_FORMAT / OTEL_PYTHON_LOG_FORMAT: an unknown placeholder
 //
 // Tuning values are warnings, as the specification says for booleans,
 // numbers and enumerations: otelboot logs one warning naming the variable,
-// the value and the default, and the default is used. These are
+// the value and the value used instead. For a number: not an integer (NaN,
+// a fraction, a word) or outside the variable's domain (a negative size, a
+// zero delay) means the default; an integer beyond the documented range
+// (the README lists each one) means the nearest bound, so that no value
+// can allocate without bound, overflow a duration, spin or post hundreds
+// of times a second. These are
 // OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, OTEL_RESOURCE_ATTRIBUTES (the SDK keeps
 // the well-formed entries), OTEL_PROPAGATORS (unknown names are left out),
-// OTEL_TRACES_SAMPLER and its argument (a ratio outside [0, 1] means 1.0),
+// OTEL_TRACES_SAMPLER and its argument (a ratio outside [0, 1], NaN or an
+// infinity means 1.0),
 // OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_* (a negative interval
 // included), OTEL_METRICS_EXEMPLAR_FILTER, the OTLP timeout, compression and
 // insecure flag, the temporality and histogram preferences, the span, event,
@@ -117,7 +143,13 @@
 // otelboot's warnings, the SDK's internal log and the error handler write
 // to a text logger on standard error, or to [WithLogger]'s, filtered by
 // OTEL_LOG_LEVEL (debug, info (default), warn, error or none). They never
-// go through slog's default logger, whose records may be exported.
+// go through slog's default logger, whose records may be exported. They
+// are installed as the OpenTelemetry logger and error handler only once
+// Start has succeeded, so what the SDK says while Start builds goes to
+// the ones in place before: the only such message is the metric SDK's own
+// complaint about an OTEL_METRIC_EXPORT_INTERVAL or _TIMEOUT that is not a
+// positive integer (it reads them even when given the values explicitly),
+// beside otelboot's warning.
 //
 // # Resource
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -23,12 +24,17 @@ type env struct {
 	log  *slog.Logger
 	errs []error
 	seen map[string]bool // variables already reported
+	// used records, for the tests, the value used instead of each value
+	// outside its bound.
+	used map[string]string
 	// pendingLevel is an invalid OTEL_LOG_LEVEL, read before the logger
 	// that reports it exists.
 	pendingLevel string
 }
 
-func newEnv(log *slog.Logger) *env { return &env{log: log, seen: map[string]bool{}} }
+func newEnv(log *slog.Logger) *env {
+	return &env{log: log, seen: map[string]bool{}, used: map[string]string{}}
+}
 
 // get returns the trimmed value of key; an empty value counts as unset, as
 // the specification says.
@@ -73,25 +79,6 @@ func (e *env) boolean(key string) bool {
 	}
 	e.warn(key, v, `not "true" or "false"`, "false")
 	return false
-}
-
-// integer reads an integer of at least lo. ok is false when key is unset or
-// invalid (then it has been warned about and def is the value to use).
-func (e *env) integer(key string, lo int, def string) (n int, ok bool) {
-	v, set := get(key)
-	if !set {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		e.warn(key, v, "not an integer", def)
-		return 0, false
-	}
-	if n < lo {
-		e.warn(key, v, fmt.Sprintf("less than %d", lo), def)
-		return 0, false
-	}
-	return n, true
 }
 
 // enum reads a case-insensitive value from allowed; unknown values are
@@ -201,22 +188,20 @@ func (e *env) checkOTLP(signal, proto string) (timeoutMS int, force bool) {
 			}
 		}
 	}
+	// The timeout is always given to the exporter explicitly, as bounded:
+	// the exporter would take a negative or huge one.
 	g, s := otlpKeys(signal, "TIMEOUT")
-	gt, gok := e.integer(g, 0, "10000")
-	st, sok := e.integer(s, 0, "the value of "+g+" or 10000")
-	_, gset := get(g)
-	_, sset := get(s)
+	gt, gset := e.bounded(g)
+	st, sset := e.bounded(s)
 	switch {
-	case sok:
+	case sset:
 		timeoutMS = st
-	case gok:
+	case gset:
 		timeoutMS = gt
 	default:
-		timeoutMS = 10000
+		timeoutMS = int(bounds[g].def)
 	}
-	// The exporter skips a non-integer but uses a negative value: force
-	// the value the warning announced.
-	force = (gset && !gok) || (sset && !sok)
+	force = true
 	for _, key := range []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION"} {
 		e.enum(key, "none", "gzip", "none")
 	}
@@ -233,7 +218,7 @@ func (e *env) checkOTLP(signal, proto string) (timeoutMS int, force bool) {
 // exporter would otherwise log the problem and connect without it.
 func (e *env) checkTLS(prefix string) {
 	if v, ok := get(prefix + "CERTIFICATE"); ok {
-		b, err := os.ReadFile(v)
+		b, err := readBounded(v)
 		switch {
 		case err != nil:
 			e.fail(prefix+"CERTIFICATE", v, err.Error())
@@ -245,7 +230,17 @@ func (e *env) checkTLS(prefix string) {
 	k, kok := get(prefix + "CLIENT_KEY")
 	switch {
 	case cok && kok:
-		if _, err := tls.LoadX509KeyPair(c, k); err != nil {
+		cb, err := readBounded(c)
+		if err != nil {
+			e.fail(prefix+"CLIENT_CERTIFICATE", c, err.Error())
+			return
+		}
+		kb, err := readBounded(k)
+		if err != nil {
+			e.fail(prefix+"CLIENT_KEY", k, err.Error())
+			return
+		}
+		if _, err := tls.X509KeyPair(cb, kb); err != nil {
 			e.fail(prefix+"CLIENT_CERTIFICATE", c, "with "+prefix+"CLIENT_KEY: "+err.Error())
 		}
 	case cok:
@@ -266,13 +261,62 @@ func badEndpoint(v, proto string) string {
 		if u.Host == "" {
 			return "no host in the URL"
 		}
-		return ""
+		return badPort(u.Port())
 	case "unix", "unix-abstract":
 		if proto == "grpc" {
 			return ""
 		}
 	}
 	return "not a URL with an http or https scheme (for example http://localhost:4318)"
+}
+
+// badPort says what is wrong with the port of a URL (empty: the scheme's
+// default), or "".
+func badPort(p string) string {
+	if p == "" {
+		return ""
+	}
+	if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("port %s is not within 1-65535", p)
+	}
+	return ""
+}
+
+// maxFileSize bounds every file a variable names (certificates, keys, the
+// configuration file): /dev/zero or a huge file must not exhaust memory.
+const maxFileSize = 4 << 20
+
+// readBounded reads a regular file of at most maxFileSize bytes.
+func readBounded(name string) ([]byte, error) {
+	// Stat before opening: opening a FIFO would block.
+	if fi, err := os.Stat(name); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size() > maxFileSize {
+		return nil, fmt.Errorf("larger than %d MiB", maxFileSize>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFileSize {
+		return nil, fmt.Errorf("larger than %d MiB", maxFileSize>>20)
+	}
+	return b, nil
 }
 
 // badHeaders checks a W3C-baggage-style header list the way the OTLP
@@ -287,8 +331,13 @@ func badHeaders(v string) string {
 		if n == "" || strings.IndexFunc(n, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
 			return fmt.Sprintf("entry %d: invalid header name %q", i+1, n)
 		}
-		if _, err := url.PathUnescape(val); err != nil {
+		dec, err := url.PathUnescape(val)
+		if err != nil {
 			return fmt.Sprintf("entry %d (%s): the value is not valid percent-encoding", i+1, n)
+		}
+		// Every export would fail with "invalid header field value".
+		if strings.ContainsFunc(dec, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Sprintf("entry %d (%s): the value decodes to a control character (CR, LF, NUL, ...)", i+1, n)
 		}
 	}
 	return ""
@@ -320,4 +369,18 @@ func firstSet(keys ...string) (key, value string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// checkPrometheus validates OTEL_EXPORTER_PROMETHEUS_PORT: an error, since
+// another port would serve the metrics where no scraper looks (0 picks a
+// free port).
+func (e *env) checkPrometheus(plans []exporterPlan) {
+	if !slices.ContainsFunc(plans, func(p exporterPlan) bool { return p.name == "prometheus" }) {
+		return
+	}
+	if v, ok := get("OTEL_EXPORTER_PROMETHEUS_PORT"); ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 65535 {
+			e.fail("OTEL_EXPORTER_PROMETHEUS_PORT", v, "not a port within 0-65535")
+		}
+	}
 }

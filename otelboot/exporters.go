@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,8 @@ type exporterPlan struct {
 	// endpoint is, for otlp, the URL the exporter sends to (see
 	// ExporterSummary.Endpoint).
 	endpoint string
+	// stopping is set when shutdown begins (see failFast).
+	stopping *atomic.Bool
 }
 
 // planExporters validates OTEL_<SIGNAL>_EXPORTER and, for otlp, the OTLP
@@ -137,7 +140,7 @@ func newSpanExporter1(ctx context.Context, p exporterPlan) (sdktrace.SpanExporte
 	case p.name == "console":
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		return otlptracegrpc.New(ctx, otlpOptions(p, otlptracegrpc.WithTimeout, otlptracegrpc.WithInsecure)...)
+		return otlptracegrpc.New(ctx, append(otlpOptions(p, otlptracegrpc.WithTimeout, otlptracegrpc.WithInsecure), otlptracegrpc.WithDialOption(grpcFailFast(p)))...)
 	default:
 		return otlptracehttp.New(ctx, otlpOptions(p, otlptracehttp.WithTimeout, otlptracehttp.WithInsecure)...)
 	}
@@ -148,7 +151,7 @@ func newMetricExporter1(ctx context.Context, p exporterPlan) (sdkmetric.Exporter
 	case p.name == "console":
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		return otlpmetricgrpc.New(ctx, otlpOptions(p, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithInsecure)...)
+		return otlpmetricgrpc.New(ctx, append(otlpOptions(p, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithInsecure), otlpmetricgrpc.WithDialOption(grpcFailFast(p)))...)
 	default:
 		return otlpmetrichttp.New(ctx, otlpOptions(p, otlpmetrichttp.WithTimeout, otlpmetrichttp.WithInsecure)...)
 	}
@@ -159,7 +162,7 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 	case p.name == "console":
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		return otlploggrpc.New(ctx, otlpOptions(p, otlploggrpc.WithTimeout, otlploggrpc.WithInsecure)...)
+		return otlploggrpc.New(ctx, append(otlpOptions(p, otlploggrpc.WithTimeout, otlploggrpc.WithInsecure), otlploggrpc.WithDialOption(grpcFailFast(p)))...)
 	default:
 		return otlploghttp.New(ctx, otlpOptions(p, otlploghttp.WithTimeout, otlploghttp.WithInsecure)...)
 	}

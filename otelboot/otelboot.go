@@ -62,6 +62,13 @@ type starter struct {
 	format    *logcorr.Format // for the default slog handler
 	correlate bool
 	level     slog.Level
+
+	// The values given to the SDK, validated and bounded (for the tests).
+	spanLimits sdktrace.SpanLimits
+	logLimits  [2]int           // count, value length
+	batch      [3]batchSettings // spans, logs, metric reader
+
+	stopping atomic.Bool // set when shutdown begins (see failFast)
 }
 
 // flusher is a provider (or server) that shutdown stops.
@@ -89,20 +96,23 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 	d := newDiag(cfg, level)
 	boot.log = d.logger
 	s := &starter{cfg: cfg, diag: d, env: boot}
-
-	otel.SetLogger(logr.New(&logSink{d: d}))
-	otel.SetErrorHandler(d.errs)
-	d.building.Store(true)
-	defer d.building.Store(false)
 	if boot.pendingLevel != "" {
 		boot.warn("OTEL_LOG_LEVEL", boot.pendingLevel, "not one of debug, info, warn, error, none", "info")
 	}
 
+	// All or nothing: build validates everything and builds every
+	// component without touching a global; on an error it stops what it
+	// built. Only then are the globals set, in one go.
 	if err := s.build(ctx); err != nil {
 		return func(context.Context) error { return nil }, err
 	}
 
+	if cfg.onBuilt != nil {
+		cfg.onBuilt(s)
+	}
 	// Everything is built: publish it.
+	otel.SetLogger(logr.New(&logSink{d: d}))
+	otel.SetErrorHandler(d.errs)
 	otel.SetTracerProvider(s.tp)
 	otel.SetMeterProvider(s.mp)
 	otel.SetLoggerProvider(s.lp)
@@ -114,8 +124,12 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 	if s.viewAddr != "" {
 		d.logger.Info("otelboot: live view", "url", s.viewAddr)
 	}
-	if cfg.onSummary != nil {
-		cfg.onSummary(s.summary())
+	if cfg.onSummary != nil || d.logger.Enabled(ctx, slog.LevelDebug) {
+		sum := s.summary()
+		d.logger.Debug("otelboot: started", "summary", sum.String())
+		if cfg.onSummary != nil {
+			cfg.onSummary(sum)
+		}
 	}
 
 	var done atomic.Bool
@@ -128,17 +142,14 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 	}, nil
 }
 
-// build validates the environment and builds every component; on an error
-// it stops what it built.
+// build validates the environment and builds every component, touching no
+// global; on an error it stops what it built. The order keeps the work to
+// undo small: validation, then what can fail (listeners, exporters), then
+// the providers, which start goroutines and cannot fail.
 func (s *starter) build(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			defer cancel()
-			for _, f := range s.pending {
-				_ = f(sctx)
-			}
-			_ = s.shutdown(sctx)
+			s.undo(ctx)
 		}
 	}()
 	if file, ok := get("OTEL_CONFIG_FILE"); ok {
@@ -156,11 +167,19 @@ func (s *starter) build(ctx context.Context) (err error) {
 	traces := s.env.planExporters("TRACES", "otlp", "console")
 	metrics := s.env.planExporters("METRICS", "otlp", "console", "prometheus")
 	logs := s.env.planExporters("LOGS", "otlp", "console")
+	s.env.checkPrometheus(metrics)
+	for _, plans := range [][]exporterPlan{traces, metrics, logs} {
+		for i := range plans {
+			plans[i].stopping = &s.stopping
+		}
+	}
 	s.otlpLogs = len(logs) > 0
 	s.plans = [3][]exporterPlan{traces, metrics, logs}
 	tpOpts := s.tracerOptions()
 	readerOpts := s.readerOptions()
 	lpOpts := s.loggerOptions()
+	bspOpts := s.bspOptions()
+	blrpOpts := s.blrpOptions()
 	s.prop = s.propagator()
 	s.env.enum("OTEL_METRICS_EXEMPLAR_FILTER", "trace_based", "always_on", "always_off", "trace_based")
 	s.env.enum("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "cumulative", "cumulative", "delta", "lowmemory")
@@ -174,7 +193,12 @@ func (s *starter) build(ctx context.Context) (err error) {
 	s.res = s.newResource(ctx)
 	s.serviceNm = serviceName(s.res)
 
-	// Metrics first: span metrics need the meter provider.
+	// What can fail: the live view's listener, the exporters (which do not
+	// dial), the Prometheus listener. Each is stopped if a later one fails.
+	view, err := s.liveView()
+	if err != nil {
+		return err
+	}
 	metricExps := make([]sdkmetric.Exporter, len(metrics)) // nil for prometheus
 	for i, p := range metrics {
 		if p.name == "prometheus" {
@@ -187,23 +211,49 @@ func (s *starter) build(ctx context.Context) (err error) {
 		s.pending = append(s.pending, exp.Shutdown)
 		metricExps[i] = exp
 	}
+	var spanExps []sdktrace.SpanExporter
+	for _, p := range traces {
+		exp, err := newSpanExporter(ctx, p)
+		if err != nil {
+			return fmt.Errorf("otelboot: %s span exporter: %w", p.name, err)
+		}
+		s.pending = append(s.pending, exp.Shutdown)
+		spanExps = append(spanExps, exp)
+	}
+	var logExps []sdklog.Exporter
+	for _, p := range logs {
+		exp, err := newLogExporter(ctx, p)
+		if err != nil {
+			return fmt.Errorf("otelboot: %s log exporter: %w", p.name, err)
+		}
+		s.pending = append(s.pending, exp.Shutdown)
+		logExps = append(logExps, exp)
+	}
 	var durations *spanmetrics.Producer
 	if s.cfg.spanMetrics {
 		durations = durationProducer(metricExps, s.cfg.metricReaders)
 	}
-	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(s.res)}
+	readers := make([]sdkmetric.Reader, len(metrics)) // nil but for prometheus
 	for i, p := range metrics {
-		var r sdkmetric.Reader
-		if p.name == "prometheus" {
-			pr, err := newPromReader(durations)
-			if err != nil {
-				return err
-			}
-			s.pending = append(s.pending, pr.Shutdown)
-			s.promURL = "http://" + pr.addr + "/metrics"
-			s.diag.logger.Debug("otelboot: prometheus exporter", "url", s.promURL)
-			r = pr
-		} else {
+		if p.name != "prometheus" {
+			continue
+		}
+		pr, err := newPromReader(durations)
+		if err != nil {
+			return err
+		}
+		s.pending = append(s.pending, pr.Shutdown)
+		s.promURL = "http://" + pr.addr + "/metrics"
+		s.diag.logger.Debug("otelboot: prometheus exporter", "url", s.promURL)
+		readers[i] = pr
+	}
+
+	// The providers: from here on nothing fails but span metrics (which
+	// only fails on an SDK bug), and each provider owns what it was given.
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(s.res)}
+	for i := range metrics {
+		r := readers[i]
+		if r == nil {
 			opts := readerOpts
 			if durations != nil {
 				opts = append(slices.Clip(opts), sdkmetric.WithProducer(durations))
@@ -215,29 +265,20 @@ func (s *starter) build(ctx context.Context) (err error) {
 	for _, r := range s.cfg.metricReaders {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
-	mp := sdkmetric.NewMeterProvider(mpOpts...)
-	s.mp, s.pending = mp, nil // the provider owns the readers now
-	s.flushers = append(s.flushers, flusher{"metrics", mp.ForceFlush, mp.Shutdown})
-
-	view, err := s.liveView()
-	if err != nil {
-		return err
-	}
-
 	tpOpts = append(tpOpts, sdktrace.WithResource(s.res))
-	bspOpts := s.bspOptions()
-	var spanExps []sdktrace.SpanExporter
-	for _, p := range traces {
-		exp, err := newSpanExporter(ctx, p)
-		if err != nil {
-			return fmt.Errorf("otelboot: %s span exporter: %w", p.name, err)
-		}
-		s.pending = append(s.pending, exp.Shutdown)
-		spanExps = append(spanExps, exp)
-	}
+	lpOpts = append(lpOpts, sdklog.WithResource(s.res))
+	mp := sdkmetric.NewMeterProvider(mpOpts...)
+	s.mp = mp
+	// The provider owns the metric readers and exporters now; the span
+	// and log exporters are not owned yet.
+	s.pending = nil
 	for _, exp := range spanExps {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, bspOpts...)))
+		s.pending = append(s.pending, exp.Shutdown)
 	}
+	for _, exp := range logExps {
+		s.pending = append(s.pending, exp.Shutdown)
+	}
+	s.flushers = append(s.flushers, flusher{"metrics", mp.ForceFlush, mp.Shutdown})
 	if s.cfg.spanMetrics {
 		var smOpts []spanmetrics.Option
 		if durations != nil {
@@ -249,26 +290,14 @@ func (s *starter) build(ctx context.Context) (err error) {
 		}
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
+	for _, exp := range spanExps {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, bspOpts...)))
+	}
 	if view != nil {
 		tpOpts = append(tpOpts, viewSpanProcessor(view)...)
 	}
 	for _, p := range s.cfg.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
-	}
-	tp := sdktrace.NewTracerProvider(tpOpts...)
-	s.tp, s.pending = tp, nil
-	s.flushers = append(s.flushers, flusher{"traces", tp.ForceFlush, tp.Shutdown})
-
-	lpOpts = append(lpOpts, sdklog.WithResource(s.res))
-	blrpOpts := s.blrpOptions()
-	var logExps []sdklog.Exporter
-	for _, p := range logs {
-		exp, err := newLogExporter(ctx, p)
-		if err != nil {
-			return fmt.Errorf("otelboot: %s log exporter: %w", p.name, err)
-		}
-		s.pending = append(s.pending, exp.Shutdown)
-		logExps = append(logExps, exp)
 	}
 	for _, exp := range logExps {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp, blrpOpts...)))
@@ -279,11 +308,27 @@ func (s *starter) build(ctx context.Context) (err error) {
 	for _, p := range s.cfg.logProcessors {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(p))
 	}
+	tp := sdktrace.NewTracerProvider(tpOpts...)
 	lp := sdklog.NewLoggerProvider(lpOpts...)
-	s.lp, s.pending = lp, nil
-	s.flushers = append(s.flushers, flusher{"logs", lp.ForceFlush, lp.Shutdown})
-
+	s.tp, s.lp, s.pending = tp, lp, nil
+	s.flushers = append(s.flushers, flusher{"traces", tp.ForceFlush, tp.Shutdown}, flusher{"logs", lp.ForceFlush, lp.Shutdown})
 	return s.buildSlogWith(format, correlate)
+}
+
+// undo stops what a failed build started: the components not yet owned by
+// a provider, then the providers and servers, within a second (nothing was
+// recorded, so there is nothing to deliver).
+func (s *starter) undo(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	for _, f := range s.pending {
+		_ = f(sctx)
+	}
+	s.pending = nil
+	for i := range s.flushers {
+		s.flushers[i].flush = nil // nothing to deliver
+	}
+	_ = s.shutdown(sctx)
 }
 
 // durationProducer returns the Producer that records the span metrics'
@@ -365,6 +410,7 @@ func withLogProcessor(p sdklog.Processor) []sdklog.LoggerProviderOption {
 // unreachable exporter does not eat the others' share of the deadline, and
 // joins what could not be flushed or stopped.
 func (s *starter) shutdown(ctx context.Context) error {
+	s.stopping.Store(true)
 	errs := make([]error, len(s.flushers))
 	var wg sync.WaitGroup
 	for i, f := range s.flushers {
