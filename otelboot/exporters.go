@@ -28,6 +28,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/spanmetrics"
+	"github.com/otelkit/otelkit/internal/utf8guard"
 )
 
 // exporterPlan is one validated entry of OTEL_<SIGNAL>_EXPORTER.
@@ -110,6 +111,7 @@ func (e timeoutLogExporter) Export(ctx context.Context, rs []sdklog.Record) erro
 
 func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter, error) {
 	exp, err := newSpanExporter1(ctx, p)
+	exp = utf8guard.Spans(exp) // valid UTF-8 on the wire, whoever wrote the strings
 	if err != nil || p.name != "otlp" || p.timeout <= 0 {
 		return exp, err
 	}
@@ -118,6 +120,7 @@ func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter
 
 func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter, error) {
 	exp, err := newMetricExporter1(ctx, p)
+	exp = utf8guard.Metrics(exp) // valid UTF-8 on the wire, whoever wrote the strings
 	if err != nil || p.name != "otlp" || p.timeout <= 0 {
 		return exp, err
 	}
@@ -126,6 +129,7 @@ func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter,
 
 func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
 	exp, err := newLogExporter1(ctx, p)
+	exp = utf8guard.Logs(exp) // valid UTF-8 on the wire, whoever wrote the strings
 	if err != nil || p.name != "otlp" || p.timeout <= 0 {
 		return exp, err
 	}
