@@ -54,10 +54,27 @@ import (
 // valid, a trailing incomplete character dropped, every other run of invalid
 // bytes replaced by one U+FFFD.
 func String(s string) string {
-	if utf8.ValidString(s) {
+	if validString(s) {
 		return s
 	}
 	return fix(s)
+}
+
+// validString is utf8.ValidString with a faster path for ASCII, which
+// nearly every attribute is: it ORs eight bytes at a time and leaves any
+// string with a byte above 0x7F to utf8.ValidString.
+func validString(s string) bool {
+	for len(s) >= 8 {
+		if (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 != 0 {
+			return utf8.ValidString(s)
+		}
+		s = s[8:]
+	}
+	var acc byte
+	for i := 0; i < len(s); i++ {
+		acc |= s[i]
+	}
+	return acc < utf8.RuneSelf || utf8.ValidString(s)
 }
 
 func fix(s string) string {
@@ -119,10 +136,10 @@ func pendingLen(p string) int {
 func ValidValue(v attribute.Value) bool {
 	switch v.Type() {
 	case attribute.STRING:
-		return utf8.ValidString(v.AsString())
+		return validString(v.AsString())
 	case attribute.STRINGSLICE:
 		for _, s := range v.AsStringSlice() {
-			if !utf8.ValidString(s) {
+			if !validString(s) {
 				return false
 			}
 		}
@@ -169,14 +186,28 @@ func Value(v attribute.Value) (attribute.Value, bool) {
 // ValidKeyValue reports whether kv's key and every string of its value are
 // valid UTF-8.
 func ValidKeyValue(kv attribute.KeyValue) bool {
-	return utf8.ValidString(string(kv.Key)) && ValidValue(kv.Value)
+	return validString(string(kv.Key)) && ValidValue(kv.Value)
 }
 
 // ValidKeyValues reports whether [ValidKeyValue] holds for each of kvs.
+// It is the guard's hot loop: it reads the attributes in place and checks
+// the common kinds inline.
 func ValidKeyValues(kvs []attribute.KeyValue) bool {
-	for _, kv := range kvs {
-		if !ValidKeyValue(kv) {
+	for i := range kvs {
+		kv := &kvs[i]
+		if !validString(string(kv.Key)) {
 			return false
+		}
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			if !validString(kv.Value.AsString()) {
+				return false
+			}
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+		default:
+			if !ValidValue(kv.Value) {
+				return false
+			}
 		}
 	}
 	return true
@@ -230,8 +261,8 @@ func Set(s attribute.Set) (attribute.Set, bool) {
 
 // ValidScope reports whether every string of sc is valid.
 func ValidScope(sc *instrumentation.Scope) bool {
-	return utf8.ValidString(sc.Name) && utf8.ValidString(sc.Version) &&
-		utf8.ValidString(sc.SchemaURL) && ValidSet(&sc.Attributes)
+	return validString(sc.Name) && validString(sc.Version) &&
+		validString(sc.SchemaURL) && ValidSet(&sc.Attributes)
 }
 
 // Scope returns sc with every string made valid, and whether it changed.
@@ -249,7 +280,7 @@ func ValidResource(r *resource.Resource) bool {
 	if r == nil {
 		return true
 	}
-	if !utf8.ValidString(r.SchemaURL()) {
+	if !validString(r.SchemaURL()) {
 		return false
 	}
 	for it := r.Iter(); it.Next(); {

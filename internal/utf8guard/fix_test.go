@@ -175,3 +175,21 @@ func TestScopeAndResource(t *testing.T) {
 		t.Fatal("nil resource")
 	}
 }
+
+func TestValidStringMatchesStd(t *testing.T) {
+	for _, s := range []string{"", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefgh\xff", "abcdefg\xff", "\xffabcdefgh",
+		"ab\xc3\xa9cdefghijkl", "abcdefghijklmnop\xe2\x82", "ünïcödé ✓ 𝄞 and more ascii text"} {
+		if validString(s) != utf8.ValidString(s) {
+			t.Errorf("validString(%q) = %v", s, validString(s))
+		}
+	}
+}
+
+func FuzzValidString(f *testing.F) {
+	f.Add("abcdefgh\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		if validString(s) != utf8.ValidString(s) {
+			t.Fatalf("validString(%q) = %v", s, validString(s))
+		}
+	})
+}

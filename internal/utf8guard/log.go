@@ -3,7 +3,6 @@ package utf8guard
 import (
 	"context"
 	"sync"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
@@ -60,7 +59,7 @@ func (e *logExporter) Export(ctx context.Context, records []sdklog.Record) error
 }
 
 func (e *logExporter) validRecord(r *sdklog.Record) bool {
-	if !utf8.ValidString(r.EventName()) || !utf8.ValidString(r.SeverityText()) || !ValidValue(r.Body()) {
+	if !validString(r.EventName()) || !validString(r.SeverityText()) || !ValidValue(r.Body()) {
 		return false
 	}
 	valid := true

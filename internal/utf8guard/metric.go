@@ -3,7 +3,6 @@ package utf8guard
 import (
 	"context"
 	"slices"
-	"unicode/utf8"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -76,7 +75,7 @@ func scopeMetrics(sm *metricdata.ScopeMetrics) (metricdata.ScopeMetrics, bool) {
 
 func metric(m *metricdata.Metrics) (metricdata.Metrics, bool) {
 	data, changed := aggregation(m.Data)
-	if !changed && utf8.ValidString(m.Name) && utf8.ValidString(m.Description) && utf8.ValidString(m.Unit) {
+	if !changed && validString(m.Name) && validString(m.Description) && validString(m.Unit) {
 		return *m, false
 	}
 	return metricdata.Metrics{Name: String(m.Name), Description: String(m.Description), Unit: String(m.Unit), Data: data}, true

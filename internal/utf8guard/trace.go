@@ -2,7 +2,6 @@ package utf8guard
 
 import (
 	"context"
-	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -41,12 +40,12 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 }
 
 func (e *spanExporter) validSpan(s sdktrace.ReadOnlySpan) bool {
-	if !utf8.ValidString(s.Name()) || !ValidKeyValues(s.Attributes()) ||
-		!utf8.ValidString(s.Status().Description) {
+	if !validString(s.Name()) || !ValidKeyValues(s.Attributes()) ||
+		!validString(s.Status().Description) {
 		return false
 	}
 	for _, ev := range s.Events() {
-		if !utf8.ValidString(ev.Name) || !ValidKeyValues(ev.Attributes) {
+		if !validString(ev.Name) || !ValidKeyValues(ev.Attributes) {
 			return false
 		}
 	}
@@ -97,7 +96,7 @@ func (e *spanExporter) span(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 
 func validEvents(evs []sdktrace.Event) bool {
 	for _, ev := range evs {
-		if !utf8.ValidString(ev.Name) || !ValidKeyValues(ev.Attributes) {
+		if !validString(ev.Name) || !ValidKeyValues(ev.Attributes) {
 			return false
 		}
 	}
