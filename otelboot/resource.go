@@ -146,19 +146,18 @@ func (s *starter) validResource(r *resource.Resource) *resource.Resource {
 	return fixed
 }
 
-// validResourceAttributes reports whether every key and value of an
-// OTEL_RESOURCE_ATTRIBUTES value is valid UTF-8 once percent-decoded (an
-// entry that does not decode is skipped, as the SDK skips it).
+// validResourceAttributes reports whether an OTEL_RESOURCE_ATTRIBUTES value
+// is valid UTF-8 and so is every value once percent-decoded, as the SDK
+// decodes it (keys are taken as written; an entry that does not decode is
+// skipped, as the SDK skips it).
 func validResourceAttributes(v string) bool {
 	if !utf8.ValidString(v) {
 		return false
 	}
 	for pair := range strings.SplitSeq(v, ",") {
-		k, val, _ := strings.Cut(pair, "=")
-		for _, part := range []string{k, val} {
-			if d, err := url.PathUnescape(strings.TrimSpace(part)); err == nil && !utf8.ValidString(d) {
-				return false
-			}
+		_, val, _ := strings.Cut(pair, "=")
+		if d, err := url.PathUnescape(strings.TrimSpace(val)); err == nil && !utf8.ValidString(d) {
+			return false
 		}
 	}
 	return true
