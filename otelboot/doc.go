@@ -130,10 +130,9 @@
 // the detectors of [WithResourceDetectors], then OTEL_RESOURCE_ATTRIBUTES
 // (deployment.environment=prod, for example) and OTEL_SERVICE_NAME.
 // Merging resources whose semantic-convention schema URLs differ never
-// fails: every attribute is kept and one warning is logged.
- Invalid UTF-8 in the
-// resource (OTEL_RESOURCE_ATTRIBUTES=a=%ff, OTEL_SERVICE_NAME, an option)
-// is replaced at start, with one warning naming the variable.
+// fails: every attribute is kept and one warning is logged. Invalid UTF-8
+// in the resource (OTEL_RESOURCE_ATTRIBUTES=a=%ff, OTEL_SERVICE_NAME, an
+// option) is replaced at start, with one warning naming the variable.
 //
 // # Valid UTF-8
 //
