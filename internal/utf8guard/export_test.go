@@ -403,3 +403,25 @@ func TestNil(t *testing.T) {
 		t.Fatal("nil exporter wrapped")
 	}
 }
+
+func TestLogLimitTruncation(t *testing.T) {
+	rec := &recordingLogExporter{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(Logs(rec))),
+		sdklog.WithAttributeValueLengthLimit(4))
+	var r log.Record
+	r.SetBody(attribute.StringValue("body"))
+	r.AddAttributes(attribute.String("a", "héllo"), attribute.String("b", "ab\xffcdef"),
+		attribute.String("c", "𝄞𝄞𝄞𝄞𝄞"), attribute.String("d", "ab\xe2\x82"))
+	lp.Logger("t").Emit(context.Background(), r)
+	want := map[attribute.Key]string{"a": "héll", "c": "𝄞𝄞𝄞𝄞", "d": "ab"}
+	rec.got[0].WalkAttributes(func(kv attribute.KeyValue) bool {
+		v := kv.Value.AsString()
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 4 {
+			t.Errorf("%s = %q", kv.Key, v)
+		}
+		if w, ok := want[kv.Key]; ok && v != w {
+			t.Errorf("%s = %q, want %q", kv.Key, v, w)
+		}
+		return true
+	})
+}
