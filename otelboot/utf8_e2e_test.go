@@ -1,12 +1,15 @@
-// Package utf8_test checks, end to end, that invalid UTF-8 written by any
-// instrumentation reaches a real OTLP receiver as valid UTF-8 and costs no
-// other span, record or point its batch.
-package utf8_test
+package otelboot_test
+
+// An end-to-end check that invalid UTF-8 written by any instrumentation
+// reaches a real OTLP receiver as valid UTF-8 and costs no other span,
+// record or point its batch. The database is a fake database/sql driver and
+// Redis a fake RESP server, so that the test needs no service and no
+// dependency outside the library's module.
 
 import (
 	"bufio"
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +21,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -27,7 +29,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	_ "modernc.org/sqlite"
 
 	"github.com/otelkit/otelkit/httpx"
 	"github.com/otelkit/otelkit/internal/otlptest"
@@ -41,6 +42,13 @@ import (
 const badUA = "bad\xff\xfeagent"
 
 func TestInvalidUTF8ReachesTheReceiver(t *testing.T) {
+	tp, mp, lp, prop := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetLoggerProvider(), otel.GetTextMapPropagator()
+	t.Cleanup(func() {
+		otel.SetTracerProvider(tp)
+		otel.SetMeterProvider(mp)
+		otel.SetLoggerProvider(lp)
+		otel.SetTextMapPropagator(prop)
+	})
 	for _, proto := range []string{"grpc", "http/protobuf"} {
 		t.Run(proto, func(t *testing.T) {
 			var r *otlptest.Receiver
@@ -95,11 +103,8 @@ func run(t *testing.T, r *otlptest.Receiver, proto string) {
 	}
 	want["GET"] = 6
 
-	// sqlx on SQLite: a statement holding invalid bytes.
-	db, err := sqlx.Open("sqlite", "file:"+t.TempDir()+"/db?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// sqlx on a fake driver: a statement holding invalid bytes.
+	db := sqlx.OpenDB(fakeConnector{}, sqlx.WithSystem("sqlite"))
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, "CREATE TABLE t (v TEXT)"); err != nil {
 		t.Fatal(err)
@@ -108,13 +113,12 @@ func run(t *testing.T, r *otlptest.Receiver, proto string) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM t WHERE v <> 'ok'").Scan(&n); err != nil && err != sql.ErrNoRows {
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM t WHERE v <> 'ok'").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 
-	// redisx on miniredis: a key holding invalid bytes.
-	mr := miniredis.RunT(t)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	// redisx on a fake server: a key holding invalid bytes.
+	rc := redis.NewClient(&redis.Options{Addr: fakeRedis(t), DisableIdentity: true})
 	defer rc.Close()
 	if err := redisx.Instrument(rc); err != nil {
 		t.Fatal(err)
@@ -122,7 +126,7 @@ func run(t *testing.T, r *otlptest.Receiver, proto string) {
 	if err := rc.Set(ctx, "user:\xff\xfe", "v", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := rc.Get(ctx, "ok").Err(); err != nil && err != redis.Nil {
+	if err := rc.Get(ctx, "ok").Err(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -293,4 +297,98 @@ func checkValue(t *testing.T, what string, v *commonpb.AnyValue) {
 		checkValue(t, what, e)
 	}
 	checkAttrs(t, what, v.GetKvlistValue().GetValues())
+}
+
+// fakeConnector is a database/sql driver that accepts every statement:
+// Exec affects one row, Query returns one row holding 1.
+type fakeConnector struct{}
+
+func (fakeConnector) Connect(context.Context) (driver.Conn, error) { return fakeConn{}, nil }
+func (fakeConnector) Driver() driver.Driver                        { return fakeDriver{} }
+
+type fakeDriver struct{}
+
+func (fakeDriver) Open(string) (driver.Conn, error) { return fakeConn{}, nil }
+
+type fakeConn struct{}
+
+func (fakeConn) Prepare(q string) (driver.Stmt, error) { return fakeStmt{}, nil }
+func (fakeConn) Close() error                          { return nil }
+func (fakeConn) Begin() (driver.Tx, error)             { return fakeTx{}, nil }
+
+type fakeTx struct{}
+
+func (fakeTx) Commit() error   { return nil }
+func (fakeTx) Rollback() error { return nil }
+
+type fakeStmt struct{}
+
+func (fakeStmt) Close() error                               { return nil }
+func (fakeStmt) NumInput() int                              { return -1 }
+func (fakeStmt) Exec([]driver.Value) (driver.Result, error) { return driver.RowsAffected(1), nil }
+func (fakeStmt) Query([]driver.Value) (driver.Rows, error)  { return &fakeRows{}, nil }
+
+type fakeRows struct{ done bool }
+
+func (*fakeRows) Columns() []string { return []string{"n"} }
+func (*fakeRows) Close() error      { return nil }
+func (r *fakeRows) Next(dest []driver.Value) error {
+	if r.done {
+		return io.EOF
+	}
+	r.done = true
+	dest[0] = int64(1)
+	return nil
+}
+
+// fakeRedis serves RESP2 on a loopback port: +OK to every command but
+// HELLO, which it does not know.
+func fakeRedis(t *testing.T) string {
+	t.Helper()
+	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lis.Close() })
+	go func() {
+		for {
+			conn, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					// *<n>\r\n then n times $<len>\r\n<bytes>\r\n
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					var n int
+					if _, err := fmt.Sscanf(line, "*%d", &n); err != nil {
+						return
+					}
+					var name string
+					for i := range 2 * n {
+						arg, err := br.ReadString('\n')
+						if err != nil {
+							return
+						}
+						if i == 1 {
+							name = strings.ToUpper(strings.TrimSpace(arg))
+						}
+					}
+					reply := "+OK\r\n"
+					if name == "HELLO" {
+						reply = "-ERR unknown command 'HELLO'\r\n" // a RESP2-only server
+					}
+					if _, err := io.WriteString(conn, reply); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return lis.Addr().String()
 }
