@@ -44,15 +44,8 @@ func (e *spanExporter) validSpan(s sdktrace.ReadOnlySpan) bool {
 		!validString(s.Status().Description) {
 		return false
 	}
-	for _, ev := range s.Events() {
-		if !validString(ev.Name) || !ValidKeyValues(ev.Attributes) {
-			return false
-		}
-	}
-	for _, l := range s.Links() {
-		if !ValidKeyValues(l.Attributes) {
-			return false
-		}
+	if !validEvents(s.Events()) || !validLinks(s.Links()) {
+		return false
 	}
 	sc := s.InstrumentationScope()
 	if !ValidScope(&sc) {
@@ -95,8 +88,8 @@ func (e *spanExporter) span(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 }
 
 func validEvents(evs []sdktrace.Event) bool {
-	for _, ev := range evs {
-		if !validString(ev.Name) || !ValidKeyValues(ev.Attributes) {
+	for i := range evs {
+		if ev := &evs[i]; !validString(ev.Name) || !ValidKeyValues(ev.Attributes) {
 			return false
 		}
 	}
@@ -104,8 +97,8 @@ func validEvents(evs []sdktrace.Event) bool {
 }
 
 func validLinks(ls []sdktrace.Link) bool {
-	for _, l := range ls {
-		if !ValidKeyValues(l.Attributes) {
+	for i := range ls {
+		if !ValidKeyValues(ls[i].Attributes) {
 			return false
 		}
 	}
