@@ -162,9 +162,6 @@ func run(t *testing.T, r *otlptest.Receiver, proto string) {
 	if err := shutdown(sctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	if strings.Contains(diag.String(), "invalid UTF-8") && !strings.Contains(diag.String(), "OTEL_RESOURCE_ATTRIBUTES") {
-		t.Errorf("diagnostics: %s", diag.String())
-	}
 	for _, v := range []string{"OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME"} {
 		if got := strings.Count(diag.String(), "variable="+v); got != 1 {
 			t.Errorf("%d warnings naming %s:\n%s", got, v, diag.String())
