@@ -26,7 +26,7 @@
 //   - every other run of invalid bytes becomes one U+FFFD, as
 //     strings.ToValidUTF8 does ("bad\xff\xfeagent" reads "bad\uFFFDagent").
 //
-// The SDK's own attribute-length limits count characters (since v1.3x), so
+// The SDK's own attribute-length limits count characters (v1.47 does), so
 // they no longer cut inside a character; the second rule covers any code
 // that cuts by bytes.
 //
