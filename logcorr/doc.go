@@ -18,7 +18,8 @@
 //     nothing without a span.
 //   - [NewOTLPHandler] sends records to the global LoggerProvider through the
 //     otelslog bridge: OTLP log records with the ids, severity and attributes.
-//   - [Fanout] sends each record to several handlers, e.g. console and OTLP.
+//   - slog.NewMultiHandler (Go 1.26) sends each record to several of them,
+//     e.g. console and OTLP.
 //   - [NewSpanEventHandler] (or the [WithSpanEvents] option) also records
 //     errors logged inside a span as events of that span.
 //
@@ -29,10 +30,10 @@
 //		return err
 //	}
 //	text := logcorr.NewTextHandler(os.Stderr, &logcorr.TextOptions{Format: f, ServiceName: "hyunwoo"})
-//	slog.SetDefault(slog.New(logcorr.Fanout(text, logcorr.NewOTLPHandler("hyunwoo"))))
+//	slog.SetDefault(slog.New(slog.NewMultiHandler(text, logcorr.NewOTLPHandler("hyunwoo"))))
 //
-// [FormatFromEnv], [CorrelationFromEnv] and [LevelFromEnv] read
-// OTELKIT_LOG_FORMAT, OTELKIT_LOG_CORRELATION and OTELKIT_LOG_LEVEL, or the
-// Python names OTEL_PYTHON_LOG_FORMAT, OTEL_PYTHON_LOG_CORRELATION and
-// OTEL_PYTHON_LOG_LEVEL, so that the original environment file works as is.
+// otelboot builds that setup from OTELKIT_LOG_FORMAT, OTELKIT_LOG_CORRELATION
+// and OTELKIT_LOG_LEVEL, or the Python names OTEL_PYTHON_LOG_FORMAT,
+// OTEL_PYTHON_LOG_CORRELATION and OTEL_PYTHON_LOG_LEVEL, so that the original
+// environment file works as is.
 package logcorr

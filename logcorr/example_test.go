@@ -94,10 +94,10 @@ func ExampleParseFormat_python() {
 	// 2025-09-01 01:36:32,123 ERROR    hyunwoo:ExampleParseFormat_python payment failed order=42 [sampled=True]
 }
 
-// Fanout sends each record to several handlers; in a service the second is
-// usually logcorr.NewOTLPHandler, which sends records to the global
-// LoggerProvider.
-func ExampleFanout() {
+// slog.NewMultiHandler sends each record to several handlers; in a service
+// the second is usually logcorr.NewOTLPHandler, which sends records to the
+// global LoggerProvider.
+func ExampleNewTextHandler_multi() {
 	console := logcorr.NewTextHandler(os.Stdout, &logcorr.TextOptions{
 		Format:      logcorr.MustParseFormat("console: %(levelname)s %(message)s"),
 		ServiceName: "hyunwoo",
@@ -106,7 +106,7 @@ func ExampleFanout() {
 		Format: logcorr.MustParseFormat("alert: [trace_id=%(otelTraceID)s] %(message)s"),
 		Level:  slog.LevelError,
 	})
-	logger := slog.New(logcorr.Fanout(console, errorsOnly))
+	logger := slog.New(slog.NewMultiHandler(console, errorsOnly))
 
 	logger.InfoContext(requestContext(), "cache hit")
 	logger.ErrorContext(requestContext(), "db down")
@@ -119,13 +119,13 @@ func ExampleFanout() {
 // The usual setup: console in the spec's layout plus OTLP, errors also
 // recorded as events of the current span.
 func ExampleNewOTLPHandler() {
-	format, err := logcorr.FormatFromEnv() // OTELKIT_LOG_FORMAT or OTEL_PYTHON_LOG_FORMAT
+	format, err := logcorr.ParseFormat(logcorr.DefaultFormat) // otelboot reads OTELKIT_LOG_FORMAT
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	console := logcorr.NewTextHandler(os.Stderr, &logcorr.TextOptions{Format: format, ServiceName: "hyunwoo"})
 	otlp := logcorr.NewOTLPHandler("hyunwoo")
-	h := logcorr.NewSpanEventHandler(logcorr.Fanout(console, otlp), slog.LevelError)
+	h := logcorr.NewSpanEventHandler(slog.NewMultiHandler(console, otlp), slog.LevelError)
 	slog.SetDefault(slog.New(h))
 }

@@ -135,7 +135,7 @@ func (c *ctxHandler) WithGroup(n string) slog.Handler { return &ctxHandler{c.ctx
 func TestNewHandlerDoesNotMutateSharedRecord(t *testing.T) {
 	var withIDs, without bytes.Buffer
 	opts := &slog.HandlerOptions{ReplaceAttr: noTime}
-	logger := slog.New(Fanout(
+	logger := slog.New(slog.NewMultiHandler(
 		NewHandler(slog.NewTextHandler(&withIDs, opts)),
 		slog.NewTextHandler(&without, opts),
 		NewHandler(slog.NewTextHandler(&withIDs, opts)),

@@ -117,7 +117,7 @@ func TestOTLPHandlerGlobalProviderAndNoSource(t *testing.T) {
 	}
 }
 
-func TestFanoutConsoleAndOTLP(t *testing.T) {
+func TestMultiHandlerConsoleAndOTLP(t *testing.T) {
 	lp, exp := newLoggerProvider(t)
 	tracer, _ := newTracer(t)
 	ctx, span := tracer.Start(context.Background(), "op")
@@ -126,7 +126,7 @@ func TestFanoutConsoleAndOTLP(t *testing.T) {
 
 	var buf bytes.Buffer
 	text := NewTextHandler(&buf, &TextOptions{ServiceName: "hyunwoo", Level: slog.LevelWarn})
-	logger := slog.New(Fanout(text, NewOTLPHandler("hyunwoo", otelslog.WithLoggerProvider(lp)))).With("k", "v")
+	logger := slog.New(slog.NewMultiHandler(text, NewOTLPHandler("hyunwoo", otelslog.WithLoggerProvider(lp)))).With("k", "v")
 	logger.InfoContext(ctx, "info only to OTLP")
 	logger.WarnContext(ctx, "warn to both")
 
@@ -141,18 +141,5 @@ func TestFanoutConsoleAndOTLP(t *testing.T) {
 		if r.TraceID() != sc.TraceID() || r.SpanID() != sc.SpanID() || attrs(r)["k"].AsString() != "v" {
 			t.Errorf("OTLP record %q: ids %s/%s attrs %v", r.Body().AsString(), r.TraceID(), r.SpanID(), attrs(r))
 		}
-	}
-}
-
-func TestFanoutEdgeCases(t *testing.T) {
-	if h := Fanout(); h != slog.DiscardHandler {
-		t.Errorf("Fanout() = %T, want slog.DiscardHandler", h)
-	}
-	inner := slog.NewTextHandler(&bytes.Buffer{}, nil)
-	if h := Fanout(nil, inner, nil); h != inner {
-		t.Errorf("Fanout(nil, h, nil) = %T, want h itself", h)
-	}
-	if Fanout(slog.DiscardHandler, slog.DiscardHandler).Enabled(context.Background(), slog.LevelError) {
-		t.Error("Fanout of discarding handlers is enabled")
 	}
 }

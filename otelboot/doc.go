@@ -162,7 +162,24 @@
 // the detectors of [WithResourceDetectors], then OTEL_RESOURCE_ATTRIBUTES
 // (deployment.environment=prod, for example) and OTEL_SERVICE_NAME.
 // Merging resources whose semantic-convention schema URLs differ never
-// fails: every attribute is kept and one warning is logged.
+// fails: every attribute is kept and one warning is logged. Invalid UTF-8
+// in the resource (OTEL_RESOURCE_ATTRIBUTES=a=%ff, OTEL_SERVICE_NAME, an
+// option) is replaced at start, with one warning naming the variable.
+//
+// # Valid UTF-8
+//
+// Every exporter Start builds from OTEL_<SIGNAL>_EXPORTER (otlp, console;
+// traces, metrics and logs) is wrapped by one guard that makes every string
+// it is handed valid UTF-8, whoever wrote it: span names, attribute keys and
+// values of spans, events, links, metric points, exemplars and log records,
+// log bodies, event names, metric names, descriptions and units, status
+// descriptions, scopes and resources. Each run of invalid bytes becomes one
+// U+FFFD; a character cut at the end of a value is dropped. Without it one
+// invalid byte (a User-Agent header, a SQL statement, a Redis key) makes the
+// OTLP exporter drop its whole batch. Valid data passes without a copy or an
+// allocation. Components added with [WithSpanProcessor], [WithMetricReader]
+// and [WithLogProcessor], the exporters of OTEL_CONFIG_FILE and the
+// Prometheus exporter are not behind the guard.
 //
 // # OTEL_SDK_DISABLED and OTEL_CONFIG_FILE
 //

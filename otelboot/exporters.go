@@ -29,6 +29,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/spanmetrics"
+	"github.com/otelkit/otelkit/internal/utf8guard"
 )
 
 // exporterPlan is one validated entry of OTEL_<SIGNAL>_EXPORTER.
@@ -113,6 +114,7 @@ func (e timeoutLogExporter) Export(ctx context.Context, rs []sdklog.Record) erro
 
 func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter, error) {
 	exp, err := newSpanExporter1(ctx, p)
+	exp = utf8guard.Spans(exp) // valid UTF-8 on the wire, whoever wrote the strings
 	if err != nil || p.name != "otlp" || p.timeout <= 0 {
 		return exp, err
 	}
@@ -121,6 +123,7 @@ func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter
 
 func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter, error) {
 	exp, err := newMetricExporter1(ctx, p)
+	exp = utf8guard.Metrics(exp) // valid UTF-8 on the wire, whoever wrote the strings
 	if err != nil || p.name != "otlp" || p.timeout <= 0 {
 		return exp, err
 	}
@@ -129,6 +132,7 @@ func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter,
 
 func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
 	exp, err := newLogExporter1(ctx, p)
+	exp = utf8guard.Logs(exp) // valid UTF-8 on the wire, whoever wrote the strings
 	if err != nil || p.name != "otlp" || p.timeout <= 0 {
 		return exp, err
 	}

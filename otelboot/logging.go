@@ -6,10 +6,11 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/otelkit/otelkit/internal/logenv"
 	"github.com/otelkit/otelkit/logcorr"
 )
 
-// logFormat reads, through logcorr's readers (the one place that knows
+// logFormat reads, through internal/logenv (the one place that knows
 // these variables), the text format (OTELKIT_LOG_FORMAT, or Python's
 // OTEL_PYTHON_LOG_FORMAT: an invalid one is an error naming the variable),
 // whether correlation is on (OTELKIT_LOG_CORRELATION or
@@ -21,23 +22,23 @@ func (s *starter) logFormat() (*logcorr.Format, bool) {
 		return nil, false
 	}
 	correlate := s.cfg.logCorrelation
-	if key, v, set := firstSet(logcorr.EnvLogCorrelation, logcorr.EnvPythonLogCorrelation); set {
-		c, err := logcorr.CorrelationFromEnv()
+	if key, v, set := firstSet(logenv.LogCorrelation, logenv.PythonLogCorrelation); set {
+		c, err := logenv.Correlation()
 		if err != nil {
 			s.env.warn(key, v, "want true or false", strconv.FormatBool(correlate))
 		} else {
 			correlate = c
 		}
 	}
-	level, err := logcorr.LevelFromEnv()
+	level, err := logenv.Level()
 	if err != nil {
-		key, v, _ := firstSet(logcorr.EnvLogLevel, logcorr.EnvPythonLogLevel)
+		key, v, _ := firstSet(logenv.LogLevel, logenv.PythonLogLevel)
 		s.env.warn(key, v, "not a log level (debug, info, warning, error, critical)", "info")
 	}
 	s.level = level
-	f, err := logcorr.FormatFromEnv()
+	f, err := logenv.Format()
 	if err != nil {
-		key, v, _ := firstSet(logcorr.EnvLogFormat, logcorr.EnvPythonLogFormat)
+		key, v, _ := firstSet(logenv.LogFormat, logenv.PythonLogFormat)
 		problem := err.Error()
 		var fe *logcorr.FormatError
 		if errors.As(err, &fe) {
@@ -81,5 +82,8 @@ func (s *starter) slogHandler() slog.Handler {
 	if s.otlpLogs || len(s.cfg.logProcessors) > 0 || (s.ownView != nil || s.cfg.view != nil) && s.lp != nil {
 		hs = append(hs, logcorr.NewOTLPHandler(s.serviceNm))
 	}
-	return logcorr.Fanout(hs...)
+	if len(hs) == 1 {
+		return text
+	}
+	return slog.NewMultiHandler(hs...)
 }

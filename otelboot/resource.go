@@ -8,10 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/otelkit/otelkit/internal/utf8guard"
 )
 
 // k8sVars maps the variables a pod spec usually sets from the downward API
@@ -105,7 +108,59 @@ func (s *starter) newResource(ctx context.Context) *resource.Resource {
 	if fromEnv != nil {
 		base = s.merge(base, fromEnv)
 	}
-	return base
+	return s.validResource(base)
+}
+
+// validResource returns r with every string valid UTF-8 (by utf8guard's
+// rule: each run of invalid bytes becomes U+FFFD, a character cut at the end
+// is dropped), so that no export of any signal fails on it. It warns once
+// per variable that brought invalid bytes (OTEL_RESOURCE_ATTRIBUTES after
+// percent-decoding, OTEL_SERVICE_NAME), or once for the resource when they
+// came from an option or a detector.
+func (s *starter) validResource(r *resource.Resource) *resource.Resource {
+	fixed, changed := utf8guard.Resource(r)
+	if !changed {
+		return r
+	}
+	named := false
+	if v, ok := get("OTEL_RESOURCE_ATTRIBUTES"); ok && !validResourceAttributes(v) {
+		named = true
+		s.env.log.Warn("otelboot: OTEL_RESOURCE_ATTRIBUTES holds invalid UTF-8; each run of invalid bytes is replaced by U+FFFD",
+			"variable", "OTEL_RESOURCE_ATTRIBUTES", "value", utf8guard.String(v))
+	}
+	if v, ok := get("OTEL_SERVICE_NAME"); ok && !utf8.ValidString(v) {
+		named = true
+		s.env.log.Warn("otelboot: OTEL_SERVICE_NAME holds invalid UTF-8; each run of invalid bytes is replaced by U+FFFD",
+			"variable", "OTEL_SERVICE_NAME", "value", utf8guard.String(v))
+	}
+	if !named {
+		var keys []string
+		for it := r.Iter(); it.Next(); {
+			if kv := it.Attribute(); !utf8guard.ValidKeyValue(kv) {
+				keys = append(keys, utf8guard.String(string(kv.Key)))
+			}
+		}
+		s.diag.logger.Warn("otelboot: resource attributes hold invalid UTF-8; each run of invalid bytes is replaced by U+FFFD",
+			"keys", keys)
+	}
+	return fixed
+}
+
+// validResourceAttributes reports whether an OTEL_RESOURCE_ATTRIBUTES value
+// is valid UTF-8 and so is every value once percent-decoded, as the SDK
+// decodes it (keys are taken as written; an entry that does not decode is
+// skipped, as the SDK skips it).
+func validResourceAttributes(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for pair := range strings.SplitSeq(v, ",") {
+		_, val, _ := strings.Cut(pair, "=")
+		if d, err := url.PathUnescape(strings.TrimSpace(val)); err == nil && !utf8.ValidString(d) {
+			return false
+		}
+	}
+	return true
 }
 
 // merge merges b over a. On a schema-URL conflict it keeps every attribute
