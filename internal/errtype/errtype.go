@@ -10,16 +10,16 @@
 //     (errors.As, so wrappers made with %w and errors.Join are seen
 //     through):
 //     - an ErrorType() string method (the hook of otel's semconv.ErrorType),
-//       when it returns a non-empty value;
+//     when it returns a non-empty value;
 //     - a SQLSTATE, from a SQLState() string method (pgx, lib/pq);
 //     - a MySQL error number ("1062"), read from the stable text of
-//       go-sql-driver's *mysql.MySQLError ("Error 1062 (23000): ..."),
-//       without importing the driver (importing it registers a
-//       database/sql driver);
+//     go-sql-driver's *mysql.MySQLError ("Error 1062 (23000): ..."),
+//     without importing the driver (importing it registers a
+//     database/sql driver);
 //     - a Redis error reply's prefix ("WRONGTYPE", "ERR", "NOAUTH"), from an
-//       error with go-redis's RedisError() marker method;
+//     error with go-redis's RedisError() marker method;
 //     - a Kafka error code name ("UNKNOWN_TOPIC_OR_PARTITION"), read from
-//       franz-go's *kerr.Error text ("NAME: description").
+//     franz-go's *kerr.Error text ("NAME: description").
 //  2. "timeout": a deadline passed (context.DeadlineExceeded,
 //     os.ErrDeadlineExceeded) or a net.Error reports Timeout(). A deadline
 //     is a time-out whoever set it: the conventions' own example value.
