@@ -166,7 +166,17 @@ func parsedURL(s string) (u *url.URL, trusted bool) {
 	if at < i {
 		return u, u.User == nil
 	}
-	return u, u.User != nil && u.User.String() == s[i+3:at]
+	if u.User == nil || u.User.String() != s[i+3:at] {
+		return u, false
+	}
+	if _, has := u.User.Password(); !has {
+		// user://name@host/db is also the MySQL DSN of user "user"
+		// with the password "//name": never show that name.
+		if m, err := ParseMySQL(s); err == nil && m.PasswordStart >= 0 {
+			return u, false
+		}
+	}
+	return u, true
 }
 
 // untrustedTail returns the last '@' of a URL DSN whose user info cannot

@@ -30,6 +30,11 @@ func TestDSN(t *testing.T) {
 		{"sqlite pragma", "file:x.db?_pragma=busy_timeout(5000)", "file:x.db?_pragma=busy_timeout(5000)"},
 		{"password containing ://", "user:a://b@tcp(h:3306)/db", "user:REDACTED@tcp(h:3306)/db"},
 		{"empty", "", ""},
+		// Found by FuzzParseDSN once it planted a marker:
+		{"sqlite path, @ and / in password", "x.db?_auth_pass=p@ss/w:rd", "x.db?_auth_pass=REDACTED"},
+		{"url, @ in a query password", "postgres://pg/db?password=p@ss/w", "postgres://REDACTED"},
+		{"mysql password starting with //", "user://p@ss@unix(/s.sock)/db", "user://REDACTED@unix(/s.sock)/db"},
+		{"mysql password //, no @ in it", "user://s3cret@unix(/s.sock)/db", "user://REDACTED@unix(/s.sock)/db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
