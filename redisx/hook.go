@@ -3,7 +3,6 @@ package redisx
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"reflect"
 	"runtime"
@@ -18,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -471,18 +471,8 @@ func isSetup(ctx context.Context) bool {
 	return ok && s.InstrumentationScope().Name == ScopeName
 }
 
-func errorType(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	case errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
-	}
-	return fmt.Sprintf("%T", err)
-}
+// errorType is the error.type of err, by the one rule of internal/errtype.
+func errorType(err error) string { return errtype.Of(err) }
 
 // nameCache maps a command name as go-redis holds it ("lrange") to its
 // upper-case form ("LRANGE") without allocating once the name was seen.

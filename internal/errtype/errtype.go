@@ -192,3 +192,46 @@ func walkDepth(err error, f func(error) bool, depth int) bool {
 	}
 	return false
 }
+
+// OfContext is Of for an operation that ran under ctx: when err carries no
+// server code and is not itself a time-out or a cancellation, but ctx has
+// ended, the operation failed because of ctx and its error.type is that of
+// ctx.Err(). Clients such as net/http report a cancelled request with an
+// error of their own ("net/http: request canceled") that does not wrap the
+// context's error.
+func OfContext(ctx context.Context, err error) string {
+	t := Of(err)
+	if err == nil || t == Timeout || t == Canceled || ServerCode(err) != "" {
+		return t
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return Of(cerr)
+	}
+	return t
+}
+
+// Error is err with its error.type fixed: ErrorType returns Type, which
+// otel's semconv.ErrorType (and so otelhttp) records instead of the Go
+// type of err. Wrap it around an error handed to such instrumentation and
+// take it off again with Unwrap before the error reaches the caller.
+type Error struct {
+	Err  error
+	Type string
+}
+
+// Error returns the text of the wrapped error.
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorType returns the error.type.
+func (e *Error) ErrorType() string { return e.Type }
+
+// Strip returns the error an *Error wraps, or err itself.
+func Strip(err error) error {
+	if e, ok := err.(*Error); ok {
+		return e.Err
+	}
+	return err
+}
