@@ -26,8 +26,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/otelkit/otelkit"
-	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/httpx"
+	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/kafkax"
 	"github.com/otelkit/otelkit/redisx"
 	"github.com/otelkit/otelkit/sqlx"
@@ -260,7 +260,6 @@ func TestSameErrorSameType(t *testing.T) {
 		}
 	}
 }
-
 
 // TestServerErrors: an error the server sent has that server's own code as
 // error.type.
