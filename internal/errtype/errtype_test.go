@@ -123,3 +123,43 @@ func TestMySQLNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestOfContext(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithTimeout(context.Background(), 0)
+	defer cancel2()
+	live := context.Background()
+	own := errors.New("net/http: request canceled")
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want string
+	}{
+		{"nil", done, nil, ""},
+		{"client's own error, context canceled", done, own, Canceled},
+		{"client's own error, deadline passed", expired, own, Timeout},
+		{"client's own error, context live", live, own, "*errors.errorString"},
+		{"a time-out stays a time-out", done, context.DeadlineExceeded, Timeout},
+		{"a server code wins", done, kerr.UnknownTopicOrPartition, "UNKNOWN_TOPIC_OR_PARTITION"},
+	} {
+		if got := OfContext(tc.ctx, tc.err); got != tc.want {
+			t.Errorf("%s: OfContext = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCarrier(t *testing.T) {
+	base := &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}
+	e := &Error{Err: base, Type: ConnectionRefused}
+	if e.Error() != base.Error() || !errors.Is(e, syscall.ECONNREFUSED) || e.ErrorType() != ConnectionRefused {
+		t.Errorf("carrier: %q %v", e.Error(), e.ErrorType())
+	}
+	if Of(e) != ConnectionRefused {
+		t.Errorf("Of(carrier) = %q", Of(e))
+	}
+	if Strip(e) != error(base) || Strip(base) != error(base) || Strip(nil) != nil {
+		t.Error("Strip does not return the wrapped error")
+	}
+}
