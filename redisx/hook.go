@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
@@ -17,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/boundcache"
 	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
@@ -477,8 +477,7 @@ func errorType(err error) string { return errtype.Of(err) }
 // nameCache maps a command name as go-redis holds it ("lrange") to its
 // upper-case form ("LRANGE") without allocating once the name was seen.
 type nameCache struct {
-	m sync.Map // string -> string
-	n atomic.Int32
+	m boundcache.Map[string, string]
 }
 
 // maxCachedNames bounds nameCache: Redis has about 250 commands, and a
@@ -493,16 +492,10 @@ func (c *nameCache) get(args []any) string {
 	if !ok {
 		return string(redact.AppendRedisName(nil, args))
 	}
-	if v, ok := c.m.Load(s); ok {
-		return v.(string)
+	if up, ok := c.m.Load(s); ok {
+		return up
 	}
-	up := string(redact.AppendRedisName(make([]byte, 0, len(s)), args))
-	if c.n.Load() < maxCachedNames {
-		if _, loaded := c.m.LoadOrStore(s, up); !loaded {
-			c.n.Add(1)
-		}
-	}
-	return up
+	return c.m.Store(s, string(redact.AppendRedisName(make([]byte, 0, len(s)), args)), maxCachedNames)
 }
 
 // bufPool recycles the buffers the command text is built in.
