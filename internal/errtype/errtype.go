@@ -33,7 +33,13 @@
 //     own and not the wrapper's.
 //
 // HTTP status codes are not errors in this sense: otelhttp sets error.type
-// to the status code ("500") for failed responses itself.
+// to the status code ("500") for failed responses itself. For a transport
+// error, httpx's client hands otelhttp the error inside an *Error carrying
+// OfContext's answer, which semconv.ErrorType (and so the client span)
+// records, and takes the carrier off before the caller sees the error.
+// otelhttp's own client metric reads the Go type of the error by reflection
+// instead, so its error.type is the carrier's type: that metric is
+// otelhttp's, the span is the one this rule governs.
 package errtype
 
 import (
