@@ -6,12 +6,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/otelkit/otelkit/internal/boundcache"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -33,8 +33,7 @@ type routeInfo struct {
 // routes caches routeInfo by pattern; NewServeMux also stores the endpoint
 // names of the handlers it registers.
 type routes struct {
-	cache sync.Map // pattern -> *routeInfo
-	n     atomic.Int32
+	cache boundcache.Map[string, *routeInfo] // pattern -> info
 
 	mu    sync.RWMutex
 	names map[string]string // pattern -> endpoint name, from NewServeMux
@@ -59,8 +58,8 @@ func (t *routes) registered(pattern string) (string, bool) {
 // lookup returns the routeInfo of r.Pattern, building it on first use.
 // next is the handler served, consulted when it is an *http.ServeMux.
 func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInfo {
-	if v, ok := t.cache.Load(r.Pattern); ok {
-		return v.(*routeInfo)
+	if info, ok := t.cache.Load(r.Pattern); ok {
+		return info
 	}
 	name := ""
 	if c.endpoint != nil {
@@ -80,13 +79,7 @@ func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInf
 			}
 		}
 	}
-	info := newRouteInfo(r.Pattern, name)
-	if t.n.Load() < maxRoutes {
-		if _, loaded := t.cache.LoadOrStore(r.Pattern, info); !loaded {
-			t.n.Add(1)
-		}
-	}
-	return info
+	return t.cache.Store(r.Pattern, newRouteInfo(r.Pattern, name), maxRoutes)
 }
 
 // newRouteInfo parses a ServeMux pattern ("[METHOD ][HOST]/[PATH]").

@@ -13,6 +13,7 @@ import (
 	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -57,7 +58,8 @@ func Client(opts ...Option) *http.Client {
 
 // RoundTrip sends r in a client span.
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	return t.rt.RoundTrip(r)
+	res, err := t.rt.RoundTrip(r)
+	return res, errtype.Strip(err) // the caller gets the base's own error
 }
 
 // CloseIdleConnections closes the idle connections of the base transport if
@@ -118,6 +120,9 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		span.SetAttributes(attrs...)
 		if err != nil {
 			recordError(span, err)
+			// otelhttp records error.type by semconv.ErrorType, which
+			// reads ErrorType: give it the one rule of the wrappers.
+			err = &errtype.Error{Err: err, Type: errtype.OfContext(r.Context(), err)}
 		}
 		return res, err
 	}

@@ -2,14 +2,11 @@ package kafkax
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -17,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -278,18 +276,7 @@ func messageKey(k []byte) (string, bool) {
 	return string(k), true
 }
 
-// errorType is the low-cardinality error.type of err: the Kafka error code
-// name when the broker sent one, "timeout" for a deadline, else the Go type.
-func errorType(err error) string {
-	var ke *kerr.Error
-	switch {
-	case errors.As(err, &ke):
-		return ke.Message
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	default:
-		return fmt.Sprintf("%T", err)
-	}
-}
+// errorType is the low-cardinality error.type of err, by the one rule of
+// internal/errtype: the Kafka error code name when the broker sent one,
+// "timeout" for a deadline, "canceled", else the Go type.
+func errorType(err error) string { return errtype.Of(err) }

@@ -3,14 +3,12 @@ package redisx
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
@@ -18,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/boundcache"
+	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -471,24 +471,13 @@ func isSetup(ctx context.Context) bool {
 	return ok && s.InstrumentationScope().Name == ScopeName
 }
 
-func errorType(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	case errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
-	}
-	return fmt.Sprintf("%T", err)
-}
+// errorType is the error.type of err, by the one rule of internal/errtype.
+func errorType(err error) string { return errtype.Of(err) }
 
 // nameCache maps a command name as go-redis holds it ("lrange") to its
 // upper-case form ("LRANGE") without allocating once the name was seen.
 type nameCache struct {
-	m sync.Map // string -> string
-	n atomic.Int32
+	m boundcache.Map[string, string]
 }
 
 // maxCachedNames bounds nameCache: Redis has about 250 commands, and a
@@ -503,16 +492,10 @@ func (c *nameCache) get(args []any) string {
 	if !ok {
 		return string(redact.AppendRedisName(nil, args))
 	}
-	if v, ok := c.m.Load(s); ok {
-		return v.(string)
+	if up, ok := c.m.Load(s); ok {
+		return up
 	}
-	up := string(redact.AppendRedisName(make([]byte, 0, len(s)), args))
-	if c.n.Load() < maxCachedNames {
-		if _, loaded := c.m.LoadOrStore(s, up); !loaded {
-			c.n.Add(1)
-		}
-	}
-	return up
+	return c.m.Store(s, string(redact.AppendRedisName(make([]byte, 0, len(s)), args)), maxCachedNames)
 }
 
 // bufPool recycles the buffers the command text is built in.

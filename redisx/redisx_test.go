@@ -67,7 +67,7 @@ func TestNameCacheBounded(t *testing.T) {
 			t.Fatalf("get(%q) = %q, want %q", name, got, want)
 		}
 	}
-	if n := c.n.Load(); n != maxCachedNames {
+	if n := c.m.Len(); n != maxCachedNames {
 		t.Errorf("cache holds %d names, want the bound %d", n, maxCachedNames)
 	}
 	if got := c.get([]any{[]byte("lrange")}); got != "LRANGE" {

@@ -1,9 +1,6 @@
 package sqlx
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "github.com/otelkit/otelkit/internal/boundcache"
 
 // Bounds of the per-database cache of parsed statements: applications run
 // a small set of statement texts over and over, but one that builds its
@@ -21,25 +18,22 @@ type parsed struct {
 
 // parseCache remembers the parse of the statement texts a database runs.
 type parseCache struct {
-	m sync.Map // query -> parsed
-	n atomic.Int32
+	m boundcache.Map[string, parsed] // query -> parsed
 	// dialect is the database's (dialectOf its db.system): set before the
 	// first get, never after.
 	dialect dialect
 }
 
 func (c *parseCache) get(query string, sanitizeLiterals bool) parsed {
-	if v, ok := c.m.Load(query); ok {
-		return v.(parsed)
+	if p, ok := c.m.Load(query); ok {
+		return p
 	}
 	p := parsed{statement: parseStatement(query, c.dialect), text: query}
 	if sanitizeLiterals {
 		p.text = sanitize(query, c.dialect)
 	}
-	if len(query) <= maxCachedQueryLen && c.n.Load() < maxCachedStatements {
-		if _, loaded := c.m.LoadOrStore(query, p); !loaded {
-			c.n.Add(1)
-		}
+	if len(query) <= maxCachedQueryLen {
+		p = c.m.Store(query, p, maxCachedStatements)
 	}
 	return p
 }

@@ -339,7 +339,7 @@ func TestParseCacheBounded(t *testing.T) {
 			t.Fatalf("get(%q) = %+v, want %+v", q, got, want)
 		}
 	}
-	if n := c.n.Load(); n != maxCachedStatements {
+	if n := c.m.Len(); n != maxCachedStatements {
 		t.Errorf("%d cached statements, want the bound %d", n, maxCachedStatements)
 	}
 	var d parseCache
@@ -347,7 +347,7 @@ func TestParseCacheBounded(t *testing.T) {
 	if got := d.get(long, true); got.text == long || strings.Contains(got.text, "secret") || got.table != "big" {
 		t.Errorf("sanitised long statement: %+v", got)
 	}
-	if d.n.Load() != 0 {
+	if d.m.Len() != 0 {
 		t.Error("a statement longer than the bound was cached")
 	}
 }

@@ -3,17 +3,15 @@ package sqlx
 import (
 	"context"
 	"errors"
-	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/otelkit/otelkit/internal/redact"
+	sqldsn "github.com/otelkit/otelkit/internal/dsn"
+	"github.com/otelkit/otelkit/internal/errtype"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -41,7 +39,7 @@ func newDBInfo(cfg *config, system, dsn string) *dbInfo {
 	if system == "" {
 		system = "other_sql"
 	}
-	info, _ := redact.ParseDSN(system, dsn)
+	info, _ := sqldsn.Parse(system, dsn)
 	info.Scheme = system
 	d := &dbInfo{cfg: cfg, system: system, spanName: system + ".query", connString: firstNonEmpty(info.String(), system)}
 	d.parses.dialect = dialectOf(system)
@@ -166,65 +164,38 @@ func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error)
 }
 
 // recordError records err on span and returns attrs with the stable error
-// keys added. A cancelled context is the caller giving up, not a database
-// failure: it is recorded as an exception event and leaves the status
-// unset. Every other error, a deadline that passed included, sets the ERROR
-// status.
+// keys added (error.type by the one rule of internal/errtype, and the
+// server's code as db.response.status_code when it sent one). A cancelled
+// context is the caller giving up, not a database failure: it is recorded
+// as an exception event (with error.type "canceled") and leaves the status
+// unset. Every other error, a deadline that passed included, sets the
+// ERROR status.
 func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err error) []attribute.KeyValue {
 	span.RecordError(err)
-	if errors.Is(err, context.Canceled) {
-		return attrs
-	}
-	span.SetStatus(codes.Error, err.Error())
 	if d.cfg.mode.EmitStable() {
 		if code := responseStatusCode(err); code != "" {
 			attrs = append(attrs, semconv.DBResponseStatusCodeKey.String(code), semconv.ErrorTypeKey.String(code))
 		} else {
-			attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err)))
+			attrs = append(attrs, semconv.ErrorTypeKey.String(errtype.Of(err)))
 		}
 	}
+	if errors.Is(err, context.Canceled) {
+		return attrs
+	}
+	span.SetStatus(codes.Error, err.Error())
 	return attrs
 }
-
-// sqlStateError is implemented by the errors of the PostgreSQL drivers
-// (pgx's *pgconn.PgError, lib/pq's *pq.Error) and others that report a
-// SQLSTATE.
-type sqlStateError interface{ SQLState() string }
 
 // responseStatusCode is the database's own code for err, as the stable
 // conventions' db.response.status_code wants it: MySQL's error number, or
 // the SQLSTATE of drivers that report one; "" when err carries neither.
-func responseStatusCode(err error) string {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return strconv.Itoa(int(me.Number))
-	}
-	var se sqlStateError
-	if errors.As(err, &se) {
-		return se.SQLState()
-	}
-	return ""
-}
+func responseStatusCode(err error) string { return errtype.ServerCode(err) }
 
 // recordable is otelsql's RecordError filter for its extra spans, with the
 // same rule as recordError (it cannot leave the status unset while
 // recording the event, so a cancellation is not recorded there).
 func recordable(err error) bool {
 	return !errors.Is(err, context.Canceled)
-}
-
-func errorType(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "context.DeadlineExceeded"
-	}
-	t := reflect.TypeOf(err)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.PkgPath() == "" || t.Name() == "" {
-		return "_OTHER"
-	}
-	return t.PkgPath() + "." + t.Name()
 }
 
 // connectErrorSpan reports a connection that failed as an ERROR span

@@ -1,5 +1,7 @@
 // Package redact is the one place where otelkit removes secrets before they
-// reach telemetry: URLs, DSNs, headers and Redis arguments.
+// reach telemetry: URLs, headers and Redis arguments. Data source names
+// are redacted by internal/dsn, apart so that httpx and redisx link no SQL
+// code.
 package redact
 
 import (

@@ -1,4 +1,8 @@
-package redact
+// Package dsn reads and redacts the data source names of SQL databases. It
+// is apart from internal/redact so that the packages that have nothing to
+// do with SQL (httpx, redisx) link no SQL code, and it parses MySQL DSNs
+// itself (ParseMySQL) so that no package of otelkit links a database driver.
+package dsn
 
 import (
 	"net"
@@ -6,12 +10,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
-// DSNInfo is what a data source name says about where a client connects,
+// Mask replaces a secret value.
+const Mask = redact.Mask
+
+// Info is what a data source name says about where a client connects,
 // without any secret: never a password.
-type DSNInfo struct {
+type Info struct {
 	// Scheme is the database system ("mysql", "postgresql", "sqlite") or the
 	// scheme of a URL DSN.
 	Scheme string
@@ -28,7 +35,7 @@ type DSNInfo struct {
 // String renders the connection string scheme://user@host:port/database,
 // leaving out the parts that are unknown. A Unix socket renders as
 // scheme://user@unix(/path)/database and an SQLite file as sqlite:file.
-func (i DSNInfo) String() string {
+func (i Info) String() string {
 	if i.Host == "" && i.User == "" && i.Port == 0 {
 		if i.Database == "" {
 			return ""
@@ -64,15 +71,15 @@ func (i DSNInfo) String() string {
 	return b.String()
 }
 
-// ParseDSN reads the user, host, port and database of dsn, a data source
+// Parse reads the user, host, port and database of dsn, a data source
 // name of the database system (one of "mysql", "postgresql", "sqlite"; any
 // other value is treated by the form of dsn alone). It understands URL DSNs
 // (mysql://, postgres://, file: URIs), go-sql-driver/mysql DSNs
-// (user:pass@tcp(host:3306)/db?...), parsed with mysql.ParseDSN, Postgres
+// (user:pass@tcp(host:3306)/db?...), read by ParseMySQL, Postgres
 // key=value DSNs and SQLite file names. The password is never read into
 // the result. ok is false when dsn has none of these forms; the result then
 // holds only the scheme.
-func ParseDSN(system, dsn string) (info DSNInfo, ok bool) {
+func Parse(system, dsn string) (info Info, ok bool) {
 	info.Scheme = system
 	s := strings.TrimSpace(dsn)
 	switch {
@@ -85,8 +92,13 @@ func ParseDSN(system, dsn string) (info DSNInfo, ok bool) {
 	case isKeyValue(s):
 		return parseKeyValueDSN(info, s)
 	case system == "mysql" || strings.Contains(s, "@"):
-		cfg, err := mysql.ParseDSN(s)
+		cfg, err := ParseMySQL(s)
 		if err != nil {
+			return info, false
+		}
+		if strings.ContainsAny(cfg.User, "?=&") {
+			// Not a user name but a path and a query whose value holds
+			// '@' (see redactMySQLDSN): what follows might be a secret.
 			return info, false
 		}
 		info.User, info.Database = cfg.User, cfg.DBName
@@ -100,12 +112,12 @@ func ParseDSN(system, dsn string) (info DSNInfo, ok bool) {
 	return info, false
 }
 
-// DSN returns dsn with its password, and the values of sensitive query or
+// Redact returns dsn with its password, and the values of sensitive query or
 // key=value parameters, replaced by Mask, keeping the DSN's form. It handles
-// the forms ParseDSN does. A DSN whose user info cannot be told apart
+// the forms Parse does. A DSN whose user info cannot be told apart
 // reliably loses everything up to its last '@' instead: the result may lose
 // information but never shows a password.
-func DSN(dsn string) string {
+func Redact(dsn string) string {
 	switch {
 	case dsn == "":
 		return dsn
@@ -154,28 +166,53 @@ func parsedURL(s string) (u *url.URL, trusted bool) {
 	if at < i {
 		return u, u.User == nil
 	}
-	return u, u.User != nil && u.User.String() == s[i+3:at]
+	if u.User == nil || u.User.String() != s[i+3:at] {
+		return u, false
+	}
+	if _, has := u.User.Password(); !has {
+		// user://name@host/db is also the MySQL DSN of user "user"
+		// with the password "//name": never show that name.
+		if m, err := ParseMySQL(s); err == nil && m.PasswordStart >= 0 {
+			return u, false
+		}
+	}
+	return u, true
+}
+
+// untrustedTail returns the last '@' of a URL DSN whose user info cannot
+// be told apart, and whether what follows it can be read as host, path and
+// query. It cannot when a '?' comes before that '@': the '@' may then be in
+// a query value (?password=p@ss/w), whose rest would follow it.
+func untrustedTail(s string) (at int, ok bool) {
+	i := urlSchemeEnd(s)
+	at = strings.LastIndexByte(s, '@')
+	if at < i {
+		return -1, false
+	}
+	return at, strings.IndexByte(s[i+3:at], '?') < 0
 }
 
 func redactURLDSN(s string) string {
 	if u, trusted := parsedURL(s); trusted {
-		return URL(u)
+		return redact.URL(u)
 	}
 	i := urlSchemeEnd(s)
-	at := strings.LastIndexByte(s, '@')
-	if at < i {
-		// No user info but the URL does not parse: keep only the scheme.
+	at, ok := untrustedTail(s)
+	if !ok {
+		// No user info but the URL does not parse, or the tail might be a
+		// secret: keep only the scheme.
 		return s[:i+3] + Mask
 	}
 	return s[:i+3] + Mask + redactPathQuery(s[at:])
 }
 
-func parseURLDSN(info DSNInfo, s string) (DSNInfo, bool) {
+func parseURLDSN(info Info, s string) (Info, bool) {
 	u, trusted := parsedURL(s)
 	if !trusted {
 		// Keep what follows the last '@' only.
-		i, at := urlSchemeEnd(s), strings.LastIndexByte(s, '@')
-		if at < i {
+		i := urlSchemeEnd(s)
+		at, ok := untrustedTail(s)
+		if !ok {
 			return info, false
 		}
 		if u, _ = url.Parse(s[:i+3] + s[at+1:]); u == nil {
@@ -200,7 +237,7 @@ func parseURLDSN(info DSNInfo, s string) (DSNInfo, bool) {
 	return info, true
 }
 
-func parseSQLiteDSN(info DSNInfo, s string) (DSNInfo, bool) {
+func parseSQLiteDSN(info Info, s string) (Info, bool) {
 	if info.Scheme == "" {
 		info.Scheme = "sqlite"
 	}
@@ -220,13 +257,13 @@ func redactPathQuery(s string) string {
 	if i < 0 {
 		return s
 	}
-	return s[:i+1] + Query(s[i+1:])
+	return s[:i+1] + redact.Query(s[i+1:])
 }
 
 // redactMySQLDSN masks the password of a go-sql-driver/mysql DSN,
 // [user[:password]@][net[(addr)]]/dbname[?params], finding it exactly as
-// mysql.ParseDSN does (the last '/', then the last '@' before it, then the
-// first ':' before that).
+// ParseMySQL (and mysql.ParseDSN) do: the last '/', then the last '@'
+// before it, then the first ':' before that.
 func redactMySQLDSN(s string) string {
 	slash := strings.LastIndexByte(s, '/')
 	var at int
@@ -240,13 +277,19 @@ func redactMySQLDSN(s string) string {
 		// every parameter value that looks sensitive.
 		return redactPathQuery(s)
 	}
-	user := s[:at]
+	user, name := s[:at], s[:at]
 	if c := strings.IndexByte(user, ':'); c >= 0 {
-		user = user[:c+1] + Mask
+		user, name = user[:c+1]+Mask, user[:c]
 	}
 	rest := s[at:]
 	if slash >= 0 {
-		return user + redactPathQuery(rest)
+		rest = redactPathQuery(rest)
+	}
+	if strings.IndexByte(name, '?') >= 0 {
+		// A "user name" holding '?' is more likely a path with a query
+		// whose value holds '@' (file.db?_auth_pass=p@ss/x): mask its
+		// sensitive parameters too.
+		return redactPathQuery(user + rest)
 	}
 	return user + rest
 }
@@ -341,7 +384,7 @@ func parseKV(s string) []kv {
 }
 
 func sensitiveKey(k string) bool {
-	return IsSensitiveName(k) || strings.Contains(strings.ToLower(k), "pass")
+	return redact.IsSensitiveName(k) || strings.Contains(strings.ToLower(k), "pass")
 }
 
 func redactKeyValue(s string) string {
@@ -362,7 +405,7 @@ func redactKeyValue(s string) string {
 	return b.String()
 }
 
-func parseKeyValueDSN(info DSNInfo, s string) (DSNInfo, bool) {
+func parseKeyValueDSN(info Info, s string) (Info, bool) {
 	if info.Scheme == "" {
 		info.Scheme = "postgresql"
 	}
