@@ -157,8 +157,8 @@ func echoErr(q string, args []driver.NamedValue) error {
 // lateRows fails on the first Next, as the PostgreSQL drivers may.
 type lateRows struct{ err error }
 
-func (*lateRows) Columns() []string          { return []string{"x"} }
-func (*lateRows) Close() error               { return nil }
+func (*lateRows) Columns() []string           { return []string{"x"} }
+func (*lateRows) Close() error                { return nil }
 func (r *lateRows) Next([]driver.Value) error { return r.err }
 
 type echoConnector struct{}
