@@ -54,7 +54,18 @@
 // # Errors
 //
 // A failing statement, or one that fails to prepare, sets the ERROR status
-// and records an exception event, as does a deadline that passes. A
+// and records an exception event, as does a deadline that passes. The
+// database's error text goes into both, scrubbed: servers echo what they
+// were sent ("Duplicate entry 'x' for key", "invalid input syntax for
+// type integer: \"x\"", "near 'WHERE pw = 'x'' at line 1"), so every
+// occurrence of a statement argument (its text, or its first four bytes
+// or more; a shorter one where it stands between quotes, parentheses or
+// spaces) becomes '?', in any mode. With WithSanitizeLiterals(true) the
+// statement's literals are masked there the same way, and so is every
+// quoted passage of the message that the recorded statement does not
+// show. otelsql's extra spans get the same text where sqlx reaches them
+// (connect, prepare); on the others an error whose text may echo (it
+// holds a quote or a parenthesis) is not recorded. A
 // cancelled context is the caller giving up: the exception event is
 // recorded, the status stays unset. sql.ErrNoRows is made by database/sql
 // above the driver: for the database the query succeeded with zero rows,
