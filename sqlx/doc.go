@@ -57,7 +57,7 @@
 // and records an exception event, as does a deadline that passes. The
 // database's error text goes into both, scrubbed: servers echo what they
 // were sent ("Duplicate entry 'x' for key", "invalid input syntax for
-// type integer: \"x\"", "near 'WHERE pw = 'x” at line 1"), so every
+// type integer: \"x\"", and MySQL's "near" quotes the statement from the error on), so every
 // occurrence of a statement argument (its text, or its first four bytes
 // or more; a shorter one where it stands between quotes, parentheses or
 // spaces) becomes '?', in any mode. With WithSanitizeLiterals(true) the
