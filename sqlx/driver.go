@@ -385,10 +385,14 @@ type rows struct {
 	driver.Rows
 	span  trace.Span
 	attrs []attribute.KeyValue
-	buf   [12]attribute.KeyValue
-	info  *dbInfo
-	n     int64
-	err   error
+	// buf holds the attributes of the stable conventions (10 with an
+	// error) and one of WithAttributes without another allocation; 11
+	// keeps rows in the 896-byte size class (with the allocator's
+	// 8-byte header), as before it held the statement's query and args.
+	buf  [11]attribute.KeyValue
+	info *dbInfo
+	n    int64
+	err  error
 	// query and args are the statement's, for the error text.
 	query string
 	args  []driver.NamedValue
