@@ -37,6 +37,8 @@
 // MariaDB's /*M!NNNNNN ... */ are not comments, since the server may run
 // their text: their literals are masked. /* */ comments nest in SQL
 // Server too, and a -- comment ends at a carriage return in PostgreSQL.
+// A quoted identifier that never closes runs to the end of the text,
+// which is masked from it on (the server rejects the statement).
 // For a system sqlx does not know, text that any of these readings takes
 // for a literal is masked, which may mask more than the literals. Settings that change the reading
 // (ANSI_QUOTES or NO_BACKSLASH_ESCAPES in MySQL,

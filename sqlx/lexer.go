@@ -26,6 +26,9 @@ const (
 type token struct {
 	kind tokenKind
 	text string // raw text; for tokQuoted the unquoted identifier
+	// open marks a quoted identifier whose quote never closes: it runs
+	// to the end of the text.
+	open bool
 }
 
 func (l *lexer) skipSpace() {
@@ -135,12 +138,14 @@ func (l *lexer) next() token {
 		l.pos = quoteEnd(l.s, l.pos, c, l.rules&ruleBackslash != 0)
 		return token{kind: tokString, text: l.s[start:l.pos]}
 	case c == '`' || c == '"':
-		l.pos = quoteEnd(l.s, l.pos, c, false)
-		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos])}
+		var closed bool
+		l.pos, closed = quoteEndClosed(l.s, l.pos, c, false)
+		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos]), open: !closed}
 	case c == '[' && l.rules&ruleBracketIdent != 0:
 		// ]] is a ] in the identifier (SQL Server).
-		l.pos = quoteEnd(l.s, l.pos, ']', false)
-		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos])}
+		var closed bool
+		l.pos, closed = quoteEndClosed(l.s, l.pos, ']', false)
+		return token{kind: tokQuoted, text: unquote(l.s[start:l.pos]), open: !closed}
 	case c == '$' && l.rules&rulePostgres != 0 && l.dollarString():
 		return token{kind: tokString, text: l.s[start:l.pos]}
 	case c >= '0' && c <= '9':
@@ -226,6 +231,13 @@ func qQuoteEnd(s string, i int) int {
 // (q is ']' for '['); a doubled q escapes, and so does a backslash when
 // backslash is true.
 func quoteEnd(s string, i int, q byte, backslash bool) int {
+	end, _ := quoteEndClosed(s, i, q, backslash)
+	return end
+}
+
+// quoteEndClosed is quoteEnd, and reports whether the quote closes before
+// the end of s.
+func quoteEndClosed(s string, i int, q byte, backslash bool) (int, bool) {
 	for j := i + 1; j < len(s); j++ {
 		switch s[j] {
 		case '\\':
@@ -237,10 +249,10 @@ func quoteEnd(s string, i int, q byte, backslash bool) int {
 				j++
 				continue
 			}
-			return j + 1
+			return j + 1, true
 		}
 	}
-	return len(s)
+	return len(s), false
 }
 
 func unquote(s string) string {

@@ -67,6 +67,13 @@ func literals(query string, r rules, f func(start, end int)) {
 		if t.kind == tokEOF {
 			return
 		}
+		if t.kind == tokQuoted && t.open {
+			// A quoted identifier that never closes: the server
+			// rejects the statement, and the rest of the text, read
+			// as the identifier, may hold a literal.
+			f(start, l.pos)
+			return
+		}
 		if t.kind == tokString || t.kind == tokNumber {
 			// X'ff', N'text', B'0101': the prefix goes with the literal.
 			if t.kind == tokString && query[start] == '\'' && prevWord && start-1 >= last && isPrefix(query[start-1]) &&
