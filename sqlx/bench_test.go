@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/XSAM/otelsql"
+	mnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/sqlx"
 )
 
@@ -72,5 +74,37 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 		})
 		_ = db.Close()
+	}
+}
+
+// TestNotRecordingAllocs bounds what a statement costs when its span does
+// not record: under sqlx no more allocations than under otelsql alone
+// (which sqlx runs on, and which builds nothing either), so that nothing
+// is parsed, sanitised or built for a span that drops it.
+func TestNotRecordingAllocs(t *testing.T) {
+	tp := &countingTP{}
+	mp := mnoop.NewMeterProvider()
+	allocs := func(db *sql.DB) float64 {
+		defer db.Close()
+		var (
+			uid  int
+			body string
+		)
+		return testing.AllocsPerRun(200, func() {
+			if err := db.QueryRowContext(context.Background(), "SELECT user_id, body FROM messages WHERE id = 'x'", 1).Scan(&uid, &body); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	under := allocs(sql.OpenDB(connectorFor(otelsql.WrapDriver(fastDriver{}, otelsql.WithTracerProvider(tp), otelsql.WithMeterProvider(mp)))))
+	for _, mode := range []otelkit.SemconvMode{otelkit.SemconvOld, otelkit.SemconvStable} {
+		got := allocs(sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp),
+			sqlx.WithSystem("mysql"), sqlx.WithSemconv(mode), sqlx.WithSanitizeLiterals(true)))
+		if got > under {
+			t.Errorf("%v: %.0f allocations per statement that is not recorded, otelsql alone %.0f", mode, got, under)
+		}
+	}
+	if n := tp.built.Load() + tp.attrs.Load(); n != 0 {
+		t.Errorf("%d calls or attributes built on spans that do not record", n)
 	}
 }

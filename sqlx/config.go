@@ -131,14 +131,16 @@ func WithDSN(dsn string) Option {
 	return optionFunc(func(c *config) { c.dsn, c.dsnSet = dsn, true })
 }
 
-// WithSanitizeLiterals replaces the string and number literals in
-// db.statement (db.query.text) by '?', read with the quoting and comment
-// rules of db.system (see the package documentation); for a system sqlx
-// does not know, whatever any known system would read as a literal is
-// masked. Comments are kept. Statement parameters are never recorded,
-// with or without this option.
-func WithSanitizeLiterals() Option {
-	return optionFunc(func(c *config) { c.sanitize = true })
+// WithSanitizeLiterals says whether the string and number literals in
+// db.statement (db.query.text) are replaced by '?', read with the quoting
+// and comment rules of db.system (see the package documentation); for a
+// system sqlx does not know, whatever any known system would read as a
+// literal is masked. Comments are kept. With it on, the error text sqlx
+// records (the status description and exception.message) is masked the
+// same way. Off by default. Statement parameters are never recorded, with
+// or without this option, in the statement or in the error text.
+func WithSanitizeLiterals(on bool) Option {
+	return optionFunc(func(c *config) { c.sanitize = on })
 }
 
 // WithExtraSpans switches on spans beyond the one per statement.

@@ -37,6 +37,8 @@
 // MariaDB's /*M!NNNNNN ... */ are not comments, since the server may run
 // their text: their literals are masked. /* */ comments nest in SQL
 // Server too, and a -- comment ends at a carriage return in PostgreSQL.
+// A quoted identifier that never closes runs to the end of the text,
+// which is masked from it on (the server rejects the statement).
 // For a system sqlx does not know, text that any of these readings takes
 // for a literal is masked, which may mask more than the literals. Settings that change the reading
 // (ANSI_QUOTES or NO_BACKSLASH_ESCAPES in MySQL,
@@ -54,7 +56,18 @@
 // # Errors
 //
 // A failing statement, or one that fails to prepare, sets the ERROR status
-// and records an exception event, as does a deadline that passes. A
+// and records an exception event, as does a deadline that passes. The
+// database's error text goes into both, scrubbed: servers echo what they
+// were sent ("Duplicate entry 'x' for key", "invalid input syntax for
+// type integer: \"x\"", and MySQL's "near" quotes the statement from the error on), so every
+// occurrence of a statement argument (its text, or its first four bytes
+// or more; a shorter one where it stands between quotes, parentheses or
+// spaces) becomes '?', in any mode. With WithSanitizeLiterals(true) the
+// statement's literals are masked there the same way, and so is every
+// quoted passage of the message that the recorded statement does not
+// show. otelsql's extra spans get the same text where sqlx reaches them
+// (connect, prepare); on the others an error whose text may echo (it
+// holds a quote or a parenthesis) is not recorded. A
 // cancelled context is the caller giving up: the exception event is
 // recorded, the status stays unset. sql.ErrNoRows is made by database/sql
 // above the driver: for the database the query succeeded with zero rows,

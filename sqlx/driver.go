@@ -60,6 +60,8 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		if c.info.cfg.extra&ExtraConnect == 0 {
 			c.info.connectErrorSpan(ctx, start, err)
+		} else {
+			c.info.recordExtraError(ctx, err, "")
 		}
 		return nil, err
 	}
@@ -176,7 +178,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if errors.Is(err, driver.ErrSkip) {
 		return res, err
 	}
-	c.info.endExec(ctx, start, query, res, err)
+	c.info.endExec(ctx, start, query, args, res, err)
 	return res, err
 }
 
@@ -201,7 +203,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if errors.Is(err, driver.ErrSkip) {
 		return r, err
 	}
-	return c.info.endQuery(ctx, start, query, r, err), err
+	return c.info.endQuery(ctx, start, query, args, r, err), err
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -229,11 +231,15 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 // a missing table) as the statement's ERROR span, since no execution will
 // follow; with ExtraPrepare on, otelsql's prepare span shows it instead.
 func (c *conn) prepareFailed(ctx context.Context, start time.Time, query string, err error) {
-	if c.info.cfg.extra&ExtraPrepare != 0 || errors.Is(err, driver.ErrSkip) {
+	if errors.Is(err, driver.ErrSkip) {
+		return
+	}
+	if c.info.cfg.extra&ExtraPrepare != 0 {
+		c.info.recordExtraError(ctx, err, query)
 		return
 	}
 	if span, attrs := c.info.stmtSpan(ctx, start, query, nil); span != nil {
-		c.info.endSpan(span, attrs, err)
+		c.info.endSpan(span, attrs, err, query, nil)
 	}
 }
 
@@ -314,7 +320,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 			}
 		}
 	}
-	s.conn.info.endExec(ctx, start, s.query, res, err)
+	s.conn.info.endExec(ctx, start, s.query, args, res, err)
 	return res, err
 }
 
@@ -334,7 +340,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 			}
 		}
 	}
-	return s.conn.info.endQuery(ctx, start, s.query, r, err), err
+	return s.conn.info.endQuery(ctx, start, s.query, args, r, err), err
 }
 
 func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
@@ -346,7 +352,7 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 	return s.conn.CheckNamedValue(nv)
 }
 
-func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, res driver.Result, err error) {
+func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, args []driver.NamedValue, res driver.Result, err error) {
 	span, attrs := d.stmtSpan(ctx, start, query, nil)
 	if span == nil {
 		return
@@ -356,20 +362,20 @@ func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, res
 			attrs = d.rowsAttrs(attrs, n, false)
 		}
 	}
-	d.endSpan(span, attrs, err)
+	d.endSpan(span, attrs, err, query, args)
 }
 
-func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query string, r driver.Rows, err error) driver.Rows {
+func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query string, args []driver.NamedValue, r driver.Rows, err error) driver.Rows {
 	span, st := d.startSpan(ctx, start, query)
 	if span == nil {
 		return r
 	}
 	if err != nil {
-		d.endSpan(span, d.stmtAttrs(nil, st), err)
+		d.endSpan(span, d.stmtAttrs(nil, st), err, query, args)
 		return r
 	}
 	// One allocation for the wrapper and the attributes it will set.
-	w := &rows{Rows: r, span: span, info: d}
+	w := &rows{Rows: r, span: span, info: d, query: query, args: args}
 	w.attrs = d.stmtAttrs(w.buf[:0], st)
 	return w
 }
@@ -379,10 +385,17 @@ type rows struct {
 	driver.Rows
 	span  trace.Span
 	attrs []attribute.KeyValue
-	buf   [12]attribute.KeyValue
-	info  *dbInfo
-	n     int64
-	err   error
+	// buf holds the attributes of the stable conventions (10 with an
+	// error) and one of WithAttributes without another allocation; 11
+	// keeps rows in the 896-byte size class (with the allocator's
+	// 8-byte header), as before it held the statement's query and args.
+	buf  [11]attribute.KeyValue
+	info *dbInfo
+	n    int64
+	err  error
+	// query and args are the statement's, for the error text.
+	query string
+	args  []driver.NamedValue
 }
 
 func (r *rows) Next(dest []driver.Value) error {
@@ -402,8 +415,8 @@ func (r *rows) Close() error {
 		if r.err == nil {
 			r.err = err
 		}
-		r.info.endSpan(r.span, r.info.rowsAttrs(r.attrs, r.n, true), r.err)
-		r.span, r.attrs = nil, nil
+		r.info.endSpan(r.span, r.info.rowsAttrs(r.attrs, r.n, true), r.err, r.query, r.args)
+		r.span, r.attrs, r.args = nil, nil, nil
 	}
 	return err
 }

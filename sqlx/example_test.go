@@ -63,7 +63,7 @@ func ExampleOpenDB() {
 
 // Literals in the SQL text can be masked; arguments are never recorded.
 func ExampleWithSanitizeLiterals() {
-	db, err := sqlx.Open("mysql", "app@tcp(db:3306)/shop", sqlx.WithSanitizeLiterals())
+	db, err := sqlx.Open("mysql", "app@tcp(db:3306)/shop", sqlx.WithSanitizeLiterals(true))
 	if err != nil {
 		fmt.Println(err)
 		return

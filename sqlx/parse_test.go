@@ -374,7 +374,7 @@ func TestSanitizeBySystem(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			exp := tracetest.NewInMemoryExporter()
 			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-			db := OpenDB(execConnector{}, append(tt.opts, WithTracerProvider(tp), WithSanitizeLiterals())...)
+			db := OpenDB(execConnector{}, append(tt.opts, WithTracerProvider(tp), WithSanitizeLiterals(true))...)
 			defer db.Close()
 			if _, err := db.ExecContext(context.Background(), tt.query); err != nil {
 				t.Fatal(err)
@@ -406,7 +406,7 @@ func TestSanitizeMariaDB(t *testing.T) {
 	}
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	db, err := Open("mysql", dsn, WithTracerProvider(tp), WithSanitizeLiterals())
+	db, err := Open("mysql", dsn, WithTracerProvider(tp), WithSanitizeLiterals(true))
 	if err != nil {
 		t.Fatal(err)
 	}

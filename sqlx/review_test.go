@@ -35,6 +35,17 @@ func TestSanitizeReview(t *testing.T) {
 		{"mysql", `SELECT X'DEAD', 0xBEEF, b'01', N'hunter2', _utf8mb4'hunter2', 1e10, .5, -3`, "SELECT ?, ?, ?, ?, _utf8mb4?, ?, .?, -?"},
 		{"mysql", `SELECT * FROM t WHERE a='hunter2'OR b="hunter2"AND c=1`, "SELECT * FROM t WHERE a=?OR b=?AND c=?"},
 		{"oracle", "SELECT q'{hunter2}', q'(hunter2)', q'<hunter2>', q'[hunter2]', q'#hunter2#' FROM dual", "SELECT ?, ?, ?, ?, ? FROM dual"},
+		// A quoted identifier that never closes runs to the end of the
+		// text (the server rejects the statement): the rest is masked,
+		// as go-sqllexer masks it (found by the comparison with it).
+		{"postgresql", `SELECT "a\" FROM x" FROM t WHERE p = "it""s" WHERE p = 'hunter2'`, `SELECT "a\" FROM x" FROM t WHERE p = "it""s?`},
+		{"sqlite", "[ WHERE p = 'hunter2'", "?"},
+		{"mssql", "SELECT [a WHERE p = 'hunter2'", "SELECT ?"},
+		{"mysql", "SELECT `a WHERE p = 'hunter2'", "SELECT ?"},
+		{"other_sql", `SELECT "a WHERE p = 'hunter2'`, "SELECT ?"},
+		// Closed ones stay, doubled quotes and all.
+		{"postgresql", `SELECT "it""s" FROM t WHERE p = 'hunter2'`, `SELECT "it""s" FROM t WHERE p = ?`},
+		{"mssql", "SELECT [a]]b] FROM t WHERE p = 'hunter2'", "SELECT [a]]b] FROM t WHERE p = ?"},
 	}
 	checkSanitize(t, tests)
 }

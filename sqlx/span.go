@@ -2,6 +2,7 @@ package sqlx
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"strings"
 	"time"
@@ -154,10 +155,11 @@ func (d *dbInfo) rowsAttrs(attrs []attribute.KeyValue, n int64, query bool) []at
 	return attrs
 }
 
-// endSpan records err (if any), sets attrs and ends span.
-func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error) {
+// endSpan records err (if any), the error of statement query run with
+// args, sets attrs and ends span.
+func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error, query string, args []driver.NamedValue) {
 	if err != nil {
-		attrs = d.recordError(span, attrs, err)
+		attrs = d.recordError(span, attrs, err, query, args)
 	}
 	span.SetAttributes(attrs...)
 	span.End()
@@ -169,9 +171,11 @@ func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error)
 // context is the caller giving up, not a database failure: it is recorded
 // as an exception event (with error.type "canceled") and leaves the status
 // unset. Every other error, a deadline that passed included, sets the
-// ERROR status.
-func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err error) []attribute.KeyValue {
-	span.RecordError(err)
+// ERROR status. The text recorded is errorText's: scrubbed of the
+// statement's arguments, and of its literals when sanitising.
+func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err error, query string, args []driver.NamedValue) []attribute.KeyValue {
+	msg := d.errorText(err, query, args)
+	recordException(span, err, msg)
 	if d.cfg.mode.EmitStable() {
 		if code := responseStatusCode(err); code != "" {
 			attrs = append(attrs, semconv.DBResponseStatusCodeKey.String(code), semconv.ErrorTypeKey.String(code))
@@ -182,7 +186,7 @@ func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err er
 	if errors.Is(err, context.Canceled) {
 		return attrs
 	}
-	span.SetStatus(codes.Error, err.Error())
+	span.SetStatus(codes.Error, msg)
 	return attrs
 }
 
@@ -193,9 +197,28 @@ func responseStatusCode(err error) string { return errtype.ServerCode(err) }
 
 // recordable is otelsql's RecordError filter for its extra spans, with the
 // same rule as recordError (it cannot leave the status unset while
-// recording the event, so a cancellation is not recorded there).
+// recording the event, so a cancellation is not recorded there). otelsql
+// records the error's text as it is: an error whose text may echo what
+// the database was sent (it holds a quote or a parenthesis, as every
+// MySQL error does) is left to recordExtraError.
 func recordable(err error) bool {
-	return !errors.Is(err, context.Canceled)
+	return !errors.Is(err, context.Canceled) && !strings.ContainsAny(err.Error(), "'\"`(")
+}
+
+// recordExtraError records err, scrubbed as errorText does, on otelsql's
+// extra span in ctx (the connect or prepare span sqlx runs beneath) when
+// recordable left it to sqlx.
+func (d *dbInfo) recordExtraError(ctx context.Context, err error, query string) {
+	if recordable(err) || errors.Is(err, context.Canceled) || errors.Is(err, driver.ErrSkip) {
+		return
+	}
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	msg := d.errorText(err, query, nil)
+	recordException(span, err, msg)
+	span.SetStatus(codes.Error, msg)
 }
 
 // connectErrorSpan reports a connection that failed as an ERROR span
@@ -207,5 +230,19 @@ func (d *dbInfo) connectErrorSpan(ctx context.Context, start time.Time, err erro
 		span.End()
 		return
 	}
-	d.endSpan(span, append([]attribute.KeyValue(nil), d.base...), err)
+	d.endSpan(span, append([]attribute.KeyValue(nil), d.base...), err, "", nil)
+}
+
+// recordException adds the exception event of err, whose text is msg, to
+// span: the SDK's own event when msg is err's text, the same event with
+// msg otherwise.
+func recordException(span trace.Span, err error, msg string) {
+	if msg == err.Error() {
+		span.RecordError(err)
+		return
+	}
+	span.AddEvent("exception", trace.WithAttributes(
+		attribute.String("exception.type", exceptionType(err)),
+		attribute.String("exception.message", msg),
+	))
 }

@@ -129,6 +129,9 @@ func (c *config) otelsqlOptions(info *dbInfo) []otelsql.Option {
 			OmitConnQuery:        true,
 			OmitRows:             extra&ExtraRows == 0,
 			OmitConnectorConnect: extra&ExtraConnect == 0,
+			// otelsql records the text of a prepared statement as it
+			// is; sanitised, it comes from the getter below.
+			DisableQuery: c.sanitize,
 			SpanFilter: func(_ context.Context, m otelsql.Method, _ string, _ []driver.NamedValue) bool {
 				switch m {
 				case otelsql.MethodConnExec, otelsql.MethodConnQuery, otelsql.MethodStmtExec, otelsql.MethodStmtQuery:
@@ -139,6 +142,14 @@ func (c *config) otelsqlOptions(info *dbInfo) []otelsql.Option {
 				return true
 			},
 		}),
+	}
+	if c.sanitize {
+		opts = append(opts, otelsql.WithAttributesGetter(func(_ context.Context, _ otelsql.Method, query string, _ []driver.NamedValue) []attribute.KeyValue {
+			if query == "" {
+				return nil
+			}
+			return []attribute.KeyValue{semconv.DBQueryTextKey.String(info.parses.get(query, true).text)}
+		}))
 	}
 	return append(opts, c.otelsqlOpts...)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/testutil"
@@ -238,19 +240,96 @@ func TestWrapDriverLegacy(t *testing.T) {
 	testutil.NoSecret(t, spans, "s3cret-pw")
 }
 
-// TestNotRecording checks that an unsampled caller gets no span and the
-// statement still works.
+// countingSpan is a span that does not record and counts every call that
+// would build telemetry on it.
+type countingSpan struct {
+	noop.Span
+	tp *countingTP
+}
+
+func (s countingSpan) IsRecording() bool { return false }
+func (s countingSpan) End(...trace.SpanEndOption) {
+	s.tp.ended.Add(1)
+}
+func (s countingSpan) SetAttributes(kv ...attribute.KeyValue) {
+	s.tp.built.Add(1)
+	s.tp.attrs.Add(int64(len(kv)))
+}
+func (s countingSpan) SetStatus(codes.Code, string)            { s.tp.built.Add(1) }
+func (s countingSpan) SetName(string)                          { s.tp.built.Add(1) }
+func (s countingSpan) RecordError(error, ...trace.EventOption) { s.tp.built.Add(1) }
+func (s countingSpan) AddEvent(string, ...trace.EventOption)   { s.tp.built.Add(1) }
+func (s countingSpan) AddLink(trace.Link)                      { s.tp.built.Add(1) }
+
+// countingTP is a TracerProvider, not the SDK's, whose sampler says
+// "drop" to every span: it counts the spans started and ended, the calls
+// that build telemetry on them and the attributes passed at start.
+type countingTP struct {
+	noop.TracerProvider
+	started, ended, built, attrs atomic.Int64
+}
+
+type countingTracer struct {
+	noop.Tracer
+	tp *countingTP
+}
+
+func (p *countingTP) Tracer(string, ...trace.TracerOption) trace.Tracer {
+	return countingTracer{tp: p}
+}
+
+func (t countingTracer) Start(ctx context.Context, _ string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	t.tp.started.Add(1)
+	cfg := trace.NewSpanStartConfig(opts...)
+	t.tp.attrs.Add(int64(len(cfg.Attributes())))
+	s := countingSpan{tp: t.tp}
+	return trace.ContextWithSpan(ctx, s), s
+}
+
+// TestNotRecording checks that a span that does not record gets nothing
+// built on it: no attribute (at start or later), no status, no event, and
+// it is ended; the statements still work. It runs every path (exec,
+// query, prepared statement, a failing statement, a failed prepare) in
+// both conventions, with every extra span on.
 func TestNotRecording(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sdktrace.NeverSample()))
-	db := sql.OpenDB(connectorFor(sqlx.WrapDriver(legacyDriver{}, sqlx.WithTracerProvider(tp))))
-	defer db.Close()
-	var x int
-	if err := db.QueryRowContext(context.Background(), "SELECT x FROM t").Scan(&x); err != nil || x != 1 {
-		t.Fatalf("x = %d, %v", x, err)
-	}
-	if n := len(exp.GetSpans()); n != 0 {
-		t.Errorf("%d spans exported, want 0", n)
+	for _, mode := range []otelkit.SemconvMode{otelkit.SemconvOld, otelkit.SemconvStable} {
+		tp := &countingTP{}
+		db := sql.OpenDB(connectorFor(sqlx.WrapDriver(legacyDriver{}, sqlx.WithTracerProvider(tp),
+			sqlx.WithSemconv(mode), sqlx.WithSanitizeLiterals(true), sqlx.WithExtraSpans(sqlx.ExtraAll))))
+		ctx := context.Background()
+		var x int
+		if err := db.QueryRowContext(ctx, "SELECT x FROM t WHERE a = 'lit'").Scan(&x); err != nil || x != 1 {
+			t.Fatalf("x = %d, %v", x, err)
+		}
+		if _, err := db.ExecContext(ctx, "UPDATE t SET a = ?", "arg"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "DELETE FROM boom WHERE a = 'lit'"); err == nil {
+			t.Fatal("want an error")
+		}
+		st, err := db.PrepareContext(ctx, "UPDATE t SET a = 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ExecContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = st.Close()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = tx.Commit()
+		_ = db.Close()
+		if tp.started.Load() < 5 {
+			t.Errorf("%v: %d spans started, want one per statement at least", mode, tp.started.Load())
+		}
+		if s, e := tp.started.Load(), tp.ended.Load(); s != e {
+			t.Errorf("%v: %d spans started, %d ended", mode, s, e)
+		}
+		if n, a := tp.built.Load(), tp.attrs.Load(); n != 0 || a != 0 {
+			t.Errorf("%v: %d calls and %d attributes built on spans that do not record", mode, n, a)
+		}
 	}
 }
 

@@ -131,7 +131,7 @@ func noSecret(t *testing.T, h *harness, secret string) {
 // keeps double-quoted identifiers.
 func TestPostgresSanitize(t *testing.T) {
 	b := postgresBackend(t)
-	h := newHarness(t, b, sqlx.WithSanitizeLiterals())
+	h := newHarness(t, b, sqlx.WithSanitizeLiterals(true))
 	table := pgTable(t, h, b, "sqlx_pg_sanitize")
 	if _, err := h.db.ExecContext(context.Background(), "INSERT INTO "+table+` (user_id, body) VALUES (1, 'hunter2')`); err != nil {
 		t.Fatal(err)

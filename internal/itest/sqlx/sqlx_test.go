@@ -395,7 +395,7 @@ func TestStableMariaDB(t *testing.T) { runStable(t, mariaDBBackend(t)) }
 // TestSanitize checks WithSanitizeLiterals on a real statement.
 func TestSanitize(t *testing.T) {
 	b := sqliteBackend(t)
-	h := newHarness(t, b, sqlx.WithSanitizeLiterals())
+	h := newHarness(t, b, sqlx.WithSanitizeLiterals(true))
 	if _, err := h.db.ExecContext(h.ctx, "SELECT 'p4ssw0rd', 42 WHERE 1 = ?", 1); err != nil {
 		t.Fatal(err)
 	}
