@@ -31,10 +31,6 @@ const (
 	maxPipelineNames = 10
 )
 
-// dbOperationBatchSizeKey is the stable key for the number of operations of
-// a batch (a pipeline of two or more commands).
-const dbOperationBatchSizeKey = attribute.Key("db.operation.batch.size")
-
 // hook is the go-redis hook of one node client.
 type hook struct {
 	tracer trace.Tracer
@@ -247,7 +243,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 				semconv.DBQueryTextKey.String(text),
 			)
 			if n := batchSize(cmds); n >= 2 {
-				attrs = append(attrs, dbOperationBatchSizeKey.Int(n))
+				attrs = append(attrs, semconv.DBOperationBatchSizeKey.Int(n))
 			}
 		}
 		span.SetAttributes(attrs...)
