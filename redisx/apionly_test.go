@@ -2,12 +2,9 @@ package redisx
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -16,233 +13,11 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/embedded"
 
+	"github.com/otelkit/otelkit/internal/apitrace"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
-
-// recProvider is a TracerProvider written against the API only, as a vendor
-// SDK or the auto-instrumentation SDK would be: its spans are not the
-// OpenTelemetry SDK's types. It records every ended span.
-type recProvider struct {
-	embedded.TracerProvider
-
-	mu    sync.Mutex
-	next  uint64
-	spans []*recSpan
-}
-
-func (p *recProvider) Tracer(name string, _ ...trace.TracerOption) trace.Tracer {
-	return &recTracer{p: p, scope: name}
-}
-
-func (p *recProvider) id() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.next++
-	return p.next
-}
-
-func (p *recProvider) ended() []*recSpan {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.spans)
-}
-
-type recTracer struct {
-	embedded.Tracer
-	p     *recProvider
-	scope string
-}
-
-func (t *recTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	cfg := trace.NewSpanStartConfig(opts...)
-	parent := trace.SpanContextFromContext(ctx)
-	kind := cfg.SpanKind()
-	if kind == trace.SpanKindUnspecified {
-		kind = trace.SpanKindInternal
-	}
-	var sid trace.SpanID
-	binary.BigEndian.PutUint64(sid[:], t.p.id())
-	tid := parent.TraceID()
-	if !parent.IsValid() {
-		binary.BigEndian.PutUint64(tid[8:], t.p.id())
-	}
-	s := &recSpan{
-		p:      t.p,
-		scope:  t.scope,
-		name:   name,
-		kind:   kind,
-		parent: parent,
-		sc:     trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}),
-		attrs:  slices.Clone(cfg.Attributes()),
-	}
-	return trace.ContextWithSpan(ctx, s), s
-}
-
-type recEvent struct {
-	name  string
-	attrs []attribute.KeyValue
-}
-
-type recSpan struct {
-	embedded.Span
-	p      *recProvider
-	scope  string
-	kind   trace.SpanKind
-	parent trace.SpanContext
-	sc     trace.SpanContext
-
-	mu     sync.Mutex
-	name   string
-	attrs  []attribute.KeyValue
-	events []recEvent
-	status codes.Code
-	desc   string
-	ended  bool
-}
-
-func (s *recSpan) End(...trace.SpanEndOption) {
-	s.mu.Lock()
-	if s.ended {
-		s.mu.Unlock()
-		return
-	}
-	s.ended = true
-	s.mu.Unlock()
-	s.p.mu.Lock()
-	s.p.spans = append(s.p.spans, s)
-	s.p.mu.Unlock()
-}
-
-func (s *recSpan) AddEvent(name string, opts ...trace.EventOption) {
-	cfg := trace.NewEventConfig(opts...)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, recEvent{name, slices.Clone(cfg.Attributes())})
-}
-
-func (s *recSpan) AddLink(trace.Link) {}
-
-func (s *recSpan) IsRecording() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.ended
-}
-
-func (s *recSpan) RecordError(err error, opts ...trace.EventOption) {
-	if err == nil {
-		return
-	}
-	cfg := trace.NewEventConfig(opts...)
-	attrs := append([]attribute.KeyValue{
-		attribute.String("exception.type", fmt.Sprintf("%T", err)),
-		attribute.String("exception.message", err.Error()),
-	}, cfg.Attributes()...)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, recEvent{"exception", attrs})
-}
-
-func (s *recSpan) SpanContext() trace.SpanContext { return s.sc }
-
-func (s *recSpan) SetStatus(code codes.Code, desc string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if code == codes.Error || code == codes.Ok {
-		s.status, s.desc = code, desc
-	}
-}
-
-func (s *recSpan) SetName(name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.name = name
-}
-
-func (s *recSpan) SetAttributes(kv ...attribute.KeyValue) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.attrs = append(s.attrs, kv...)
-}
-
-func (s *recSpan) TracerProvider() trace.TracerProvider { return s.p }
-
-// spanView is what the comparison looks at: what an exporter would send,
-// without ids and times.
-type spanView struct {
-	scope, name, parent, kind, status, desc string
-	attrs                                   []string // key=value, sorted
-	events                                  []string // name(keys), in order
-}
-
-func (v spanView) String() string {
-	return fmt.Sprintf("%s %q parent=%q kind=%s status=%s %q attrs=%v events=%v",
-		v.scope, v.name, v.parent, v.kind, v.status, v.desc, v.attrs, v.events)
-}
-
-func viewAttrs(kvs []attribute.KeyValue) []string {
-	var out []string
-	for _, kv := range kvs {
-		out = append(out, string(kv.Key)+"="+kv.Value.Emit())
-	}
-	slices.Sort(out)
-	return out
-}
-
-func viewEvent(name string, kvs []attribute.KeyValue) string {
-	var keys []string
-	for _, kv := range kvs {
-		k := string(kv.Key)
-		if k == "exception.message" {
-			k += "=" + kv.Value.Emit()
-		}
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return name + "(" + strings.Join(keys, ",") + ")"
-}
-
-func viewsOfSDK(stubs tracetest.SpanStubs) []spanView {
-	names := map[trace.SpanID]string{}
-	for _, s := range stubs {
-		names[s.SpanContext.SpanID()] = s.Name
-	}
-	var out []spanView
-	for _, s := range stubs {
-		v := spanView{
-			scope: s.InstrumentationScope.Name, name: s.Name, parent: names[s.Parent.SpanID()],
-			kind: s.SpanKind.String(), status: s.Status.Code.String(), desc: s.Status.Description,
-			attrs: viewAttrs(s.Attributes),
-		}
-		for _, e := range s.Events {
-			v.events = append(v.events, viewEvent(e.Name, e.Attributes))
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-func viewsOfRec(spans []*recSpan) []spanView {
-	names := map[trace.SpanID]string{}
-	for _, s := range spans {
-		names[s.sc.SpanID()] = s.name
-	}
-	var out []spanView
-	for _, s := range spans {
-		v := spanView{
-			scope: s.scope, name: s.name, parent: names[s.parent.SpanID()],
-			kind: s.kind.String(), status: s.status.String(), desc: s.desc,
-			attrs: viewAttrs(s.attrs),
-		}
-		for _, e := range s.events {
-			v.events = append(v.events, viewEvent(e.name, e.attrs))
-		}
-		out = append(out, v)
-	}
-	return out
-}
 
 // scenario runs, under tp, what a service does with Redis: commands that
 // succeed, miss, fail with an error that echoes a secret value, a pipeline
@@ -308,30 +83,25 @@ func TestSameSpansWithoutSDK(t *testing.T) {
 				sdk := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 				defer sdk.Shutdown(context.Background())
 				scenario(t, sdk, srv, opts...)
-				want := viewsOfSDK(exp.GetSpans())
+				want := apitrace.ViewsOf(exp.GetSpans())
 
-				rec := &recProvider{}
+				rec := &apitrace.Provider{}
 				scenario(t, rec, srv, opts...)
-				got := viewsOfRec(rec.ended())
+				got := rec.Views()
 
 				if len(want) < 10 {
 					t.Fatalf("the SDK recorded only %d spans:\n%v", len(want), want)
 				}
-				if len(got) != len(want) {
-					t.Fatalf("%d spans without the SDK, %d with it\nwithout:\n%s\nwith:\n%s", len(got), len(want), lines(got), lines(want))
-				}
-				for i := range want {
-					if got[i].String() != want[i].String() {
-						t.Errorf("span %d differs\nwithout the SDK: %v\nwith the SDK:    %v", i, got[i], want[i])
-					}
+				if d := apitrace.Diff(got, want); d != "" {
+					t.Error(d)
 				}
 				// Set-up commands are told apart without the SDK: the
 				// rejected HELLO has an exception event but no status.
 				hello := false
 				for _, v := range got {
-					if strings.Contains(strings.Join(v.attrs, " "), "HELLO") {
+					if strings.Contains(strings.Join(v.Attrs, " "), "HELLO") {
 						hello = true
-						if v.status != codes.Unset.String() || len(v.events) != 1 || v.parent == "request" {
+						if v.Status != codes.Unset.String() || len(v.Events) != 1 || v.Parent == "request" {
 							t.Errorf("set-up HELLO span: %v", v)
 						}
 					}
@@ -340,19 +110,11 @@ func TestSameSpansWithoutSDK(t *testing.T) {
 					}
 				}
 				if !hello {
-					t.Errorf("no HELLO set-up span:\n%s", lines(got))
+					t.Errorf("no HELLO set-up span:\n%s", apitrace.Lines(got))
 				}
 			})
 		}
 	}
-}
-
-func lines[T fmt.Stringer](vs []T) string {
-	var b strings.Builder
-	for _, v := range vs {
-		b.WriteString("  " + v.String() + "\n")
-	}
-	return b.String()
 }
 
 // TestEveryWriteCommandMaskedInSpans sends every command the real server's
