@@ -75,7 +75,7 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		kind:   kind,
 		parent: parent,
 		sc:     trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}),
-		attrs:  slices.Clone(cfg.Attributes()),
+		attrs:  setAttrs(nil, cfg.Attributes()),
 	}
 	return trace.ContextWithSpan(ctx, s), s
 }
@@ -160,10 +160,26 @@ func (s *span) SetName(name string) {
 	s.name = name
 }
 
+// SetAttributes sets kv; a key set again takes the new value, as the API
+// specifies.
 func (s *span) SetAttributes(kv ...attribute.KeyValue) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.attrs = append(s.attrs, kv...)
+	s.attrs = setAttrs(s.attrs, kv)
+}
+
+func setAttrs(to, kv []attribute.KeyValue) []attribute.KeyValue {
+outer:
+	for _, a := range kv {
+		for i := range to {
+			if to[i].Key == a.Key {
+				to[i] = a
+				continue outer
+			}
+		}
+		to = append(to, a)
+	}
+	return to
 }
 
 func (s *span) TracerProvider() trace.TracerProvider { return s.p }
