@@ -265,3 +265,55 @@ func ExampleRedisCommand_masking() {
 	fmt.Println(RedisCommand([]any{"smove", "src", "dst", "member"}, RedisOptions{MaskValues: true}))
 	// Output: SMOVE src dst ?
 }
+
+// FuzzRedisValueMasking plants a marker in one argument of a command of the
+// table (or of an unknown one) among fuzzed arguments. The rules: nothing
+// panics; the marker is shown only when it is a key by the command's key
+// specs (a marker is never a token nor a key count), never for an unknown
+// command; and the error text of the same command never shows a marker
+// that the command text masks.
+func FuzzRedisValueMasking(f *testing.F) {
+	f.Add(uint16(0), "k", "2", "x", uint8(1))
+	f.Add(uint16(17), "STREAMS", "-1", "9223372036854775807", uint8(3))
+	f.Add(uint16(200), "", "KEYS", "AUTH", uint8(0))
+	names := make([]string, 0, len(builtinRedisCommands))
+	for n := range builtinRedisCommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	const marker = "zqxMARKzqx"
+	f.Fuzz(func(t *testing.T, which uint16, a, b, c string, at uint8) {
+		var args []any
+		known := int(which) < len(names)
+		if known {
+			for _, part := range strings.Split(names[which], "|") {
+				args = append(args, part)
+			}
+		} else {
+			args = append(args, "nosuchcommand")
+		}
+		first := len(args) // the first argument after the name (and subcommand)
+		args = append(args, a, b, c, a, b)
+		p := first + int(at)%(len(args)-first)
+		args[p] = marker
+		got := RedisCommand(args, RedisOptions{MaskValues: true})
+		shown := strings.Contains(got, marker)
+		if shown && !known {
+			t.Fatalf("unknown command shows the marker: %q", got)
+		}
+		if shown {
+			v := newRedisValues(builtinRedisCommands, args)
+			isKey := false
+			for _, r := range v.ranges[:v.n] {
+				isKey = isKey || (p >= r.first && p <= r.last && (p-r.first)%r.step == 0)
+			}
+			if !isKey {
+				t.Fatalf("marker at %d shown though no key spec names it: %q", p, got)
+			}
+		}
+		msg := ScrubRedisError("ERR bad "+marker, args, RedisOptions{MaskValues: true})
+		if !shown && strings.Contains(msg, marker) {
+			t.Fatalf("command text %q masks the marker, error text %q shows it", got, msg)
+		}
+	})
+}
