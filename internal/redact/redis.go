@@ -59,10 +59,13 @@ func AppendRedisCommand(b []byte, args []any, o RedisOptions) []byte {
 	}
 	start := len(b)
 	secret := redisSecrets(args)
-	table := o.table()
+	spec, known, sub := redisLookup(o.table(), args)
+	// args[1] is written in upper case when the command has subcommands
+	// (Sentinel's are not in a data server's table).
+	upperSub := sub || (known && spec.Container) || (!known && isArg(args, 0, "sentinel"))
 	var values redisValues
 	if o.MaskValues {
-		values = newRedisValues(table, args)
+		values.init(spec, known, sub, args)
 	}
 	for i, arg := range args {
 		if o.MaxLen > 0 && len(b)-start > o.MaxLen {
@@ -76,7 +79,7 @@ func AppendRedisCommand(b []byte, args []any, o RedisOptions) []byte {
 			b = append(b, Mask...)
 		case i > 0 && o.MaskValues && values.masks(args, i):
 			b = append(b, RedisValueMask...)
-		case i == 0 || (i == 1 && hasSubcommand(table, args)):
+		case i == 0 || (i == 1 && upperSub):
 			b = appendUpper(b, argString(args, i), arg, o.MaxArgLen)
 		default:
 			b = appendRedisArg(b, arg, o.MaxArgLen)
@@ -95,20 +98,6 @@ func AppendRedisName(b []byte, args []any) []byte {
 		return b
 	}
 	return appendUpper(b, argString(args, 0), args[0], 0)
-}
-
-// hasSubcommand reports whether args[1] of the command is a subcommand
-// (CONFIG SET, CLIENT SETNAME, ACL SETUSER...), written in upper case too:
-// the command has subcommands in the table.
-func hasSubcommand(t RedisCommandTable, args []any) bool {
-	if len(args) < 2 {
-		return false
-	}
-	if spec, known, _ := redisLookup(t, args[:1]); known {
-		return spec.Container
-	}
-	// Sentinel's commands are not in a data server's table.
-	return isArg(args, 0, "sentinel")
 }
 
 func (o RedisOptions) table() RedisCommandTable {

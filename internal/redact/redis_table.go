@@ -417,16 +417,22 @@ type redisValues struct {
 }
 
 func newRedisValues(t RedisCommandTable, args []any) redisValues {
+	var v redisValues
 	spec, known, sub := redisLookup(t, args)
+	v.init(spec, known, sub, args)
+	return v
+}
+
+// init sets v for args, the command whose lookup gave spec, known and sub.
+func (v *redisValues) init(spec RedisCommandSpec, known, sub bool, args []any) {
+	v.known, v.from, v.spec, v.n = known, 1, spec, 0
 	if !known {
-		return redisValues{from: 1}
+		return
 	}
-	v := redisValues{known: true, from: 1, spec: spec}
 	if sub {
 		v.from = 2
 	}
-	v.ranges, v.n = spec.resolve(args)
-	return v
+	v.ranges, v.n = v.spec.resolve(args)
 }
 
 // masks reports whether args[i] is a value: not the command name or
