@@ -103,11 +103,17 @@ func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
 }
 
-// WithValueMasking replaces the values that data commands write (SET, HSET,
-// RPUSH, SADD, ZADD, PUBLISH, XADD, the arguments of EVAL...) by "?" in
-// db.redis.command and db.query.text. It is off by default: the command is
-// shown whole, with its credentials (AUTH, HELLO ... AUTH, MIGRATE ... AUTH,
-// CONFIG SET requirepass, ACL SETUSER >pass) always masked.
+// WithValueMasking(true) replaces by "?" in db.redis.command and
+// db.query.text every argument that is not the command name, a subcommand,
+// a key, the count of keys before them (EVAL's numkeys) or a syntax keyword
+// of the command (NX, EX, WITHSCORES, LIMIT...): "SET k ? EX ?",
+// "HSET h ? ?", "LRANGE k ? ?". Keys and keywords are told apart by Redis's
+// own command table (COMMAND INFO key specs and COMMAND DOCS tokens, of the
+// release the table was generated from); every argument of a command that
+// table does not know (a module's, a newer release's) is masked. It is off
+// by default: the command is shown whole, with its credentials (AUTH,
+// HELLO ... AUTH, MIGRATE ... AUTH, CONFIG SET requirepass, ACL SETUSER
+// >pass) always masked.
 func WithValueMasking(on bool) Option {
 	return optionFunc(func(c *config) { c.redact.MaskValues = on })
 }

@@ -31,8 +31,11 @@
 // db.redis.command never shows a credential: the passwords of AUTH,
 // HELLO ... AUTH and MIGRATE ... AUTH/AUTH2, the values of CONFIG SET
 // requirepass and masterauth, the >password rules of ACL SETUSER are
-// replaced by REDACTED whatever the options. WithValueMasking also hides the
-// values that data commands write (SET k ?), and every argument is cut after
+// replaced by REDACTED whatever the options. WithValueMasking(true) also
+// replaces by ? every argument that is not a key or a syntax keyword, as
+// Redis's own command table (COMMAND INFO key specs, COMMAND DOCS tokens)
+// tells them apart (SET k ? EX ?, SMOVE src dst ?), and every argument of a
+// command that table does not know. Every argument is cut after
 // DefaultMaxArgLen bytes and the text after DefaultMaxCommandLen
 // (WithMaxArgLen, WithMaxCommandLen).
 //

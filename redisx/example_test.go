@@ -89,7 +89,7 @@ func ExampleWithValueMasking() {
 		}
 	}
 	// Output:
-	// AUTH alice REDACTED
+	// AUTH ? REDACTED
 	// RPUSH api_logs ?
-	// LRANGE api_logs 0 -1
+	// LRANGE api_logs ? ?
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/boundcache"
@@ -31,10 +30,6 @@ const (
 	// pipeline span.
 	maxPipelineNames = 10
 )
-
-// dbOperationBatchSizeKey is the stable key for the number of operations of
-// a batch (a pipeline of two or more commands).
-const dbOperationBatchSizeKey = attribute.Key("db.operation.batch.size")
 
 // hook is the go-redis hook of one node client.
 type hook struct {
@@ -183,7 +178,7 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			h.setCaller(span)
 		}
 
-		err := next(ctx, cmd)
+		err := next(withOwnSpan(ctx, span), cmd)
 		if err != nil && !errors.Is(err, redis.Nil) {
 			h.recordError(span, err, setup, args)
 		}
@@ -248,7 +243,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 				semconv.DBQueryTextKey.String(text),
 			)
 			if n := batchSize(cmds); n >= 2 {
-				attrs = append(attrs, dbOperationBatchSizeKey.Int(n))
+				attrs = append(attrs, semconv.DBOperationBatchSizeKey.Int(n))
 			}
 		}
 		span.SetAttributes(attrs...)
@@ -256,7 +251,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 			h.setCaller(span)
 		}
 
-		err := next(ctx, cmds)
+		err := next(withOwnSpan(ctx, span), cmds)
 		if err != nil && errors.Is(err, redis.Nil) {
 			return err
 		}
@@ -458,17 +453,29 @@ func errorTypeName(err error) string {
 	return t.PkgPath() + "." + t.Name()
 }
 
-// scopeSpan is implemented by the spans of the OpenTelemetry SDK.
-type scopeSpan interface {
-	InstrumentationScope() instrumentation.Scope
+// ownSpanKey is the context key under which the hook stores the span it
+// started, in the context it hands to go-redis.
+type ownSpanKey struct{}
+
+// withOwnSpan returns ctx marked as the context of the redisx span span.
+// Only go-redis sees it: it runs the commands that set up a connection
+// (HELLO, AUTH, CLIENT SETINFO, SELECT...) in it.
+func withOwnSpan(ctx context.Context, span trace.Span) context.Context {
+	return context.WithValue(ctx, ownSpanKey{}, span)
 }
 
 // isSetup reports whether the command about to run in ctx was issued by
 // go-redis while a redisx span was current: the commands that set up the
-// connection a command or a pipeline needed.
+// connection a command or a pipeline needed. It relies on the API only (a
+// context value set by the hook and the span context), so it answers the
+// same under any TracerProvider.
 func isSetup(ctx context.Context) bool {
-	s, ok := trace.SpanFromContext(ctx).(scopeSpan)
-	return ok && s.InstrumentationScope().Name == ScopeName
+	own, ok := ctx.Value(ownSpanKey{}).(trace.Span)
+	if !ok {
+		return false
+	}
+	sc := own.SpanContext()
+	return sc.IsValid() && sc.Equal(trace.SpanContextFromContext(ctx))
 }
 
 // errorType is the error.type of err, by the one rule of internal/errtype.

@@ -1,6 +1,9 @@
 package semconv
 
-import "go.opentelemetry.io/otel/attribute"
+import (
+	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+)
 
 // Database keys of the telemetry spec (the pre-stable conventions), emitted
 // when Mode.EmitOld is true.
@@ -22,29 +25,33 @@ const (
 )
 
 // Database keys of the stable conventions, emitted when Mode.EmitStable is
-// true.
+// true: otel's semconv package (the version httpx and otelboot use) defines
+// them; these names only gather them beside the spec's keys.
 const (
 	// DBSystemNameKey identifies the database product.
-	DBSystemNameKey = attribute.Key("db.system.name")
+	DBSystemNameKey = otelsemconv.DBSystemNameKey
 	// DBQueryTextKey is the query text, never with its parameters.
-	DBQueryTextKey = attribute.Key("db.query.text")
+	DBQueryTextKey = otelsemconv.DBQueryTextKey
 	// DBOperationNameKey is the operation name.
-	DBOperationNameKey = attribute.Key("db.operation.name")
+	DBOperationNameKey = otelsemconv.DBOperationNameKey
 	// DBNamespaceKey is the database (schema) name, or the Redis database
 	// index.
-	DBNamespaceKey = attribute.Key("db.namespace")
+	DBNamespaceKey = otelsemconv.DBNamespaceKey
 	// DBCollectionNameKey is the table (collection) the operation acts on.
-	DBCollectionNameKey = attribute.Key("db.collection.name")
+	DBCollectionNameKey = otelsemconv.DBCollectionNameKey
 	// DBResponseReturnedRowsKey is the number of rows a query returned.
-	DBResponseReturnedRowsKey = attribute.Key("db.response.returned_rows")
+	DBResponseReturnedRowsKey = otelsemconv.DBResponseReturnedRowsKey
 	// DBResponseStatusCodeKey is the database's own error code.
-	DBResponseStatusCodeKey = attribute.Key("db.response.status_code")
+	DBResponseStatusCodeKey = otelsemconv.DBResponseStatusCodeKey
 	// ServerAddressKey is the database server's host name or address.
-	ServerAddressKey = attribute.Key("server.address")
+	ServerAddressKey = otelsemconv.ServerAddressKey
 	// ServerPortKey is the database server's port.
-	ServerPortKey = attribute.Key("server.port")
+	ServerPortKey = otelsemconv.ServerPortKey
 	// ErrorTypeKey describes the class of error an operation ended with.
-	ErrorTypeKey = attribute.Key("error.type")
+	ErrorTypeKey = otelsemconv.ErrorTypeKey
+	// DBOperationBatchSizeKey is the number of operations of a batch (a
+	// pipeline of two or more commands).
+	DBOperationBatchSizeKey = otelsemconv.DBOperationBatchSizeKey
 )
 
 // DBSpanName returns the span name for a database operation in mode m.

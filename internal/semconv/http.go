@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // HTTP keys of the telemetry spec (the pre-stable conventions and the
@@ -39,7 +40,7 @@ const (
 	HTTPUserAgentKey             = attribute.Key("http.user_agent")
 	HTTPRequestContentLengthKey  = attribute.Key("http.request_content_length")
 	HTTPResponseContentLengthKey = attribute.Key("http.response_content_length")
-	HTTPRouteKey                 = attribute.Key("http.route")
+	HTTPRouteKey                 = otelsemconv.HTTPRouteKey
 	FlaskRouteKey                = attribute.Key("flask.route")
 	FlaskEndpointKey             = attribute.Key("flask.endpoint")
 	FlaskViewArgsKey             = attribute.Key("flask.view_args")

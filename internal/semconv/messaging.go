@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // Messaging keys of the telemetry spec (the pre-stable conventions), emitted
@@ -11,7 +12,7 @@ import (
 const (
 	// MessagingSystemKey identifies the messaging system ("kafka"). The key
 	// is the same in every mode.
-	MessagingSystemKey = attribute.Key("messaging.system")
+	MessagingSystemKey = otelsemconv.MessagingSystemKey
 	// MessagingDestinationKey is the topic a message is sent to or received
 	// from.
 	MessagingDestinationKey = attribute.Key("messaging.destination")
@@ -29,29 +30,29 @@ const (
 // true.
 const (
 	// MessagingDestinationNameKey is the topic.
-	MessagingDestinationNameKey = attribute.Key("messaging.destination.name")
+	MessagingDestinationNameKey = otelsemconv.MessagingDestinationNameKey
 	// MessagingOperationTypeKey is "send" or "receive".
-	MessagingOperationTypeKey = attribute.Key("messaging.operation.type")
+	MessagingOperationTypeKey = otelsemconv.MessagingOperationTypeKey
 	// MessagingOperationNameKey is the system-specific operation name; for
 	// Kafka "send" or "receive".
-	MessagingOperationNameKey = attribute.Key("messaging.operation.name")
+	MessagingOperationNameKey = otelsemconv.MessagingOperationNameKey
 	// MessagingConsumerGroupNameKey is the consumer group.
-	MessagingConsumerGroupNameKey = attribute.Key("messaging.consumer.group.name")
+	MessagingConsumerGroupNameKey = otelsemconv.MessagingConsumerGroupNameKey
 	// MessagingDestinationPartitionIDKey is the partition, as a string.
-	MessagingDestinationPartitionIDKey = attribute.Key("messaging.destination.partition.id")
+	MessagingDestinationPartitionIDKey = otelsemconv.MessagingDestinationPartitionIDKey
 	// MessagingClientIDKey is the client id.
-	MessagingClientIDKey = attribute.Key("messaging.client.id")
+	MessagingClientIDKey = otelsemconv.MessagingClientIDKey
 )
 
 // Messaging keys that are the same in every mode; emitted once.
 const (
 	// MessagingKafkaOffsetKey is the record's offset in its partition.
-	MessagingKafkaOffsetKey = attribute.Key("messaging.kafka.offset")
+	MessagingKafkaOffsetKey = otelsemconv.MessagingKafkaOffsetKey
 	// MessagingKafkaMessageKeyKey is the record key, when it is text.
-	MessagingKafkaMessageKeyKey = attribute.Key("messaging.kafka.message.key")
+	MessagingKafkaMessageKeyKey = otelsemconv.MessagingKafkaMessageKeyKey
 	// MessagingBatchMessageCountKey is the number of messages a batch
 	// operation (one receive span for many records) handled.
-	MessagingBatchMessageCountKey = attribute.Key("messaging.batch.message_count")
+	MessagingBatchMessageCountKey = otelsemconv.MessagingBatchMessageCountKey
 )
 
 // Messaging metric names (stable conventions; the telemetry spec names no

@@ -414,7 +414,7 @@ func TestValueMasking(t *testing.T) {
 	rdb.Get(ctx, "a-rather-long-key-name")
 	spans := h.exp.GetSpans()
 	one(t, spans, "redis.command", "db.redis.command", "RPUSH api_logs ?")
-	one(t, spans, "redis.command", "db.redis.command", "HSET user:1 email ?")
+	one(t, spans, "redis.command", "db.redis.command", "HSET user:1 ? ?")
 	one(t, spans, "redis.command", "db.redis.command", "GET a-rather...")
 }
 
