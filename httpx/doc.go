@@ -22,6 +22,15 @@
 // sets Error, and is then re-panicked or answered with 500, as
 // WithPanicResponse says.
 //
+// The handler of a recorded request writes through a writer that counts
+// the status and body bytes. It has exactly the optional interfaces of the
+// writer it wraps among http.Flusher, http.Hijacker, io.ReaderFrom,
+// http.Pusher and http.CloseNotifier, and Unwrap, so that
+// http.ResponseController (Flush, Hijack, SetReadDeadline,
+// SetWriteDeadline, EnableFullDuplex) answers as it would without httpx,
+// http.ErrNotSupported included; its Flush also reports the error of the
+// connection's FlushError, which otelhttp's own writer drops.
+//
 // The endpoint name (flask.endpoint) is derived from the handler registered
 // for the route: getKafkaLogs becomes get_kafka_logs. Endpoint, EndpointFunc
 // and WithEndpointName override it.
