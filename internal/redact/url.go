@@ -111,6 +111,19 @@ func urlAt(u *url.URL, depth int) string {
 	return c.String()
 }
 
+// Path returns the path of u, decoded as url.URL.Path is, with the values
+// of its sensitive ;name=value parameters masked (the url.path of a
+// request for /app;jsessionid=...). It allocates only when it masks.
+func Path(u *url.URL) string {
+	if u == nil || strings.IndexByte(u.Path, ';') < 0 {
+		if u == nil {
+			return ""
+		}
+		return u.Path
+	}
+	return pathParams(u.Path, 0)
+}
+
 // hasPathParams reports whether u's path has a literal ';' (not %3B).
 func hasPathParams(u *url.URL) bool {
 	return strings.IndexByte(u.Path, ';') >= 0 && strings.IndexByte(u.EscapedPath(), ';') >= 0
