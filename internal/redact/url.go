@@ -57,6 +57,43 @@ func URLString(s string) string {
 	return textAt(s, 0)
 }
 
+// Text redacts every URL inside free text, such as an error message
+// (Post "https://collector/v1/traces?api-key=...": dial tcp ...), as
+// URLString does. A URL there starts with its scheme and "://" and ends at
+// white space, a quote or an angle bracket. Text with no URL is returned as
+// it is.
+func Text(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			break
+		}
+		j += i
+		start := j
+		for start > last && isSchemeByte(s[start-1]) {
+			start--
+		}
+		end := j + 3
+		for end < len(s) && strings.IndexByte(" \t\r\n\"'<>`", s[end]) < 0 {
+			end++
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(URLString(s[start:end]))
+		last, i = end, end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isSchemeByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
 // Query masks the values of sensitive parameters in a raw query string
 // ('&' or ';' separated), keeping the order and the encoding of every other
 // parameter; values that hold URLs or parameters are redacted in turn.

@@ -196,3 +196,27 @@ func TestURLNesting(t *testing.T) {
 		t.Errorf("nested unencoded: %s", got)
 	}
 }
+
+func TestText(t *testing.T) {
+	for in, want := range map[string]string{
+		"":            "",
+		"no url here": "no url here",
+		`Post "https://u:p@collector:4318/v1/traces?api-key=k&x=1": dial tcp 10.0.0.1:4318: connect: refused`: `Post "https://u:REDACTED@collector:4318/v1/traces?api-key=REDACTED&x=1": dial tcp 10.0.0.1:4318: connect: refused`,
+		"two: http://h/?token=a and <https://h2/#sig=b>":                                                      "two: http://h/?token=REDACTED and <https://h2/#sig=REDACTED>",
+		"bare ://x?token=a":    "bare ://x?token=REDACTED",
+		"http://h/?token=a\tb": "http://h/?token=REDACTED\tb",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+	for _, p := range urltest.Plantings {
+		u := p("access_token", urltest.Marker, "x=1", "y=2")
+		if !strings.Contains(u, "://") {
+			continue // Text finds URLs by their "://"
+		}
+		if got := Text(`Get "` + u + `": EOF`); strings.Contains(got, urltest.Marker) {
+			t.Errorf("Text leaks the marker of %q: %s", u, got)
+		}
+	}
+}
