@@ -230,12 +230,15 @@ func TestResponseControllerAsWithoutHttpx(t *testing.T) {
 // every feature is there, with and without httpx.
 func TestResponseControllerRealServer(t *testing.T) {
 	f := newFixture(t, sdktrace.AlwaysSample())
+	type result struct {
+		res  map[string]string
+		mask uint
+	}
 	run := func(h func(http.Handler) http.Handler) (map[string]string, uint) {
-		var res map[string]string
-		var m uint
+		done := make(chan result, 1)
 		srv := httptest.NewServer(h(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			m = mask(w)
-			res = controllerResults(w, true)
+			m := mask(w)
+			done <- result{controllerResults(w, true), m}
 		})))
 		defer srv.Close()
 		resp, err := srv.Client().Get(srv.URL + "/x")
@@ -244,7 +247,8 @@ func TestResponseControllerRealServer(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
-		return res, m
+		r := <-done
+		return r.res, r.mask
 	}
 	bare, bareMask := run(func(h http.Handler) http.Handler { return h })
 	got, gotMask := run(func(h http.Handler) http.Handler { return NewHandler(h, f.opts()...) })
@@ -265,6 +269,9 @@ func TestResponseControllerRealServer(t *testing.T) {
 // allocate more: the wrapper costs one allocation per request, none per
 // Write, Flush or ReadFrom.
 func TestWriterNoAllocationPerWrite(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under -race")
+	}
 	if n := testing.AllocsPerRun(100, func() { writerSink, _ = newRespWriter(newAllWriterNoAlloc) }); n != 1 {
 		t.Errorf("newRespWriter: %v allocations, want 1", n)
 	}
