@@ -87,7 +87,7 @@ func mask(w http.ResponseWriter) uint {
 	if _, ok := w.(http.Pusher); ok {
 		m |= 8
 	}
-	if _, ok := w.(http.CloseNotifier); ok { //nolint:staticcheck // checked, not used
+	if _, ok := w.(closeNotifier); ok { // http.CloseNotifier, checked, not used
 		m |= 16
 	}
 	return m
