@@ -82,6 +82,24 @@ func BenchmarkHandler(b *testing.B) {
 	}
 }
 
+// BenchmarkHandlerQuery is BenchmarkHandler's sampled httpx case with a
+// query string, which http.url redacts.
+func BenchmarkHandlerQuery(b *testing.B) {
+	tp, mp := benchProviders(b, sdktrace.AlwaysSample())
+	h := NewHandler(benchMux(), WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(propagation.TraceContext{}))
+	for _, q := range []string{"page=2&sort=asc&limit=20", "page=2&access_token=abc"} {
+		b.Run("query="+q, func(b *testing.B) {
+			w := &discardWriter{h: http.Header{}}
+			r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages?"+q, nil)
+			r.Header.Set("User-Agent", userAgent)
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
 // fakeRT answers every request with a canned 512-byte response.
 type fakeRT struct{}
 

@@ -22,6 +22,15 @@
 // sets Error, and is then re-panicked or answered with 500, as
 // WithPanicResponse says.
 //
+// The handler of a recorded request writes through a writer that counts
+// the status and body bytes. It has exactly the optional interfaces of the
+// writer it wraps among http.Flusher, http.Hijacker, io.ReaderFrom,
+// http.Pusher and http.CloseNotifier, and Unwrap, so that
+// http.ResponseController (Flush, Hijack, SetReadDeadline,
+// SetWriteDeadline, EnableFullDuplex) answers as it would without httpx,
+// http.ErrNotSupported included; its Flush also reports the error of the
+// connection's FlushError, which otelhttp's own writer drops.
+//
 // The endpoint name (flask.endpoint) is derived from the handler registered
 // for the route: getKafkaLogs becomes get_kafka_logs. Endpoint, EndpointFunc
 // and WithEndpointName override it.
@@ -60,9 +69,24 @@
 // http.request_content_length is the request's Content-Length (absent when
 // unknown); http.response_content_length is the number of body bytes the
 // handler wrote (server) or the response's Content-Length, or the bytes read
-// when it is unknown (client). http.url is the full URL with the password
-// and the values of sensitive query parameters (token, password, ...)
-// replaced by REDACTED; the client's url.full is redacted the same way.
+// when it is unknown (client).
+//
+// # Redaction
+//
+// http.url is the full URL with its secrets replaced by REDACTED, by one
+// rule shared with every place otelkit prints a URL: the password of the
+// user info (and a user name without password, where tokens go); the
+// values of parameters whose name says they hold a secret, in the query
+// ('&' or ';' separated), the fragment and path parameters
+// (;jsessionid=...); parameters of opaque URLs (mailto:, jdbc:); and URLs
+// or parameters nested in a parameter value, decoded (?next=https://u:p@h/?token=x).
+// A name is judged after decoding, splitting at separators, case changes
+// and array suffixes: access_token, accessToken, ACCESS-TOKEN, apiKey,
+// password[], password%5B%5D, X-Goog-Signature, AWSAccessKeyId, sig, jwt,
+// pw, credentials ... are secrets; page, sort, keyword, pageToken, sortKey,
+// token_type ... are not. The client's url.full is redacted the same way
+// (without the user info, as otelhttp leaves it), and so is the server's
+// url.path when it has path parameters.
 //
 // # Cost
 //

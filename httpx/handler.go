@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -124,6 +125,12 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 	if info != nil {
 		attrs = append(attrs, info.routeKV)
 	}
+	if r.URL != nil && strings.IndexByte(r.URL.Path, ';') >= 0 {
+		// otelhttp's url.path keeps path parameters (/app;jsessionid=...).
+		if p := redact.Path(r.URL); p != r.URL.Path {
+			attrs = append(attrs, otelsemconv.URLPath(p))
+		}
+	}
 	if m.cfg.mode.EmitOld() {
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
@@ -158,16 +165,23 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 	}
 }
 
-// serverURL returns the request's full URL, redacted.
+// serverURL returns the request's full URL, redacted by the rule of
+// internal/redact (user info, sensitive query, path and fragment
+// parameters, nested URLs). A Host header holding user info has it masked.
 func serverURL(r *http.Request) string {
+	host := r.Host
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = redact.Mask + host[i:]
+	}
 	if r.URL != nil && r.URL.Scheme == "" && r.URL.Host == "" && r.URL.User == nil &&
-		r.URL.RawQuery == "" && r.URL.Fragment == "" && r.URL.Opaque == "" {
+		r.URL.RawQuery == "" && r.URL.Fragment == "" && r.URL.Opaque == "" &&
+		strings.IndexByte(r.URL.Path, ';') < 0 {
 		// The common case, without copying the URL twice.
 		scheme := "http://"
 		if r.TLS != nil {
 			scheme = "https://"
 		}
-		return scheme + r.Host + r.URL.EscapedPath()
+		return scheme + host + r.URL.EscapedPath()
 	}
 	u := url.URL{}
 	if r.URL != nil {
@@ -180,7 +194,7 @@ func serverURL(r *http.Request) string {
 		}
 	}
 	if u.Host == "" {
-		u.Host = r.Host
+		u.Host = host
 	}
 	return redact.URL(&u)
 }

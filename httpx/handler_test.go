@@ -439,19 +439,6 @@ func TestServerPropagation(t *testing.T) {
 	}
 }
 
-func TestServerUnsampledAddsNothing(t *testing.T) {
-	f := newFixture(t, sdktrace.NeverSample())
-	mux := specMux(f.opts()...)
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/logs/kafka", nil))
-	if rec.Code != 200 || rec.Body.Len() != 1024 {
-		t.Errorf("response %d %d bytes", rec.Code, rec.Body.Len())
-	}
-	if n := len(f.exp.GetSpans()); n != 0 {
-		t.Errorf("%d spans exported", n)
-	}
-}
-
 func TestServerRedaction(t *testing.T) {
 	f := newFixture(t, sdktrace.AlwaysSample())
 	mux := NewServeMux(f.opts()...)

@@ -51,7 +51,3 @@ func (m *ServeMux) Handler(r *http.Request) (h http.Handler, pattern string) {
 func (m *ServeMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.handler.ServeHTTP(w, r)
 }
-
-// Mux returns the underlying *http.ServeMux, whose requests are not traced
-// when served directly.
-func (m *ServeMux) Mux() *http.ServeMux { return m.mux }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // levelNone is above every level slog uses: OTEL_LOG_LEVEL=none.
@@ -170,7 +172,7 @@ func (h *errorHandler) Handle(err error) {
 	if !ok {
 		return
 	}
-	args := []any{"error", err}
+	args := []any{"error", redact.Text(err.Error())}
 	if suppressed > 0 {
 		args = append(args, "suppressed", suppressed)
 	}
@@ -204,7 +206,7 @@ func (h *errorHandler) allow(kind string) (ok bool, suppressed int) {
 }
 
 func errorKindOf(err error) string {
-	s := err.Error()
+	s := redact.Text(err.Error())
 	// ": " rather than ':' so that a URL inside the message
 	// (Post "http://host:4318/v1/traces": dial tcp ...) stays whole.
 	if i := strings.Index(s, ": "); i > 0 && i <= 64 {

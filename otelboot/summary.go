@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/contrib/otelconf"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // Summary describes what Start really set up, after defaults and after the
@@ -241,7 +243,7 @@ func otlpEndpoint(signal, proto string, insecure bool) string {
 		}
 	}
 	if u != nil && strings.HasPrefix(strings.ToLower(u.Scheme), "unix") {
-		return u.Redacted() // a gRPC target, used as it is
+		return redact.URL(u) // a gRPC target, used as it is
 	}
 	if !insecure && signal != "LOGS" {
 		// An https endpoint. The trace and metric exporters let
@@ -258,5 +260,5 @@ func otlpEndpoint(signal, proto string, insecure bool) string {
 	if proto != "grpc" {
 		out.Path = urlPath
 	}
-	return out.Redacted()
+	return redact.URL(out)
 }
