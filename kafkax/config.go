@@ -1,7 +1,10 @@
 package kafkax
 
 import (
+	"context"
 	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,6 +36,9 @@ type config struct {
 	attrs          []attribute.KeyValue
 	askAlways      bool // WithSamplerForEveryRecord
 	batch          bool // WithBatchSpans
+	produceHook    StartHook
+	consumeHook    StartHook
+	endHook        EndHook
 }
 
 // newConfig applies opts over the defaults, read from the OpenTelemetry
@@ -168,4 +174,50 @@ func WithSamplerForEveryRecord(on bool) Option {
 // record; the last of several of these options wins.
 func WithBatchSpans(on bool) Option {
 	return optionFunc(func(c *config) { c.batch = on })
+}
+
+// StartHook is called with a record just before the start of its span, with
+// the span's parent context (the Produce context, the PollFetches caller's
+// context or the producer's context read from the record headers). The
+// attributes it returns are given to the tracer at the start
+// (trace.WithAttributes), so the sampler sees them in its parameters, and
+// they are on the span. It runs on the goroutine that produces or polls
+// the record; it must not keep r, nor change it.
+type StartHook func(ctx context.Context, r *kgo.Record) []attribute.KeyValue
+
+// EndHook is called with a recorded span just before it ends, after
+// kafkax has set its attributes and, on failure, its status: span can take
+// more attributes or events. r is the span's record, nil for a batch span
+// (WithBatchSpans) and for the span of a failed poll; err is the produce
+// or poll error, nil on success. It must not end the span, keep r, nor
+// change it.
+type EndHook func(span trace.Span, r *kgo.Record, err error)
+
+// WithProduceHook sets the hook called before the start of each produce
+// span, Python's produce_hook but run before the start, so that the
+// attributes it returns reach the sampler (otelhttp has no such hook). It
+// is not called for a record that gets no span because its parent is not
+// sampled (see WithSamplerForEveryRecord). The last of several of these
+// options wins; nil removes it.
+func WithProduceHook(hook StartHook) Option {
+	return optionFunc(func(c *config) { c.produceHook = hook })
+}
+
+// WithConsumeHook sets the hook called before the start of each
+// per-record consume span, from kafkax's PollFetches and PollRecords as
+// from the client's own polls, Python's consume_hook but run before the
+// start, so that the attributes it returns reach the sampler. It is not
+// called for a record that gets no span because its parent is not sampled
+// (see WithSamplerForEveryRecord), nor for batch spans (WithBatchSpans),
+// which have no one record. The last of several of these options wins; nil
+// removes it.
+func WithConsumeHook(hook StartHook) Option {
+	return optionFunc(func(c *config) { c.consumeHook = hook })
+}
+
+// WithEndHook sets the hook called with every recorded produce and consume
+// span just before it ends, with its record and error (see EndHook). The
+// last of several of these options wins; nil removes it.
+func WithEndHook(hook EndHook) Option {
+	return optionFunc(func(c *config) { c.endHook = hook })
 }
