@@ -81,12 +81,13 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 }
 
 // WithPropagators sets the propagator that writes the trace context into
-// record headers and that PollFetches and PollRecords read it back with. The
+// record headers and that the consume side (the client's own polls and
+// kafkax's PollFetches and PollRecords) reads it back with. The
 // default is the global one (W3C traceparent and baggage under otelboot).
 // It is named like httpx.WithPropagators and otelhttp's option.
 //
 // RecordContext reads the headers with the global propagator only for a
-// record that was not polled through PollFetches or PollRecords.
+// record that was not polled by a client built with Opts.
 //
 // Opts calls the propagator's methods a few times with sample contexts and
 // headers of its own, to tell whether it is OpenTelemetry's TraceContext
@@ -150,8 +151,9 @@ func WithSamplerForEveryRecord(on bool) Option {
 	return optionFunc(func(c *config) { c.askAlways = on })
 }
 
-// WithBatchSpans(true) makes PollFetches and PollRecords start one CONSUMER span
-// per topic and poll, as the OpenTelemetry messaging conventions describe
+// WithBatchSpans(true) makes the consume side (kafkax's PollFetches and
+// PollRecords, and the client's own polls) start one CONSUMER span per
+// topic and poll, as the OpenTelemetry messaging conventions describe
 // batch receiving, instead of one per record. The span has the name of the
 // per-record span (kafka.consume, or "receive <topic>"), covers the poll,
 // and is a child of the span in the poll's ctx or, without one, the root of
@@ -162,7 +164,8 @@ func WithSamplerForEveryRecord(on bool) Option {
 // attributes are those of the per-record span but the offset and message
 // key, the partition only when all the records come from one, and
 // messaging.batch.message_count, the number of the topic's records in the
-// poll.
+// poll. The batch span of the client's own poll ends at the start of the
+// next poll or when the client closes (see the package documentation).
 //
 // A caller span that is not sampled gets no batch span, unless
 // WithSamplerForEveryRecord(true) was given; without a caller span the tracer's

@@ -439,9 +439,10 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 // RecordContext returns ctx carrying the span that continues the trace of
 // a polled record, for the spans of its processing:
 //
-//   - the record's consume span, when PollFetches or PollRecords recorded
-//     one, or made one (sampled or not) without a span in their ctx; the
-//     baggage of the record headers comes with it;
+//   - the record's consume span, when PollFetches or PollRecords (or the
+//     client's own poll) recorded one, or made one (sampled or not)
+//     without a span in their ctx; the baggage of the record headers comes
+//     with it;
 //   - under WithBatchSpans(true), the recorded batch span of the record's topic
 //     and poll (without the baggage of the record headers); when none was
 //     recorded, ctx if the poll's ctx carried a span, else the producer's
@@ -449,9 +450,9 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 //     propagator;
 //   - otherwise ctx itself, when it carries a span (the consume span would
 //     have been its child and was not sampled);
-//   - otherwise (a record not polled through kafkax) the producer's span
-//     context and baggage read from the record headers with the global
-//     propagator.
+//   - otherwise the producer's span context and baggage read from the
+//     record headers: with the client's propagator for a record polled by
+//     a client built with Opts, with the global propagator for any other.
 func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
