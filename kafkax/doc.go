@@ -27,9 +27,8 @@
 // PollRecords gets a CONSUMER span, named kafka.consume (or "receive
 // <topic>"), a child of the producer's span read from the record headers,
 // from the start of the poll (the client's latest) to the record's
-// hand-over (kgo's
-// HookPollStart and HookFetchRecordUnbuffered, as kotel does it; records
-// that kgo discards without returning them get none):
+// hand-over (kgo's HookPollStart and HookFetchRecordUnbuffered, as kotel
+// does it; records that kgo discards without returning them get none):
 //
 //	fetches := cl.PollFetches(ctx)
 //	fetches.EachRecord(func(r *kgo.Record) {
