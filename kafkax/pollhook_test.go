@@ -338,3 +338,22 @@ func BenchmarkPlainPollHooks(b *testing.B) {
 		})
 	}
 }
+
+// TestPlainPollSamplerForEveryRecord: WithSamplerForEveryRecord(true)
+// asks the sampler about a plain poll's record whose producer is not
+// sampled too, and the span is the producer's child.
+func TestPlainPollSamplerForEveryRecord(t *testing.T) {
+	for _, ask := range []bool{false, true} {
+		h, exp := testHooks(t, sdktrace.AlwaysSample(), WithSamplerForEveryRecord(ask))
+		sc := producerSC(1, false)
+		r := batchRecord("orders", 0, 1, sc)
+		plainPollOf(h, context.Background(), r)
+		spans := exp.GetSpans()
+		if !ask && len(spans) != 0 || ask && (len(spans) != 1 || spans[0].Parent.SpanID() != sc.SpanID()) {
+			t.Errorf("ask %v: %d spans, want %d under the producer", ask, len(spans), map[bool]int{false: 0, true: 1}[ask])
+		}
+		if got := trace.SpanContextFromContext(RecordContext(context.Background(), r)); got.TraceID() != sc.TraceID() {
+			t.Errorf("ask %v: RecordContext trace %v, want the producer's", ask, got.TraceID())
+		}
+	}
+}

@@ -236,3 +236,38 @@ func TestKafkaxPollFetchesNeverTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestClientPolledBothWays: records of a client's own polls get hook spans
+// until kafkax.PollFetches first polls it; from then on kafkax's spans
+// only, one per record.
+func TestClientPolledBothWays(t *testing.T) {
+	e := newEnv(t, sdktrace.AlwaysSample())
+	prod := e.client(true, nil, kgo.DefaultProduceTopic(topic))
+	cons := e.consumer()
+	produceBatch(t, e, prod, 2)
+	plainPollN(t, cons, 2)
+	if n := len(spansOfKind(e.exp.GetSpans(), trace.SpanKindConsumer)); n != 2 {
+		t.Fatalf("%d consume spans from the plain poll, want 2", n)
+	}
+	e.exp.Reset()
+	produceBatch(t, e, prod, 3)
+	ctx, get := e.tp.Tracer("test").Start(context.Background(), "GET /logs/kafka")
+	pollN(t, ctx, cons, 3)
+	get.End()
+	cspans := spansOfKind(e.exp.GetSpans(), trace.SpanKindConsumer)
+	if len(cspans) != 3 {
+		t.Errorf("%d consume spans from kafkax.PollFetches, want 3", len(cspans))
+	}
+	for _, s := range cspans {
+		if s.Parent.SpanID() != get.SpanContext().SpanID() {
+			t.Errorf("kafkax poll span parent %v, want the caller", s.Parent.SpanID())
+		}
+	}
+	e.exp.Reset()
+	produceBatch(t, e, prod, 2)
+	e.exp.Reset()
+	plainPollN(t, cons, 2) // after kafkax polled: no hook spans
+	if n := len(spansOfKind(e.exp.GetSpans(), trace.SpanKindConsumer)); n != 0 {
+		t.Errorf("%d consume spans from a plain poll after kafkax.PollFetches, want 0", n)
+	}
+}
