@@ -142,9 +142,10 @@
 // returns it. Every other record (a root, or a sampled parent's child) goes
 // through the tracer, which decides.
 //
-// Attributes are built only for recorded spans, so samplers do not see
-// them, nor the link to the producer of a record consumed under a caller's
-// span. When the propagator is W3C TraceContext (alone or composed with
+// kafkax's own attributes are built only for recorded spans, so samplers
+// do not see them, nor the link to the producer of a record consumed under
+// a caller's span; those of WithProduceHook and WithConsumeHook they see
+// (see Hooks). When the propagator is W3C TraceContext (alone or composed with
 // Baggage by otel's composite, as otelboot and autoprop set it), kafkax
 // formats the traceparent header into the record's own state, and parses
 // it back where it lies; any other propagator,
