@@ -1,7 +1,10 @@
 package kafkax
 
 import (
+	"context"
 	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,6 +36,9 @@ type config struct {
 	attrs          []attribute.KeyValue
 	askAlways      bool // WithSamplerForEveryRecord
 	batch          bool // WithBatchSpans
+	produceHook    StartHook
+	consumeHook    StartHook
+	endHook        EndHook
 }
 
 // newConfig applies opts over the defaults, read from the OpenTelemetry
@@ -75,12 +81,13 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 }
 
 // WithPropagators sets the propagator that writes the trace context into
-// record headers and that PollFetches and PollRecords read it back with. The
+// record headers and that the consume side (the client's own polls and
+// kafkax's PollFetches and PollRecords) reads it back with. The
 // default is the global one (W3C traceparent and baggage under otelboot).
 // It is named like httpx.WithPropagators and otelhttp's option.
 //
 // RecordContext reads the headers with the global propagator only for a
-// record that was not polled through PollFetches or PollRecords.
+// record that was not polled by a client built with Opts.
 //
 // Opts calls the propagator's methods a few times with sample contexts and
 // headers of its own, to tell whether it is OpenTelemetry's TraceContext
@@ -144,8 +151,9 @@ func WithSamplerForEveryRecord(on bool) Option {
 	return optionFunc(func(c *config) { c.askAlways = on })
 }
 
-// WithBatchSpans(true) makes PollFetches and PollRecords start one CONSUMER span
-// per topic and poll, as the OpenTelemetry messaging conventions describe
+// WithBatchSpans(true) makes the consume side (kafkax's PollFetches and
+// PollRecords, and the client's own polls) start one CONSUMER span per
+// topic and poll, as the OpenTelemetry messaging conventions describe
 // batch receiving, instead of one per record. The span has the name of the
 // per-record span (kafka.consume, or "receive <topic>"), covers the poll,
 // and is a child of the span in the poll's ctx or, without one, the root of
@@ -156,7 +164,8 @@ func WithSamplerForEveryRecord(on bool) Option {
 // attributes are those of the per-record span but the offset and message
 // key, the partition only when all the records come from one, and
 // messaging.batch.message_count, the number of the topic's records in the
-// poll.
+// poll. The batch span of the client's own poll ends at the start of the
+// next poll or when the client closes (see the package documentation).
 //
 // A caller span that is not sampled gets no batch span, unless
 // WithSamplerForEveryRecord(true) was given; without a caller span the tracer's
@@ -168,4 +177,50 @@ func WithSamplerForEveryRecord(on bool) Option {
 // record; the last of several of these options wins.
 func WithBatchSpans(on bool) Option {
 	return optionFunc(func(c *config) { c.batch = on })
+}
+
+// StartHook is called with a record just before the start of its span, with
+// the span's parent context (the Produce context, the PollFetches caller's
+// context or the producer's context read from the record headers). The
+// attributes it returns are given to the tracer at the start
+// (trace.WithAttributes), so the sampler sees them in its parameters, and
+// they are on the span. It runs on the goroutine that produces or polls
+// the record; it must not keep r, nor change it.
+type StartHook func(ctx context.Context, r *kgo.Record) []attribute.KeyValue
+
+// EndHook is called with a recorded span just before it ends, after
+// kafkax has set its attributes and, on failure, its status: span can take
+// more attributes or events. r is the span's record, nil for a batch span
+// (WithBatchSpans) and for the span of a failed poll; err is the produce
+// or poll error, nil on success. It must not end the span, keep r, nor
+// change it.
+type EndHook func(span trace.Span, r *kgo.Record, err error)
+
+// WithProduceHook sets the hook called before the start of each produce
+// span, Python's produce_hook but run before the start, so that the
+// attributes it returns reach the sampler (otelhttp has no such hook). It
+// is not called for a record that gets no span because its parent is not
+// sampled (see WithSamplerForEveryRecord). The last of several of these
+// options wins; nil removes it.
+func WithProduceHook(hook StartHook) Option {
+	return optionFunc(func(c *config) { c.produceHook = hook })
+}
+
+// WithConsumeHook sets the hook called before the start of each
+// per-record consume span, from kafkax's PollFetches and PollRecords as
+// from the client's own polls, Python's consume_hook but run before the
+// start, so that the attributes it returns reach the sampler. It is not
+// called for a record that gets no span because its parent is not sampled
+// (see WithSamplerForEveryRecord), nor for batch spans (WithBatchSpans),
+// which have no one record. The last of several of these options wins; nil
+// removes it.
+func WithConsumeHook(hook StartHook) Option {
+	return optionFunc(func(c *config) { c.consumeHook = hook })
+}
+
+// WithEndHook sets the hook called with every recorded produce and consume
+// span just before it ends, with its record and error (see EndHook). The
+// last of several of these options wins; nil removes it.
+func WithEndHook(hook EndHook) Option {
+	return optionFunc(func(c *config) { c.endHook = hook })
 }

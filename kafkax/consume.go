@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -40,11 +41,17 @@ func PollFetches(ctx context.Context, cl *kgo.Client) kgo.Fetches {
 // PollRecords is cl.PollRecords(ctx, maxPollRecords) with the spans of
 // PollFetches.
 func PollRecords(ctx context.Context, cl *kgo.Client, maxPollRecords int) kgo.Fetches {
+	h := hooksOf(cl)
+	if h != nil && !h.kafkaxPolls.Load() {
+		// From now on the client's fetch hooks start no span: the
+		// records of this poll and the next are kafkax's (see
+		// pollhook.go for why this must precede the poll).
+		h.kafkaxPolls.Store(true)
+	}
 	start := time.Now()
 	fetches := cl.PollRecords(ctx, maxPollRecords)
 	end := time.Now()
 
-	h := hooksOf(cl)
 	if h == nil {
 		h = newHooks(newConfig(nil))
 		defer h.close()
@@ -245,19 +252,23 @@ func (h *hooks) consumeBatch(p *poll, ti *topicInfo, fetches kgo.Fetches, topic 
 		attrs = semconv.AppendKafkaPartition(attrs, m, partition)
 	}
 	attrs = append(attrs, semconv.MessagingBatchMessageCountKey.Int(n))
-	h.endReceive(span, p, pa, attrs)
+	h.endReceive(span, p, pa, attrs, nil)
 }
 
 // endReceive ends a recorded consume span at the end of the poll, with
 // attrs (grown from the pooled *pa) and the consumer group, client id and
-// WithAttributes.
-func (h *hooks) endReceive(span trace.Span, p *poll, pa *[]attribute.KeyValue, attrs []attribute.KeyValue) {
+// WithAttributes, after the WithEndHook hook (r is the span's record, nil
+// for a batch span).
+func (h *hooks) endReceive(span trace.Span, p *poll, pa *[]attribute.KeyValue, attrs []attribute.KeyValue, r *kgo.Record) {
 	m := h.cfg.mode
 	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
 	attrs = append(attrs, h.cfg.attrs...)
 	span.SetAttributes(attrs...)
 	putAttrs(pa, attrs)
+	if h.cfg.endHook != nil {
+		h.cfg.endHook(span, r, nil)
+	}
 	span.End(p.end...)
 }
 
@@ -304,7 +315,13 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, pr *polledRecord)
 			}
 		}
 	}
-	ctx, span := h.tracer.Start(parent, ti.consumeName, p.start...)
+	opts := p.start
+	if h.cfg.consumeHook != nil {
+		if kvs := h.cfg.consumeHook(parent, r); len(kvs) > 0 {
+			opts = append(slices.Clip(opts), trace.WithAttributes(kvs...))
+		}
+	}
+	ctx, span := h.tracer.Start(parent, ti.consumeName, opts...)
 	if !span.IsRecording() {
 		if !p.hasCaller {
 			// The unsampled span carries the producer's trace and
@@ -334,7 +351,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, pr *polledRecord)
 	if k, ok := messageKey(r.Key); ok {
 		attrs = append(attrs, semconv.MessagingKafkaMessageKeyKey.String(k))
 	}
-	h.endReceive(span, p, pa, attrs)
+	h.endReceive(span, p, pa, attrs, r)
 	r.Context = ctx
 }
 
@@ -390,6 +407,9 @@ func (h *hooks) pollError(p *poll, topic string, partition int32, err error, dur
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
 	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
 	h.recordError(span, err)
+	if h.cfg.endHook != nil {
+		h.cfg.endHook(span, nil, err)
+	}
 	span.End(p.end...)
 }
 
@@ -419,9 +439,10 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 // RecordContext returns ctx carrying the span that continues the trace of
 // a polled record, for the spans of its processing:
 //
-//   - the record's consume span, when PollFetches or PollRecords recorded
-//     one, or made one (sampled or not) without a span in their ctx; the
-//     baggage of the record headers comes with it;
+//   - the record's consume span, when PollFetches or PollRecords (or the
+//     client's own poll) recorded one, or made one (sampled or not)
+//     without a span in their ctx; the baggage of the record headers comes
+//     with it;
 //   - under WithBatchSpans(true), the recorded batch span of the record's topic
 //     and poll (without the baggage of the record headers); when none was
 //     recorded, ctx if the poll's ctx carried a span, else the producer's
@@ -429,9 +450,9 @@ func (h *hooks) logMalformed(r *kgo.Record) {
 //     propagator;
 //   - otherwise ctx itself, when it carries a span (the consume span would
 //     have been its child and was not sampled);
-//   - otherwise (a record not polled through kafkax) the producer's span
-//     context and baggage read from the record headers with the global
-//     propagator.
+//   - otherwise the producer's span context and baggage read from the
+//     record headers: with the client's propagator for a record polled by
+//     a client built with Opts, with the global propagator for any other.
 func RecordContext(ctx context.Context, r *kgo.Record) context.Context {
 	if ctx == nil {
 		ctx = context.Background()

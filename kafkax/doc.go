@@ -22,21 +22,43 @@
 //
 // # Consuming
 //
-// kgo's fetch hooks do not see the context of the poll, so the consume spans
-// come from PollFetches and PollRecords, drop-in replacements for the client
-// methods of the same names:
+// A client built with Opts traces what it consumes with no change to the
+// poll loop: each record returned by the client's own PollFetches or
+// PollRecords gets a CONSUMER span, named kafka.consume (or "receive
+// <topic>"), a child of the producer's span read from the record headers,
+// from the start of the poll (the client's latest) to the record's
+// hand-over (kgo's HookPollStart and HookFetchRecordUnbuffered, as kotel
+// does it; records that kgo discards without returning them get none):
 //
-//	fetches := kafkax.PollFetches(ctx, cl)
+//	fetches := cl.PollFetches(ctx)
 //	fetches.EachRecord(func(r *kgo.Record) {
 //		process(kafkax.RecordContext(ctx, r), r)
 //	})
 //
-// Each polled record yields a CONSUMER span covering the poll, named
-// kafka.consume (or "receive <topic>"). It is a child of the span in ctx
-// when there is one (an HTTP handler reading a topic) and then links to the
-// producer's span; otherwise the producer's span is its parent.
-// RecordContext returns the context that continues the record's trace.
-// Records whose parent is not sampled get no span (see Sampling and cost).
+// kgo's hooks do not see which poll a record belongs to, so a span in the
+// poll's ctx (an HTTP handler reading a topic) cannot become the records'
+// parent that way. PollFetches and PollRecords of this package, drop-in
+// replacements for the client methods of the same names, do that:
+//
+//	fetches := kafkax.PollFetches(ctx, cl)
+//
+// Each record they return yields a CONSUMER span covering the poll, a
+// child of the span in ctx when there is one, linked to the producer's
+// span; otherwise the producer's span is its parent.
+//
+// Never both: from the first call of kafkax's PollFetches or PollRecords on
+// a client, before that poll, the client's hooks start no consume span;
+// every record of the client then gets its span from kafkax's polls only.
+// The choice is per client, not per poll, because kgo may run the hooks of
+// one goroutine's poll on another poller's goroutine after the first poll
+// returned: a flag raised around each kafkax poll would miss those and
+// give their records two spans. Poll a client one way or the other: a
+// client polled both ways gets spans from kafkax's polls only, once the
+// first of them has started.
+//
+// RecordContext returns the context that continues the record's trace,
+// whichever way it was polled. Records whose parent is not sampled get no
+// span (see Sampling and cost).
 //
 // With WithBatchSpans(true), a poll yields instead one CONSUMER span per topic,
 // with the same name, as the messaging conventions describe batch
@@ -45,7 +67,24 @@
 // producer span of each record (up to the SDK's link limit), with
 // messaging.batch.message_count and without the per-record keys (offset,
 // message key, and the partition when the records come from several).
-// RecordContext then returns the batch span for its records.
+// RecordContext then returns the batch span for its records. On the
+// client's own polls, the batch span is a child of the span in the ctx of
+// the client's latest poll, and it ends at the start of the next poll (at
+// the hand-over of its last record) or when the client closes: the hooks
+// cannot know a poll's last record before then.
+//
+// # Hooks
+//
+// WithProduceHook and WithConsumeHook run a StartHook with the record and
+// its span's parent context just before a produce or per-record consume
+// span starts; the attributes it returns are given to the tracer at the
+// start, so the sampler sees them (otelhttp has no such hook), and they
+// are on the span. WithEndHook runs an EndHook with every recorded span
+// just before it ends, with the record (nil for batch spans and failed
+// polls) and the produce or poll error, after kafkax set its attributes
+// and status. They are Python's produce_hook and consume_hook, split at the
+// start and the end. A record that gets no span (unsampled parent) calls
+// no hook.
 //
 // # Attributes and OTEL_SEMCONV_STABILITY_OPT_IN
 //
@@ -81,17 +120,18 @@
 // # Metrics
 //
 // The meter records, per topic, messaging.client.sent.messages (an
-// asynchronous counter fed by atomics), messaging.client.operation.duration
-// (send: from Produce to the acknowledgement; receive: the poll) and, from
-// PollFetches and PollRecords, messaging.client.consumed.messages, with the
-// stable attribute keys and error.type on failures.
+// asynchronous counter fed by atomics), messaging.client.consumed.messages
+// (from either way of polling), messaging.client.operation.duration (send:
+// from Produce to the acknowledgement; receive: the poll, from kafkax's
+// PollFetches and PollRecords only), with the stable attribute keys and
+// error.type on failures.
 //
 // # Sampling and cost
 //
 // A record whose parent span context is valid and not sampled gets no span
 // and costs kafkax one allocation on the producer side (the record's own
 // state, which holds its trace context header) and none on the consumer
-// side: the parent is the Produce context's span
+// side, polled either way: the parent is the Produce context's span
 // on the producer side, and on the consumer side the PollFetches caller's
 // span or, without one, the producer's context read from the headers. A
 // ParentBased sampler, OpenTelemetry's default, would drop those spans
@@ -102,9 +142,10 @@
 // returns it. Every other record (a root, or a sampled parent's child) goes
 // through the tracer, which decides.
 //
-// Attributes are built only for recorded spans, so samplers do not see
-// them, nor the link to the producer of a record consumed under a caller's
-// span. When the propagator is W3C TraceContext (alone or composed with
+// kafkax's own attributes are built only for recorded spans, so samplers
+// do not see them, nor the link to the producer of a record consumed under
+// a caller's span; those of WithProduceHook and WithConsumeHook they see
+// (see Hooks). When the propagator is W3C TraceContext (alone or composed with
 // Baggage by otel's composite, as otelboot and autoprop set it), kafkax
 // formats the traceparent header into the record's own state, and parses
 // it back where it lies; any other propagator,

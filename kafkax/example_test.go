@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -102,4 +103,28 @@ func ExampleWithBatchSpans() {
 			process(kafkax.RecordContext(ctx, r), r)
 		})
 	}
+}
+
+// Tag spans with the tenant a record belongs to, where the sampler can see
+// it, and note on each span how large the record was.
+func ExampleWithProduceHook() {
+	tenant := func(_ context.Context, r *kgo.Record) []attribute.KeyValue {
+		for _, h := range r.Headers {
+			if h.Key == "tenant" {
+				return []attribute.KeyValue{attribute.String("app.tenant", string(h.Value))}
+			}
+		}
+		return nil
+	}
+	size := func(span trace.Span, r *kgo.Record, _ error) {
+		if r != nil {
+			span.SetAttributes(attribute.Int("messaging.message.body.size", len(r.Value)))
+		}
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers("localhost:9092")},
+		kafkax.Opts(kafkax.WithProduceHook(tenant), kafkax.WithConsumeHook(tenant), kafkax.WithEndHook(size))...)...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cl.Close()
 }

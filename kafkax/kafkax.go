@@ -44,8 +44,12 @@ var (
 
 // Opts returns the franz-go options that instrument one client: append them
 // to the client's own options. Produced records get a PRODUCER span and carry
-// its context in their headers. The consume side (spans and metrics) comes
-// from PollFetches and PollRecords, which know the caller's context.
+// its context in their headers. Records polled with the client's own
+// PollFetches or PollRecords get a CONSUMER span each (or one per topic and
+// poll with WithBatchSpans(true)), a child of the producer's span; polled
+// with kafkax's PollFetches or PollRecords, which know the caller's context,
+// they get theirs from those instead, never both (see the package
+// documentation).
 //
 // The returned options hold per-client state (client id, consumer group):
 // call Opts once for each client.
@@ -81,6 +85,13 @@ type hooks struct {
 
 	produceStart []trace.SpanStartOption
 
+	// The consume spans of the client's own polls (see pollhook.go).
+	kafkaxPolls  atomic.Bool // kafkax's PollFetches or PollRecords polled the client
+	lastPoll     atomic.Pointer[plainPoll]
+	sharedPolled *polledRecord // the context of unsampled records without one
+	batchMu      sync.Mutex
+	batches      map[string]*openBatch // topic -> open batch span (WithBatchSpans)
+
 	// std is set when the propagator is made of stdProps only (see
 	// stdPropagators).
 	std      bool
@@ -112,6 +123,7 @@ func newHooks(cfg config) *hooks {
 		tracer:       cfg.tracerProvider.Tracer(ScopeName),
 		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
 	}
+	h.sharedPolled = &polledRecord{Context: context.Background(), h: h}
 	h.stdProps, h.std = stdPropagators(cfg.propagator)
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); ok {
@@ -159,8 +171,12 @@ func (h *hooks) OnNewClient(cl *kgo.Client) {
 	h.client.Store(ci)
 }
 
-// OnClientClosed stops observing the client's sent-messages counter.
-func (h *hooks) OnClientClosed(*kgo.Client) { h.close() }
+// OnClientClosed ends the open batch spans of the client's own polls and
+// stops observing the client's sent-messages counter.
+func (h *hooks) OnClientClosed(*kgo.Client) {
+	h.endBatches()
+	h.close()
+}
 
 func (h *hooks) close() {
 	if h.reg != nil {

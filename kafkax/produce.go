@@ -3,6 +3,7 @@ package kafkax
 import (
 	"context"
 	"encoding/hex"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -164,7 +165,13 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 			return
 		}
 	}
-	ctx, span := h.tracer.Start(st, ti.produceName, h.produceStart...)
+	opts := h.produceStart
+	if h.cfg.produceHook != nil {
+		if kvs := h.cfg.produceHook(parent, r); len(kvs) > 0 {
+			opts = append(slices.Clip(opts), trace.WithAttributes(kvs...))
+		}
+	}
+	ctx, span := h.tracer.Start(st, ti.produceName, opts...)
 	st.span = span
 	h.inject(ctx, span.SpanContext(), st)
 	r.Context = ctx
@@ -224,6 +231,9 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 		span.SetAttributes(attrs...)
 	}
 	putAttrs(pa, attrs)
+	if h.cfg.endHook != nil {
+		h.cfg.endHook(span, r, err)
+	}
 	// The span takes its end time itself: a WithTimestamp option would
 	// cost an allocation.
 	span.End()

@@ -31,6 +31,7 @@ type benchMode struct {
 	caller  bool // each poll runs under its own span (an HTTP handler reading the topic)
 	request bool // records are produced 10 at a time under a request span
 	batch   bool // kafkax.WithBatchSpans on the consumer
+	plain   bool // the consumer calls cl.PollFetches itself: spans from kafkax's hooks
 }
 
 var benchModes = []benchMode{
@@ -60,6 +61,11 @@ var benchModes = []benchMode{
 	// One consume span per poll, linked to each record's producer.
 	{name: "sampled-batch", impl: "kafkax", ratio: 1, batch: true},
 	{name: "ratio1pct", impl: "kafkax", ratio: 0.01},
+	// The consumer polls with cl.PollFetches (no code change): the consume
+	// spans come from kgo's fetch hooks, as kotel's do.
+	{name: "plain-sampled", impl: "kafkax", ratio: 1, plain: true},
+	{name: "plain-sampled-batch", impl: "kafkax", ratio: 1, plain: true, batch: true},
+	{name: "plain-ratio1pct", impl: "kafkax", ratio: 0.01, plain: true},
 	{name: "ratio1pct-caller", impl: "kafkax", ratio: 0.01, caller: true},
 	{name: "ratio1pct-request", impl: "kafkax", ratio: 0.01, request: true},
 }
@@ -147,7 +153,9 @@ func BenchmarkProduceConsume(b *testing.B) {
 				} else {
 					copts = append(copts, kafkax.Opts(kx...)...)
 				}
-				poll = kafkax.PollFetches
+				if !mode.plain {
+					poll = kafkax.PollFetches
+				}
 				if mode.caller {
 					tracer := tp.Tracer("handler")
 					poll = func(ctx context.Context, cl *kgo.Client) kgo.Fetches {
