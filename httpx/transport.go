@@ -120,9 +120,11 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		span.SetAttributes(attrs...)
 		if err != nil {
 			recordError(span, err)
-			// otelhttp records error.type by semconv.ErrorType, which
-			// reads ErrorType: give it the one rule of the wrappers.
-			err = &errtype.Error{Err: err, Type: errtype.OfContext(r.Context(), err)}
+			// otelhttp records the span's error.type by semconv.ErrorType,
+			// which reads ErrorType: give it the one rule of the wrappers.
+			// Its client metric names the Go type instead, which Carry
+			// picks per class (and leaves alone for an unclassified error).
+			err = errtype.Carry(err, errtype.OfContext(r.Context(), err))
 		}
 		return res, err
 	}

@@ -234,10 +234,63 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrorType returns the error.type.
 func (e *Error) ErrorType() string { return e.Type }
 
-// Strip returns the error an *Error wraps, or err itself.
+// TimeoutError, CanceledError, ConnectionRefusedError and ServerCodeError
+// are the carriers Carry makes. They differ only in their Go type, which
+// instrumentation that names an error by its type (otelhttp's client
+// metric) records: "github.com/otelkit/otelkit/internal/errtype.TimeoutError"
+// says what failed, where one Error type for every failure would not.
+type (
+	// TimeoutError carries the error.type "timeout".
+	TimeoutError struct{ carrier }
+	// CanceledError carries the error.type "canceled".
+	CanceledError struct{ carrier }
+	// ConnectionRefusedError carries the error.type "connection_refused".
+	ConnectionRefusedError struct{ carrier }
+	// ServerCodeError carries a code the server sent.
+	ServerCodeError struct{ carrier }
+)
+
+type carrier struct {
+	err error
+	typ string
+}
+
+func (c carrier) Error() string     { return c.err.Error() }
+func (c carrier) Unwrap() error     { return c.err }
+func (c carrier) ErrorType() string { return c.typ }
+func (c carrier) base() error       { return c.err }
+
+// Carry returns err wrapped in the carrier of its class typ (as OfContext
+// gives it), for instrumentation that records semconv.ErrorType: the span
+// then carries typ. An error whose class is only its Go type is returned as
+// it is, so that such instrumentation names it as it would without us.
+// Strip takes the carrier off again.
+func Carry(err error, typ string) error {
+	if err == nil {
+		return nil
+	}
+	e := carrier{err: err, typ: typ}
+	switch {
+	case typ == Timeout:
+		return &TimeoutError{e}
+	case typ == Canceled:
+		return &CanceledError{e}
+	case typ == ConnectionRefused:
+		return &ConnectionRefusedError{e}
+	case typ == ServerCode(err) && typ != "":
+		return &ServerCodeError{e}
+	}
+	return err
+}
+
+// Strip returns the error a carrier (an *Error or one Carry made) wraps, or
+// err itself.
 func Strip(err error) error {
-	if e, ok := err.(*Error); ok {
+	switch e := err.(type) {
+	case *Error:
 		return e.Err
+	case interface{ base() error }:
+		return e.base()
 	}
 	return err
 }

@@ -163,3 +163,25 @@ func TestCarrier(t *testing.T) {
 		t.Error("Strip does not return the wrapped error")
 	}
 }
+
+// Carry's carriers keep the class in ErrorType and in their Go type, and
+// Strip takes every one off; an unclassified error is not wrapped.
+func TestCarry(t *testing.T) {
+	base := errors.New("boom")
+	for _, typ := range []string{Timeout, Canceled, ConnectionRefused} {
+		c := Carry(base, typ)
+		et, ok := c.(interface{ ErrorType() string })
+		if !ok || et.ErrorType() != typ {
+			t.Errorf("Carry(%q) = %T, ErrorType not %q", typ, c, typ)
+		}
+		if Strip(c) != base || !errors.Is(c, base) || c.Error() != base.Error() {
+			t.Errorf("Carry(%q): Strip/Is/Error do not give the base error", typ)
+		}
+	}
+	if c := Carry(base, "*errors.errorString"); c != base {
+		t.Errorf("an unclassified error is wrapped: %T", c)
+	}
+	if Carry(nil, Timeout) != nil {
+		t.Error("Carry(nil) != nil")
+	}
+}

@@ -114,7 +114,7 @@ func ParseRedisCommandTable(info []any, docs any) (RedisCommandTable, error) {
 			return nil, err
 		}
 	}
-	for name, doc := range pairs(docs) {
+	for name, doc := range respPairs(docs) {
 		t.addDocs(strings.ToLower(name), doc)
 	}
 	return t, nil
@@ -209,7 +209,7 @@ func (t RedisCommandTable) addDocs(name string, doc any) {
 		spec.Tokens = nil
 	}
 	t[name] = spec
-	for sub, sdoc := range pairs(m["subcommands"]) {
+	for sub, sdoc := range respPairs(m["subcommands"]) {
 		t.addDocs(strings.ToLower(sub), sdoc)
 	}
 }
@@ -227,13 +227,13 @@ func collectTokens(args any, into map[string]bool) {
 // fields reads a RESP3 map or a RESP2 flat list of name, value.
 func fields(v any) map[string]any {
 	out := map[string]any{}
-	for k, v := range pairs(v) {
+	for k, v := range respPairs(v) {
 		out[k] = v
 	}
 	return out
 }
 
-func pairs(v any) map[string]any {
+func respPairs(v any) map[string]any {
 	out := map[string]any{}
 	switch v := v.(type) {
 	case map[any]any:

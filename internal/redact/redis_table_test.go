@@ -171,7 +171,7 @@ func serverTable(t *testing.T, protocol int) (RedisCommandTable, []any, map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tab, info, pairs(docs)
+	return tab, info, respPairs(docs)
 }
 
 // TestBuiltinTableMatchesServer: the generated table is what redisgen reads
@@ -206,7 +206,7 @@ func TestEveryWriteCommandMasked(t *testing.T) {
 		doc := fields(docs[name])
 		if strings.Contains(name, "|") {
 			parent, _, _ := strings.Cut(name, "|")
-			doc = fields(pairs(fields(docs[parent])["subcommands"])[name])
+			doc = fields(respPairs(fields(docs[parent])["subcommands"])[name])
 		}
 		args, keys, specs := BuildRedisArgs(name, doc["arguments"])
 		if len(tab[name].Keys) < specs {
