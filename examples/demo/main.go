@@ -13,11 +13,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otelkit/otelkit/examples/demo/app"
@@ -69,9 +73,12 @@ func run() error {
 		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := shutdown(fctx); err != nil {
-			fmt.Fprintln(os.Stderr, "demo: telemetry flush:", err)
+			fmt.Fprintln(os.Stderr, "demo: telemetry not flushed:", flushError(err))
 		}
 	}()
+	// go-redis's own logger prints every failed dial of its pool; the
+	// errors reach the service anyway (start-up, /healthz, the handlers).
+	redis.SetLogger(debugLogger{})
 
 	viewAddr := os.Getenv("OTELKIT_VIEW_ADDR")
 	if viewAddr == "" {
@@ -101,4 +108,47 @@ func usesOTLP(s otelboot.Summary) bool {
 		}
 	}
 	return false
+}
+
+// flushError folds the errors of a telemetry shutdown onto one line, one
+// entry per cause with the signals it hit: a collector that is not running
+// gives "metrics, traces: dial tcp ...: connection refused", not one line
+// per signal and step.
+func flushError(err error) string {
+	var causes []string
+	signals := map[string][]string{}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		cause := line
+		if i := strings.LastIndex(line, "\": "); i >= 0 { // Post "URL": cause
+			cause = line[i+3:]
+		}
+		sig := "telemetry"
+		for _, s := range []string{"traces", "metrics", "logs"} {
+			if strings.Contains(line, s) {
+				sig = s
+				break
+			}
+		}
+		if _, seen := signals[cause]; !seen {
+			causes = append(causes, cause)
+		}
+		if !slices.Contains(signals[cause], sig) {
+			signals[cause] = append(signals[cause], sig)
+		}
+	}
+	parts := make([]string, len(causes))
+	for i, c := range causes {
+		parts[i] = strings.Join(signals[c], ", ") + ": " + c
+	}
+	return strings.Join(parts, "; ")
+}
+
+// debugLogger sends go-redis's internal log lines to slog at debug level.
+type debugLogger struct{}
+
+func (debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

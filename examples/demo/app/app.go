@@ -44,33 +44,52 @@ type App struct {
 
 // New opens (or starts) every backend, creates the schema and the admin
 // account, and builds the handler. It prints the start-up lines to cfg.Out.
-func New(ctx context.Context, cfg Config) (a *App, err error) {
-	a = &App{cfg: cfg, out: cfg.Out}
+//
+// A backend that cannot be used is a *[StartError] naming the backend and
+// the variable to change; every backend opened before it is closed again,
+// and the temporary SQLite directory is removed.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	a := &App{cfg: cfg, out: cfg.Out}
 	if a.out == nil {
 		a.out = os.Stdout
 	}
-	defer func() {
-		if err != nil {
-			_ = a.Close()
-			a = nil
-		}
-	}()
-	if err := a.openDatabase(ctx); err != nil {
+	if err := a.start(ctx); err != nil {
+		_ = a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+// start does New's work on a.
+func (a *App) start(ctx context.Context) error {
+	// What needs no backend is checked first, before anything is opened.
+	if err := a.checkExternal(); err != nil {
+		return err
+	}
+	name, pw, generated := a.adminCredentials()
+	if err := validateCredentials(name, pw); err != nil {
+		v := "DEMO_ADMIN_PASSWORD"
+		if !usernameRE.MatchString(name) {
+			v = "DEMO_ADMIN_USER"
+		}
+		return a.cfg.startError("admin account", v, err)
+	}
+	if err := a.openDatabase(ctx); err != nil {
+		return err
 	}
 	if err := a.openRedis(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := a.openKafka(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := a.openExternal(); err != nil {
-		return nil, err
+		return err
 	}
-	admin, generated, err := a.ensureAdmin(ctx)
-	if err != nil {
-		return nil, err
+	if err := a.ensureAdmin(ctx, name, pw); err != nil {
+		return a.cfg.startError("admin account", "DEMO_ADMIN_PASSWORD", err)
 	}
+	admin := name
 
 	mux := http.NewServeMux()
 	a.endpoints = map[string]string{}
@@ -89,7 +108,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	} else {
 		fmt.Fprintf(a.out, "admin account: %q (password from DEMO_ADMIN_PASSWORD)\n", admin)
 	}
-	return a, nil
+	return nil
 }
 
 // Handler returns the service's HTTP handler.

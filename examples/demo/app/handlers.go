@@ -23,12 +23,26 @@ import (
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
 
+// Password limits. bcrypt reads at most 72 bytes and refuses longer
+// passwords, so the upper limit counts UTF-8 bytes, as bcrypt does; the
+// lower one counts characters, as the person typing it does.
+const (
+	minPasswordChars = 8
+	maxPasswordBytes = 72
+)
+
 func validateCredentials(username, password string) error {
 	if !usernameRE.MatchString(username) {
 		return errors.New("username must be 3-32 characters of A-Z a-z 0-9 _ . -")
 	}
-	if n := utf8.RuneCountInString(password); n < 8 || n > 128 {
-		return errors.New("password must be 8-128 characters")
+	if !utf8.ValidString(password) {
+		return errors.New("password is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(password); n < minPasswordChars {
+		return fmt.Errorf("password must be at least %d characters (this one has %d)", minPasswordChars, n)
+	}
+	if n := len(password); n > maxPasswordBytes {
+		return fmt.Errorf("password must be at most %d bytes in UTF-8, as bcrypt uses (this one has %d)", maxPasswordBytes, n)
 	}
 	return nil
 }
