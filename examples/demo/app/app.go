@@ -114,11 +114,12 @@ func (a *App) start(ctx context.Context) error {
 // Handler returns the service's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Listen opens the listening socket on cfg.Addr (":5000" when empty).
+// Listen opens the listening socket on cfg.Addr ("127.0.0.1:5000" when
+// empty).
 func (a *App) Listen() (net.Listener, error) {
 	addr := a.cfg.Addr
 	if addr == "" {
-		addr = ":5000"
+		addr = "127.0.0.1:5000"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -138,7 +139,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	fmt.Fprintf(a.out, "hyunwoo listening on %s\n", displayURL(ln.Addr()))
+	fmt.Fprintf(a.out, "hyunwoo listening on %s\n", listenLine(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error
@@ -228,17 +229,19 @@ func (j *jsonErrorWriter) Write(b []byte) (int, error) {
 	return len(b), nil // the JSON body is already written
 }
 
-// displayURL is the URL a user can open for a listening address: a wildcard
-// host (":5000") is shown as localhost.
-func displayURL(addr net.Addr) string {
+// listenLine says where the listener really is, from its own address: the
+// URL for a specific address ("http://127.0.0.1:5000"), and for a wildcard
+// one the address, that it is every interface, and the URL to open on this
+// machine ("0.0.0.0:5000 (every interface; http://localhost:5000 here)").
+func listenLine(addr net.Addr) string {
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		return "http://" + addr.String()
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "localhost"
+		return addr.String() + " (every interface; http://" + net.JoinHostPort("localhost", port) + " here)"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return "http://" + addr.String()
 }
 
 // endpointName returns the endpoint name a route pattern was registered with.

@@ -183,8 +183,14 @@ func checkStrict(body []byte, fields map[string]bool) *httpError {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil // the decoder says "must be a JSON object"
 	}
-	return walkObject(dec, fields, 0)
+	if e := walkObject(dec, fields, 0); e != errSyntax {
+		return e
+	}
+	return nil
 }
+
+// errSyntax stops the walk at a syntax error, which the decoder reports.
+var errSyntax = &httpError{http.StatusBadRequest, "syntax"}
 
 // maxJSONDepth bounds the nesting checkStrict follows (the decoder's own
 // limit is far higher, but no request body of the service nests at all).
@@ -199,7 +205,7 @@ func walkObject(dec *json.Decoder, fields map[string]bool, depth int) *httpError
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil
+			return errSyntax
 		}
 		key, _ := tok.(string)
 		if seen[key] {
@@ -213,7 +219,9 @@ func walkObject(dec *json.Decoder, fields map[string]bool, depth int) *httpError
 			return e
 		}
 	}
-	_, _ = dec.Token() // '}'
+	if _, err := dec.Token(); err != nil { // '}'
+		return errSyntax
+	}
 	return nil
 }
 
@@ -221,7 +229,7 @@ func walkObject(dec *json.Decoder, fields map[string]bool, depth int) *httpError
 func walkValue(dec *json.Decoder, depth int) *httpError {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil
+		return errSyntax
 	}
 	d, ok := tok.(json.Delim)
 	if !ok {
@@ -239,7 +247,9 @@ func walkValue(dec *json.Decoder, depth int) *httpError {
 				return e
 			}
 		}
-		_, _ = dec.Token() // ']'
+		if _, err := dec.Token(); err != nil { // ']'
+			return errSyntax
+		}
 	}
 	return nil
 }
