@@ -12,7 +12,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -29,7 +32,50 @@ import (
 	"github.com/otelkit/otelkit/otelboot/liveview"
 )
 
+// usage is the -h text: the demo takes no flag, only variables.
+const usage = `Usage: demo [-h]
+
+The hyunwoo demo service: every endpoint of the telemetry spec, on embedded
+stand-ins unless the variables below name real backends. It takes no flag;
+everything is read from the environment:
+
+  HOST                  listen address (default 127.0.0.1; 0.0.0.0 for every interface)
+  PORT                  listen port (default 5000)
+  MYSQL_DSN             go-sql-driver DSN, e.g. app:pw@tcp(db:3306)/demo; the database
+                        must exist, the tables are created (default: embedded SQLite
+                        in a temporary directory)
+  REDIS_ADDR            Redis host:port (default: in-process Redis)
+  REDIS_PASSWORD        Redis password (default none)
+  REDIS_DB              Redis database index (default 0)
+  KAFKA_BROKERS         comma-separated seed brokers (default: in-process Kafka)
+  EXTERNAL_API_URL      http(s) base URL; GET <url>/api/data is called
+                        (default: a stand-in on a loopback port)
+  DEMO_ADMIN_USER       admin account name (default admin)
+  DEMO_ADMIN_PASSWORD   its password, 8 characters to 72 bytes (default: random,
+                        printed once)
+  OTELKIT_VIEW_ADDR     live view address (default 127.0.0.1:5001)
+  OTELKIT_VIEW_TOKEN    live view token, needed beyond loopback (default none)
+  OTEL_*                telemetry (default: OTLP/HTTP to http://localhost:4318);
+                        OTEL_SDK_DISABLED=true turns it off
+`
+
 func main() {
+	// -h prints the usage on standard output and exits 0; any other flag
+	// or argument is an error: exit status 2, the usage on standard error.
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Print(usage)
+		os.Exit(0)
+	case err == nil && fs.NArg() > 0:
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "demo: %v\n\n%s", err, usage)
+		os.Exit(2)
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)

@@ -64,7 +64,7 @@ func TestRunCommand(t *testing.T) {
 		" metrics=otlp http/protobuf " + recv.URL + "/v1/metrics" +
 		" logs=otlp http/protobuf " + recv.URL + "/v1/logs sampler=ParentBased{root:AlwaysOnSampler,"
 	for _, want := range []string{telemetry, "propagators=baggage,traceparent,tracestate spanmetrics=on",
-		"backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
+		"backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://127.0.0.1:" + port} {
 		if !strings.Contains(text, want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, text)
 		}
