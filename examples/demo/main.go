@@ -55,6 +55,9 @@ everything is read from the environment:
                         printed once)
   OTELKIT_VIEW_ADDR     live view address (default 127.0.0.1:5001)
   OTELKIT_VIEW_TOKEN    live view token, needed beyond loopback (default none)
+  OTELKIT_LOG_CORRELATION  the spec's log layout with trace_id and span_id on
+                        standard error (default true in the demo; false: slog's
+                        plain text, otelboot's own default)
   OTEL_*                telemetry (default: OTLP/HTTP to http://localhost:4318);
                         OTEL_SDK_DISABLED=true turns it off
 `
@@ -98,8 +101,10 @@ func run() error {
 		otelboot.WithServiceVersion("1.0.0"),
 		otelboot.WithResourceAttributes(attribute.String("deployment.environment", "development")),
 		otelboot.WithLiveView(view),
-		// The spec's log layout, trace_id and span_id on every line, as the
-		// original sets OTEL_PYTHON_LOG_CORRELATION=true.
+		// The spec's log layout, trace_id and span_id on every line of
+		// standard error, as the original sets
+		// OTEL_PYTHON_LOG_CORRELATION=true. otelboot's default is off (slog's
+		// plain text); OTELKIT_LOG_CORRELATION=false still turns it off here.
 		otelboot.WithLogCorrelation(true),
 		// Where telemetry goes, as otelboot built it.
 		otelboot.WithSummary(func(s otelboot.Summary) {
