@@ -95,6 +95,7 @@ func run() error {
 	}
 
 	// The live view; a token is needed to serve it beyond loopback.
+	disabled := false // OTEL_SDK_DISABLED=true, from the summary
 	view := liveview.New(liveview.Config{Token: os.Getenv("OTELKIT_VIEW_TOKEN")})
 	shutdown, err := otelboot.Start(ctx,
 		otelboot.WithServiceName("hyunwoo"),
@@ -108,6 +109,7 @@ func run() error {
 		otelboot.WithLogCorrelation(true),
 		// Where telemetry goes, as otelboot built it.
 		otelboot.WithSummary(func(s otelboot.Summary) {
+			disabled = s.Disabled
 			line := "telemetry: " + s.String()
 			if usesOTLP(s) {
 				line += " (a collector that is not running only costs dropped batches)"
@@ -135,7 +137,10 @@ func run() error {
 	if viewAddr == "" {
 		viewAddr = "127.0.0.1:5001"
 	}
-	if url, err := view.Start(viewAddr); err != nil {
+	if disabled {
+		// No spans, metrics or logs reach the view: it would stay empty.
+		fmt.Println("live view: off (OTEL_SDK_DISABLED=true)")
+	} else if url, err := view.Start(viewAddr); err != nil {
 		fmt.Fprintln(os.Stderr, "demo: live view not started:", err)
 	} else if url != "" {
 		fmt.Println("live view:", url)
@@ -172,16 +177,18 @@ func flushError(err error) string {
 		if line = strings.TrimSpace(line); line == "" {
 			continue
 		}
-		cause := line
-		if i := strings.LastIndex(line, "\": "); i >= 0 { // Post "URL": cause
-			cause = line[i+3:]
-		}
 		sig := "telemetry"
 		for _, s := range []string{"traces", "metrics", "logs"} {
 			if strings.Contains(line, s) {
 				sig = s
 				break
 			}
+		}
+		cause := line
+		if i := strings.LastIndex(line, "\": "); i >= 0 { // Post "URL": cause
+			cause = line[i+3:]
+		} else if i := strings.Index(line, sig+": "); i >= 0 { // flushing logs: cause
+			cause = line[i+len(sig)+2:]
 		}
 		if _, seen := signals[cause]; !seen {
 			causes = append(causes, cause)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,6 +20,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
@@ -403,7 +406,7 @@ func (a *App) externalData(w http.ResponseWriter, r *http.Request, _ session) {
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			msg = "external API timed out"
 		}
-		slog.WarnContext(r.Context(), msg, "error", err)
+		slog.WarnContext(r.Context(), msg, "error", redactURLError(err))
 		writeError(w, http.StatusBadGateway, msg)
 		return
 	}
@@ -423,6 +426,19 @@ func (a *App) externalData(w http.ResponseWriter, r *http.Request, _ session) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"source": "external", "data": json.RawMessage(body)})
+}
+
+// redactURLError returns err with the URL of a *url.Error redacted (its
+// password and the values of sensitive query parameters such as api_key):
+// net/http's errors quote the whole URL, EXTERNAL_API_URL's secrets included.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	c := *ue
+	c.URL = redact.URLString(ue.URL)
+	return &c
 }
 
 func isTimeout(err error) bool {
