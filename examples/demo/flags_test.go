@@ -102,6 +102,9 @@ func TestListenAddress(t *testing.T) {
 					if !ok {
 						t.Fatalf("exited without a listening line; stderr:\n%s", stderr.String())
 					}
+					if strings.HasPrefix(line, "live view: http") {
+						t.Errorf("with OTEL_SDK_DISABLED=true the live view is announced: %q", line)
+					}
 					if !strings.HasPrefix(line, "hyunwoo listening") {
 						continue
 					}
