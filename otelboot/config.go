@@ -94,9 +94,12 @@ func WithLiveView(v *liveview.View) Option {
 	return optionFunc(func(c *config) { c.view = v })
 }
 
-// WithDefaultLogger says whether Start replaces slog's default logger with
-// one that writes the correlated text format and sends records as OTLP logs
-// (true by default).
+// WithDefaultLogger says whether Start replaces slog's default logger (true
+// by default). The replacement writes slog's plain text on standard error
+// (the correlated text layout with trace_id and span_id only with log
+// correlation on: OTELKIT_LOG_CORRELATION=true or [WithLogCorrelation](true))
+// and, when log records go anywhere, sends every record as an OTLP log with
+// the trace and span ids of its context.
 func WithDefaultLogger(on bool) Option {
 	return optionFunc(func(c *config) { c.setDefaultSlog = on })
 }

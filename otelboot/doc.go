@@ -17,8 +17,12 @@
 // the environment names, and sets them as the global providers together with
 // the text-map propagator, the OpenTelemetry error handler and the SDK's
 // internal logger. Unless [WithDefaultLogger](false), it also makes slog's
-// default logger write the correlated text format on standard error and send
-// every record as an OTLP log. Span metrics (span_rate, error_rate, duration)
+// default logger write slog's plain text on standard error and, when log
+// records go anywhere, send every record as an OTLP log carrying the trace
+// and span ids of its context. The text on standard error carries them, in
+// the correlated layout, only with log correlation on
+// (OTELKIT_LOG_CORRELATION=true or [WithLogCorrelation](true); off by
+// default, as in Python). Span metrics (span_rate, error_rate, duration)
 // are derived from every finished span unless [WithSpanMetrics](false). When
 // OTELKIT_VIEW_ADDR is set, it serves the live view there.
 //

@@ -106,10 +106,19 @@ type timeoutLogExporter struct {
 	d time.Duration
 }
 
+// Export also names the signal in its error, as the trace and metric
+// exporters do ("traces export: ...", "failed to upload metrics: ..."):
+// the OTLP log exporters' errors start with the bare `Post "URL"`.
 func (e timeoutLogExporter) Export(ctx context.Context, rs []sdklog.Record) error {
-	ctx, cancel := context.WithTimeout(ctx, e.d)
-	defer cancel()
-	return e.Exporter.Export(ctx, rs)
+	if e.d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.d)
+		defer cancel()
+	}
+	if err := e.Exporter.Export(ctx, rs); err != nil {
+		return fmt.Errorf("logs export: %w", err)
+	}
+	return nil
 }
 
 func newSpanExporter(ctx context.Context, p exporterPlan) (sdktrace.SpanExporter, error) {
@@ -132,9 +141,12 @@ func newMetricExporter(ctx context.Context, p exporterPlan) (sdkmetric.Exporter,
 
 func newLogExporter(ctx context.Context, p exporterPlan) (sdklog.Exporter, error) {
 	exp, err := newLogExporter1(ctx, p)
-	exp = utf8guard.Logs(exp) // valid UTF-8 on the wire, whoever wrote the strings
-	if err != nil || p.name != "otlp" || p.timeout <= 0 {
+	if err != nil {
 		return exp, err
+	}
+	exp = utf8guard.Logs(exp) // valid UTF-8 on the wire, whoever wrote the strings
+	if p.name != "otlp" {
+		return exp, nil
 	}
 	return timeoutLogExporter{exp, p.timeout}, nil
 }

@@ -89,9 +89,10 @@ func WithSummary(f func(Summary)) Option {
 //
 //	service=NAME traces=EXPORTERS metrics=EXPORTERS logs=EXPORTERS sampler=DESCRIPTION propagators=FIELDS spanmetrics=on|off [view=URL]
 //
-// EXPORTERS is a comma-separated list whose entries are "NAME",
+// EXPORTERS is a list of entries separated by " + " (a URL holds no space,
+// so nothing after one can be read as part of it) whose entries are "NAME",
 // "otlp PROTOCOL URL" or "prometheus URL", for example
-// "console,otlp http/protobuf http://localhost:4318/v1/traces"; FIELDS is
+// "otlp http/protobuf http://localhost:4318/v1/traces + console"; FIELDS is
 // sorted and comma-separated ("-" when there is none); view is present
 // only when Start serves the live view. With OTEL_SDK_DISABLED the line is
 // "disabled service=NAME propagators=FIELDS"; with OTEL_CONFIG_FILE,
@@ -144,7 +145,7 @@ func exportersString(exps []ExporterSummary) string {
 		}
 		parts[i] = strings.Join(p, " ")
 	}
-	return strings.Join(parts, ",")
+	return strings.Join(parts, " + ")
 }
 
 // summary describes what s built.

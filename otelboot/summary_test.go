@@ -135,7 +135,12 @@ func TestSummaryConsoleAndNone(t *testing.T) {
 		{Name: "otlp", Protocol: "http/protobuf", Endpoint: "http://localhost:4318/v1/traces"}})
 	checkExporters(t, "metrics", s.Metrics, []ExporterSummary{{Name: "none"}})
 	checkExporters(t, "logs", s.Logs, []ExporterSummary{{Name: "console"}})
-	if !strings.Contains(s.String(), " traces=console,otlp http/protobuf http://localhost:4318/v1/traces metrics=none logs=console sampler=") {
+	if !strings.Contains(s.String(), " traces=console + otlp http/protobuf http://localhost:4318/v1/traces metrics=none logs=console sampler=") {
+		t.Errorf("String() = %s", s)
+	}
+	// An entry after a URL is not glued to it.
+	s, _ = startSummary(t, "OTEL_TRACES_EXPORTER", "otlp,console", "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none")
+	if !strings.Contains(s.String(), " traces=otlp http/protobuf http://localhost:4318/v1/traces + console metrics=none") {
 		t.Errorf("String() = %s", s)
 	}
 }

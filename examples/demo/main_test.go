@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,11 +26,7 @@ func TestRunCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the demo binary")
 	}
-	bin := filepath.Join(t.TempDir(), "demo")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := demoBinary(t)
 
 	recv := otlptest.NewHTTPReceiver(t)
 	const adminPW = "run-cmd-admin-pw-9"
@@ -67,7 +64,7 @@ func TestRunCommand(t *testing.T) {
 		" metrics=otlp http/protobuf " + recv.URL + "/v1/metrics" +
 		" logs=otlp http/protobuf " + recv.URL + "/v1/logs sampler=ParentBased{root:AlwaysOnSampler,"
 	for _, want := range []string{telemetry, "propagators=baggage,traceparent,tracestate spanmetrics=on",
-		"backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://localhost:" + port} {
+		"backends: database=embedded", "redis=embedded", "kafka=embedded", "external=embedded", "hyunwoo listening on http://127.0.0.1:" + port} {
 		if !strings.Contains(text, want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, text)
 		}
@@ -111,6 +108,42 @@ func TestRunCommand(t *testing.T) {
 	if !strings.Contains(p2.out.String(), "admin account: \"admin\", generated password (shown once): ") {
 		t.Errorf("no generated admin password line:\n%s", p2.out.String())
 	}
+}
+
+// built is the demo binary, built once for every test of the package.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// demoBinary builds the demo (once) and returns the path of the binary.
+func demoBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "demo-bin-")
+		if built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "demo")
+		out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
 }
 
 // rcCleanEnv is the test's environment without the variables that would

@@ -44,33 +44,52 @@ type App struct {
 
 // New opens (or starts) every backend, creates the schema and the admin
 // account, and builds the handler. It prints the start-up lines to cfg.Out.
-func New(ctx context.Context, cfg Config) (a *App, err error) {
-	a = &App{cfg: cfg, out: cfg.Out}
+//
+// A backend that cannot be used is a *[StartError] naming the backend and
+// the variable to change; every backend opened before it is closed again,
+// and the temporary SQLite directory is removed.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	a := &App{cfg: cfg, out: cfg.Out}
 	if a.out == nil {
 		a.out = os.Stdout
 	}
-	defer func() {
-		if err != nil {
-			_ = a.Close()
-			a = nil
-		}
-	}()
-	if err := a.openDatabase(ctx); err != nil {
+	if err := a.start(ctx); err != nil {
+		_ = a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+// start does New's work on a.
+func (a *App) start(ctx context.Context) error {
+	// What needs no backend is checked first, before anything is opened.
+	if err := a.checkExternal(); err != nil {
+		return err
+	}
+	name, pw, generated := a.adminCredentials()
+	if err := validateCredentials(name, pw); err != nil {
+		v := "DEMO_ADMIN_PASSWORD"
+		if !usernameRE.MatchString(name) {
+			v = "DEMO_ADMIN_USER"
+		}
+		return a.cfg.startError("admin account", v, err)
+	}
+	if err := a.openDatabase(ctx); err != nil {
+		return err
 	}
 	if err := a.openRedis(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := a.openKafka(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := a.openExternal(); err != nil {
-		return nil, err
+		return err
 	}
-	admin, generated, err := a.ensureAdmin(ctx)
-	if err != nil {
-		return nil, err
+	if err := a.ensureAdmin(ctx, name, pw); err != nil {
+		return a.cfg.startError("admin account", "DEMO_ADMIN_PASSWORD", err)
 	}
+	admin := name
 
 	mux := http.NewServeMux()
 	a.endpoints = map[string]string{}
@@ -89,17 +108,18 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	} else {
 		fmt.Fprintf(a.out, "admin account: %q (password from DEMO_ADMIN_PASSWORD)\n", admin)
 	}
-	return a, nil
+	return nil
 }
 
 // Handler returns the service's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Listen opens the listening socket on cfg.Addr (":5000" when empty).
+// Listen opens the listening socket on cfg.Addr ("127.0.0.1:5000" when
+// empty).
 func (a *App) Listen() (net.Listener, error) {
 	addr := a.cfg.Addr
 	if addr == "" {
-		addr = ":5000"
+		addr = "127.0.0.1:5000"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -119,7 +139,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	fmt.Fprintf(a.out, "hyunwoo listening on %s\n", displayURL(ln.Addr()))
+	fmt.Fprintf(a.out, "hyunwoo listening on %s\n", listenLine(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error
@@ -209,17 +229,19 @@ func (j *jsonErrorWriter) Write(b []byte) (int, error) {
 	return len(b), nil // the JSON body is already written
 }
 
-// displayURL is the URL a user can open for a listening address: a wildcard
-// host (":5000") is shown as localhost.
-func displayURL(addr net.Addr) string {
+// listenLine says where the listener really is, from its own address: the
+// URL for a specific address ("http://127.0.0.1:5000"), and for a wildcard
+// one the address, that it is every interface, and the URL to open on this
+// machine ("0.0.0.0:5000 (every interface; http://localhost:5000 here)").
+func listenLine(addr net.Addr) string {
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		return "http://" + addr.String()
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "localhost"
+		return addr.String() + " (every interface; http://" + net.JoinHostPort("localhost", port) + " here)"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return "http://" + addr.String()
 }
 
 // endpointName returns the endpoint name a route pattern was registered with.

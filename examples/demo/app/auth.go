@@ -116,29 +116,31 @@ func (a *App) hashPassword(pw string) (string, error) {
 	return string(h), err
 }
 
-// ensureAdmin creates or updates the admin account at start. It returns the
-// generated password when none was configured.
-func (a *App) ensureAdmin(ctx context.Context) (name, generated string, err error) {
-	name, pw := a.cfg.AdminUser, a.cfg.AdminPassword
+// adminCredentials returns the admin account's name and password, and the
+// password again as generated when none was configured.
+func (a *App) adminCredentials() (name, pw, generated string) {
+	name, pw = a.cfg.AdminUser, a.cfg.AdminPassword
 	if name == "" {
 		name, pw = "admin", newToken()[:20]
 		generated = pw
 	}
-	if err := validateCredentials(name, pw); err != nil {
-		return "", "", fmt.Errorf("admin account: %w", err)
-	}
+	return name, pw, generated
+}
+
+// ensureAdmin creates or updates the admin account at start.
+func (a *App) ensureAdmin(ctx context.Context, name, pw string) error {
 	hash, err := a.hashPassword(pw)
 	if err != nil {
-		return "", "", err
+		return err
 	}
 	st := store{a.db}
 	if _, err := st.createUser(ctx, name, hash, true); err == nil {
-		return name, generated, nil
+		return nil
 	} else if !errors.Is(err, errDuplicate) {
-		return "", "", fmt.Errorf("admin account: %w", err)
+		return err
 	}
 	if _, err := st.setAdmin(ctx, name, hash); err != nil {
-		return "", "", fmt.Errorf("admin account: %w", err)
+		return err
 	}
-	return name, generated, nil
+	return nil
 }

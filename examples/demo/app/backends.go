@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -20,6 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	_ "modernc.org/sqlite" // the embedded database driver, pure Go
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // backend describes one backend for the start-up line.
@@ -43,13 +46,13 @@ func (a *App) openDatabase(ctx context.Context) error {
 	if a.cfg.MySQLDSN != "" {
 		mc, err := mysql.ParseDSN(a.cfg.MySQLDSN)
 		if err != nil {
-			return fmt.Errorf("MYSQL_DSN: %w", err)
+			return a.cfg.startError("database", "MYSQL_DSN", fmt.Errorf("not a go-sql-driver DSN: %w", err))
 		}
 		mc.ParseTime = true
 		mc.MultiStatements = false
 		db, err := openDB("mysql", mc.FormatDSN())
 		if err != nil {
-			return fmt.Errorf("open mysql: %w", err)
+			return a.cfg.startError("database", "MYSQL_DSN", fmt.Errorf("open mysql: %w", err))
 		}
 		a.db, a.dialect = db, dialectMySQL
 		a.backends = append(a.backends, backend{"database", false, "mysql " + mc.Addr + "/" + mc.DBName})
@@ -58,7 +61,7 @@ func (a *App) openDatabase(ctx context.Context) error {
 		if path == "" {
 			dir, err := os.MkdirTemp("", "otelkit-demo-")
 			if err != nil {
-				return fmt.Errorf("sqlite temp dir: %w", err)
+				return a.cfg.startError("database", "TMPDIR", fmt.Errorf("embedded sqlite: %w", err))
 			}
 			a.closers = append(a.closers, func() error { return os.RemoveAll(dir) })
 			path = filepath.Join(dir, "demo.db")
@@ -69,7 +72,7 @@ func (a *App) openDatabase(ctx context.Context) error {
 		q.Add("_pragma", "foreign_keys(1)")
 		db, err := openDB("sqlite", "file:"+path+"?"+q.Encode())
 		if err != nil {
-			return fmt.Errorf("open sqlite: %w", err)
+			return a.cfg.startError("database", "TMPDIR", fmt.Errorf("open embedded sqlite: %w", err))
 		}
 		a.db, a.dialect = db, dialectSQLite
 		a.backends = append(a.backends, backend{"database", true, "sqlite " + path})
@@ -78,12 +81,31 @@ func (a *App) openDatabase(ctx context.Context) error {
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := a.db.PingContext(pingCtx); err != nil {
-		return fmt.Errorf("database: %w", err)
+		return a.databaseError(err)
 	}
 	if err := createSchema(ctx, a.db, a.dialect); err != nil {
-		return fmt.Errorf("database schema: %w", err)
+		return a.databaseError(fmt.Errorf("create the tables: %w", err))
 	}
 	return nil
+}
+
+// databaseError names the database that failed and the variable to change.
+// A database that does not exist is not created: the service's account
+// rarely may, and a typing mistake in MYSQL_DSN must not start an empty
+// database.
+func (a *App) databaseError(err error) error {
+	if a.dialect != dialectMySQL {
+		return a.cfg.startError("database", "TMPDIR", fmt.Errorf("embedded sqlite: %w", err))
+	}
+	mc, _ := mysql.ParseDSN(a.cfg.MySQLDSN) // parsed before
+	where := "mysql " + mc.Addr + "/" + mc.DBName
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1049 { // ER_BAD_DB_ERROR
+		return a.cfg.startError("database", "MYSQL_DSN", fmt.Errorf(
+			"%s: database %q does not exist (the demo creates its tables, not the database: CREATE DATABASE `%s` first): %w",
+			where, mc.DBName, mc.DBName, err))
+	}
+	return a.cfg.startError("database", "MYSQL_DSN", fmt.Errorf("%s: %w", where, err))
 }
 
 // openRedis connects to cfg.RedisAddr or starts an in-process server.
@@ -93,7 +115,7 @@ func (a *App) openRedis(ctx context.Context) error {
 	if a.cfg.RedisAddr == "" {
 		mr := miniredis.NewMiniRedis()
 		if err := mr.Start(); err != nil {
-			return fmt.Errorf("embedded redis: %w", err)
+			return a.cfg.startError("redis", "REDIS_ADDR", fmt.Errorf("embedded redis: %w", err))
 		}
 		a.closers = append(a.closers, func() error { mr.Close(); return nil })
 		opts.Addr, opts.Password, opts.DB = mr.Addr(), "", 0
@@ -102,12 +124,20 @@ func (a *App) openRedis(ctx context.Context) error {
 	a.rdb = redis.NewClient(opts)
 	a.closers = append(a.closers, a.rdb.Close)
 	if err := instrumentRedis(a.rdb); err != nil {
-		return fmt.Errorf("instrument redis: %w", err)
+		return a.cfg.startError("redis", "REDIS_ADDR", fmt.Errorf("instrument redis: %w", err))
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := a.rdb.Ping(pingCtx).Err(); err != nil {
-		return fmt.Errorf("redis %s: %w", opts.Addr, err)
+		v := "REDIS_ADDR"
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "NOAUTH"),
+			strings.Contains(msg, "invalid password"), strings.Contains(msg, "without any password"):
+			v = "REDIS_PASSWORD"
+		case strings.Contains(msg, "DB index"):
+			v = "REDIS_DB"
+		}
+		return a.cfg.startError("redis", v, fmt.Errorf("cannot use %s: %w", opts.Addr, err))
 	}
 	a.backends = append(a.backends, b)
 	return nil
@@ -121,7 +151,7 @@ func (a *App) openKafka(ctx context.Context) error {
 	if len(brokers) == 0 {
 		cl, err := kfake.NewCluster(kfake.NumBrokers(1))
 		if err != nil {
-			return fmt.Errorf("embedded kafka: %w", err)
+			return a.cfg.startError("kafka", "KAFKA_BROKERS", fmt.Errorf("embedded kafka: %w", err))
 		}
 		a.closers = append(a.closers, func() error { cl.Close(); return nil })
 		brokers = cl.ListenAddrs()
@@ -135,7 +165,7 @@ func (a *App) openKafka(ctx context.Context) error {
 	}, kafkaOpts()...)
 	kc, err := kgo.NewClient(opts...)
 	if err != nil {
-		return fmt.Errorf("kafka client: %w", err)
+		return a.cfg.startError("kafka", "KAFKA_BROKERS", fmt.Errorf("kafka client for %s: %w", strings.Join(brokers, ","), err))
 	}
 	a.kafka = kc
 	// Closed last among the clients: Close flushes buffered records.
@@ -151,9 +181,26 @@ func (a *App) openKafka(ctx context.Context) error {
 	defer cancel()
 	_, err = a.kadm.CreateTopic(cctx, 1, -1, nil, KafkaTopic)
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("kafka topic %s: %w", KafkaTopic, err)
+		return a.cfg.startError("kafka", "KAFKA_BROKERS", fmt.Errorf("cannot create topic %s on %s: %w", KafkaTopic, strings.Join(brokers, ","), err))
 	}
 	a.backends = append(a.backends, b)
+	return nil
+}
+
+// checkExternal checks that cfg.ExternalAPIURL, when set, is an http(s) URL
+// with a host.
+func (a *App) checkExternal() error {
+	if a.cfg.ExternalAPIURL == "" {
+		return nil
+	}
+	u, err := url.Parse(a.cfg.ExternalAPIURL)
+	if err != nil {
+		return a.cfg.startError("external API", "EXTERNAL_API_URL", fmt.Errorf("%s is not a URL", redact.URLString(a.cfg.ExternalAPIURL)))
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return a.cfg.startError("external API", "EXTERNAL_API_URL",
+			fmt.Errorf("%s is not an http(s) URL with a host", redact.URL(u)))
+	}
 	return nil
 }
 
@@ -165,18 +212,17 @@ func (a *App) openExternal() error {
 	}
 	a.client = &http.Client{Transport: newTransport(http.DefaultTransport), Timeout: timeout}
 	if a.cfg.ExternalAPIURL != "" {
-		u, err := url.Parse(a.cfg.ExternalAPIURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("EXTERNAL_API_URL=%q: not an http(s) URL", a.cfg.ExternalAPIURL)
+		if err := a.checkExternal(); err != nil {
+			return err
 		}
+		u, _ := url.Parse(a.cfg.ExternalAPIURL)
 		a.externalURL = u.JoinPath("api", "data").String()
-		u.User = nil
-		a.backends = append(a.backends, backend{"external", false, u.Redacted()})
+		a.backends = append(a.backends, backend{"external", false, redact.URL(u)})
 		return nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("external stand-in: %w", err)
+		return a.cfg.startError("external API", "EXTERNAL_API_URL", fmt.Errorf("stand-in: %w", err))
 	}
 	delay := a.cfg.ExternalDelay
 	srv := &http.Server{Handler: standInAPI(delay), ReadHeaderTimeout: 5 * time.Second}

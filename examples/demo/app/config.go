@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -12,7 +13,7 @@ import (
 // Config holds everything the service reads from its environment. The zero
 // value runs the service on embedded backends.
 type Config struct {
-	// Addr is the listen address (":5000" when empty).
+	// Addr is the listen address ("127.0.0.1:5000" when empty).
 	Addr string
 
 	// MySQLDSN selects MySQL/MariaDB; empty means an embedded SQLite database.
@@ -53,7 +54,8 @@ type Config struct {
 	Out io.Writer
 }
 
-// ConfigFromEnv reads the service's environment variables: PORT, MYSQL_DSN,
+// ConfigFromEnv reads the service's environment variables: HOST (127.0.0.1
+// when unset), PORT (5000), MYSQL_DSN,
 // REDIS_ADDR, REDIS_PASSWORD, REDIS_DB, KAFKA_BROKERS, EXTERNAL_API_URL,
 // DEMO_ADMIN_USER and DEMO_ADMIN_PASSWORD.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -75,7 +77,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return Config{}, fmt.Errorf("PORT=%q: not a port number", port)
 	}
-	c.Addr = ":" + port
+	host := getenv("HOST")
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if strings.ContainsAny(host, "/:@ ") && net.ParseIP(host) == nil {
+		return Config{}, fmt.Errorf("HOST=%q: not a host name or IP address", host)
+	}
+	c.Addr = net.JoinHostPort(host, port)
 	if s := getenv("REDIS_DB"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {

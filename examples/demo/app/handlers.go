@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,16 +20,32 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
+
+// Password limits. bcrypt reads at most 72 bytes and refuses longer
+// passwords, so the upper limit counts UTF-8 bytes, as bcrypt does; the
+// lower one counts characters, as the person typing it does.
+const (
+	minPasswordChars = 8
+	maxPasswordBytes = 72
+)
 
 func validateCredentials(username, password string) error {
 	if !usernameRE.MatchString(username) {
 		return errors.New("username must be 3-32 characters of A-Z a-z 0-9 _ . -")
 	}
-	if n := utf8.RuneCountInString(password); n < 8 || n > 128 {
-		return errors.New("password must be 8-128 characters")
+	if !utf8.ValidString(password) {
+		return errors.New("password is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(password); n < minPasswordChars {
+		return fmt.Errorf("password must be at least %d characters (this one has %d)", minPasswordChars, n)
+	}
+	if n := len(password); n > maxPasswordBytes {
+		return fmt.Errorf("password must be at most %d bytes in UTF-8, as bcrypt uses (this one has %d)", maxPasswordBytes, n)
 	}
 	return nil
 }
@@ -389,7 +406,7 @@ func (a *App) externalData(w http.ResponseWriter, r *http.Request, _ session) {
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			msg = "external API timed out"
 		}
-		slog.WarnContext(r.Context(), msg, "error", err)
+		slog.WarnContext(r.Context(), msg, "error", redactURLError(err))
 		writeError(w, http.StatusBadGateway, msg)
 		return
 	}
@@ -409,6 +426,19 @@ func (a *App) externalData(w http.ResponseWriter, r *http.Request, _ session) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"source": "external", "data": json.RawMessage(body)})
+}
+
+// redactURLError returns err with the URL of a *url.Error redacted (its
+// password and the values of sensitive query parameters such as api_key):
+// net/http's errors quote the whole URL, EXTERNAL_API_URL's secrets included.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	c := *ue
+	c.URL = redact.URLString(ue.URL)
+	return &c
 }
 
 func isTimeout(err error) bool {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 // TestStatusCodes walks every endpoint through each status of its row in the
@@ -243,5 +246,33 @@ func TestExternalUnreachable(t *testing.T) {
 	expectError(t, "external unreachable", r, http.StatusBadGateway)
 	if !strings.Contains(r.str("error"), "unreachable") {
 		t.Errorf("error %q should say the API is unreachable", r.str("error"))
+	}
+}
+
+// TestExternalURLRedacted: EXTERNAL_API_URL's password and api_key reach
+// neither the start-up line nor the error log of a failed call.
+func TestExternalURLRedacted(t *testing.T) {
+	const pw, key = "ext-PW-marker", "ext-KEY-marker"
+	var logs testutil.SyncBuffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	cfg := testConfig(t)
+	cfg.ExternalAPIURL = "http://user:" + pw + "@127.0.0.1:1/base?api_key=" + key + "&region=eu"
+	out := cfg.Out.(*testutil.SyncBuffer)
+	_, c := newTestServer(t, cfg)
+	token := c.user("erin", "erin-pass-1")
+	expectError(t, "external unreachable", c.do("GET", "/external/data", token, ""), http.StatusBadGateway)
+	if !strings.Contains(out.String(), "external=real (http://user:REDACTED@127.0.0.1:1/base?api_key=REDACTED&region=eu)") {
+		t.Errorf("start-up line:\n%s", out.String())
+	}
+	if !strings.Contains(logs.String(), "external API unreachable") || !strings.Contains(logs.String(), "api_key=REDACTED") {
+		t.Errorf("no redacted error log:\n%s", logs.String())
+	}
+	for _, s := range []string{pw, key} {
+		if strings.Contains(out.String()+logs.String(), s) {
+			t.Errorf("%q printed:\n%s\n%s", s, out.String(), logs.String())
+		}
 	}
 }
