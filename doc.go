@@ -34,4 +34,10 @@
 // specification (the older OpenTelemetry conventions a Flask service emits);
 // OTEL_SEMCONV_STABILITY_OPT_IN switches each domain (http, database,
 // messaging) to the stable conventions or to both.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package otelkit

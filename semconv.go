@@ -21,15 +21,6 @@ const (
 	SemconvDup
 )
 
-// EmitOld reports whether the old (spec) keys are emitted.
-func (m SemconvMode) EmitOld() bool { return m == SemconvOld || m == SemconvDup }
-
-// EmitStable reports whether the stable keys are emitted.
-func (m SemconvMode) EmitStable() bool { return m == SemconvStable || m == SemconvDup }
-
-// StableNames reports whether span names follow the stable conventions.
-func (m SemconvMode) StableNames() bool { return m != SemconvOld }
-
 // String returns "old", "stable" or "dup".
 func (m SemconvMode) String() string {
 	switch m {

@@ -95,4 +95,10 @@
 // When the span is not recording (the request is not sampled), httpx adds
 // nothing to otelhttp's work: it builds no attribute and does not wrap the
 // response writer.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package httpx

@@ -131,7 +131,7 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 			attrs = append(attrs, otelsemconv.URLPath(p))
 		}
 	}
-	if m.cfg.mode.EmitOld() {
+	if semconv.EmitOld(m.cfg.mode) {
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
 			semconv.HTTPURLKey.String(serverURL(r)),

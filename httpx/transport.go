@@ -103,7 +103,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		full = redact.URL(&noUser)
 	}
 	attrs = append(attrs, otelsemconv.URLFull(full))
-	if t.mode.EmitOld() {
+	if semconv.EmitOld(t.mode) {
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
 			semconv.HTTPURLKey.String(u))
@@ -128,7 +128,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return res, err
 	}
-	if t.mode.EmitOld() {
+	if semconv.EmitOld(t.mode) {
 		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
 		if res.ContentLength >= 0 {
 			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
@@ -138,7 +138,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	if res.Body != nil && res.Body != http.NoBody {
 		if _, rw := res.Body.(io.Writer); !rw { // keep 101 bodies writable
 			res.Body = &clientBody{ReadCloser: res.Body, span: span,
-				countLen: t.mode.EmitOld() && res.ContentLength < 0}
+				countLen: semconv.EmitOld(t.mode) && res.ContentLength < 0}
 		}
 	}
 	return res, nil

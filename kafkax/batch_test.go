@@ -141,14 +141,14 @@ func TestBatchSpanUnderCaller(t *testing.T) {
 				"messaging.system":              attribute.StringValue("kafka"),
 				"messaging.batch.message_count": attribute.IntValue(5),
 			}
-			if mode.EmitOld() {
+			if semconv.EmitOld(mode) {
 				want["messaging.destination"] = attribute.StringValue("orders")
 				want["messaging.operation"] = attribute.StringValue("receive")
 				want["messaging.kafka.partition"] = attribute.Int64Value(2)
 				want["messaging.kafka.consumer_group"] = attribute.StringValue("g")
 				want["messaging.kafka.client_id"] = attribute.StringValue("c")
 			}
-			if mode.EmitStable() {
+			if semconv.EmitStable(mode) {
 				want["messaging.destination.name"] = attribute.StringValue("orders")
 				want["messaging.operation.type"] = attribute.StringValue("receive")
 				want["messaging.operation.name"] = attribute.StringValue("receive")

@@ -154,4 +154,10 @@
 // has the propagator inject and extract sample contexts and headers, and
 // checks that the carrier calls and results are those of TraceContext and
 // Baggage, and that only OpenTelemetry's code makes them.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package kafkax

@@ -244,7 +244,7 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 func (h *hooks) recordError(span trace.Span, err error) {
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())
-	if h.cfg.mode.EmitStable() {
+	if semconv.EmitStable(h.cfg.mode) {
 		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
 	}
 }

@@ -36,4 +36,10 @@
 // and OTELKIT_LOG_LEVEL, or the Python names OTEL_PYTHON_LOG_FORMAT,
 // OTEL_PYTHON_LOG_CORRELATION and OTEL_PYTHON_LOG_LEVEL, so that the original
 // environment file works as is.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package logcorr

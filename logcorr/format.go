@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// DefaultFormat is the layout of the project's telemetry specification
-// (section 1), in Python logging's syntax. It is the value of
-// OTEL_PYTHON_LOG_FORMAT in the original service's environment.
+// DefaultFormat is the log line layout of the Flask service the library
+// reproduces, in Python logging's syntax: time, level, logger name, file
+// and line, trace and span ids, message. It is the value of
+// OTEL_PYTHON_LOG_FORMAT in that service's environment.
 const DefaultFormat = "%(asctime)s %(levelname)s [%(name)s] [%(filename)s:%(lineno)d] [trace_id=%(otelTraceID)s span_id=%(otelSpanID)s] - %(message)s"
 
 // PythonDefaultFormat is the format that Python's

@@ -34,8 +34,8 @@ var _ slog.Handler = (*spanEventHandler)(nil)
 // NewSpanEventHandler returns a handler that passes every record to inner
 // and, when a record at or above level is logged with the context of a
 // recording span, also adds it to that span as an event: the span's events
-// then hold its exceptions and logs, as section 7 of the telemetry
-// specification describes.
+// then hold its exceptions and logs (events named "log" with log.severity
+// and log.message, beside the "exception" events).
 //
 // A record with an error among its attributes becomes an "exception" event
 // (span.RecordError: exception.type and exception.message); any other record

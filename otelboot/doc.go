@@ -204,4 +204,10 @@
 // handler writes OTELKIT_LOG_FORMAT or OTEL_PYTHON_LOG_FORMAT (Python
 // logging syntax; default [logcorr.DefaultFormat]) with the trace and span
 // ids; otherwise it is slog's plain text handler.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package otelboot

@@ -69,4 +69,10 @@
 // Instrument each client once, right after creating it, and share the
 // client: a client per request would also mean a hook and a connection pool
 // per request.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package redisx

@@ -85,14 +85,14 @@ func (h *hook) connAttrs(network, addr string) []attribute.KeyValue {
 	attrs := make([]attribute.KeyValue, 0, 9+len(h.extra))
 	host, port, err := net.SplitHostPort(addr)
 	hostPort := err == nil
-	if h.mode.EmitOld() {
+	if semconv.EmitOld(h.mode) {
 		attrs = append(attrs, semconv.DBSystemKey.String(semconv.DBSystemRedis))
 		if cs := connString(network, addr, h.db, h.tls, hostPort); cs != "" {
 			attrs = append(attrs, semconv.DBConnectionStringKey.String(cs))
 		}
 		attrs = append(attrs, semconv.DBRedisDatabaseIndexKey.Int(h.db))
 	}
-	if h.mode.EmitStable() {
+	if semconv.EmitStable(h.mode) {
 		attrs = append(attrs,
 			semconv.DBSystemNameKey.String(semconv.DBSystemRedis),
 			semconv.DBNamespaceKey.String(strconv.Itoa(h.db)),
@@ -156,7 +156,7 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		setup := isSetup(ctx)
 		args := cmd.Args()
 		name, op := commandSpanName, ""
-		if h.mode.StableNames() {
+		if semconv.StableNames(h.mode) {
 			op = h.names.get(args)
 			name = semconv.DBSpanName(h.mode, commandSpanName, semconv.DBSystemRedis, op, "")
 		}
@@ -200,7 +200,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 		setup := isSetup(ctx)
 		var stableOp string
 		name := pipelineSpanName
-		if h.mode.StableNames() {
+		if semconv.StableNames(h.mode) {
 			stableOp = h.batchOperation(cmds)
 			name = semconv.DBSpanName(h.mode, pipelineSpanName, semconv.DBSystemRedis, stableOp, "")
 		}
@@ -227,14 +227,14 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 		h.bufs.put(bp)
 
 		attrs := make([]attribute.KeyValue, 0, 6)
-		if h.mode.EmitOld() {
+		if semconv.EmitOld(h.mode) {
 			attrs = append(attrs,
 				semconv.DBOperationKey.String(h.pipelineNames(cmds)),
 				semconv.DBRedisCommandKey.String(text),
 				semconv.DBRedisNumCmdKey.Int(len(cmds)),
 			)
 		}
-		if h.mode.EmitStable() {
+		if semconv.EmitStable(h.mode) {
 			if stableOp == "" {
 				stableOp = h.batchOperation(cmds)
 			}
@@ -315,14 +315,14 @@ func (h *hook) setCaller(span trace.Span) {
 			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
 				fn = fn[i+1:]
 			}
-			if h.mode.EmitOld() {
+			if semconv.EmitOld(h.mode) {
 				span.SetAttributes(
 					attribute.String("code.function", fn),
 					attribute.String("code.filepath", f.File),
 					attribute.Int("code.lineno", f.Line),
 				)
 			}
-			if h.mode.EmitStable() {
+			if semconv.EmitStable(h.mode) {
 				span.SetAttributes(
 					attribute.String("code.function.name", f.Function),
 					attribute.String("code.file.path", f.File),
@@ -429,7 +429,7 @@ func (h *hook) recordError(span trace.Span, err error, setup bool, args ...[]any
 		return
 	}
 	span.SetStatus(codes.Error, msg)
-	if !h.mode.EmitStable() {
+	if !semconv.EmitStable(h.mode) {
 		return
 	}
 	var rerr redis.Error

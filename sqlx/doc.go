@@ -100,4 +100,10 @@
 // connection-pool metrics db.client.connection.count and
 // db.client.connection.max, and otelsql's db.sql.connection.*, with the
 // meter provider, until the DB is closed.
+//
+// Every span, attribute key and metric the library emits, per
+// OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
+// [docs/telemetry.md].
+//
+// [docs/telemetry.md]: https://github.com/otelkit/otelkit/blob/main/docs/telemetry.md
 package sqlx

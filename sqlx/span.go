@@ -48,13 +48,13 @@ func newDBInfo(cfg *config, system, dsn string) *dbInfo {
 		d.namespace = info.Database
 	}
 	m := cfg.mode
-	if m.EmitOld() {
+	if semconv.EmitOld(m) {
 		d.base = append(d.base, semconv.DBSystemKey.String(system))
 		if cs := info.String(); cs != "" {
 			d.base = append(d.base, semconv.DBConnectionStringKey.String(cs))
 		}
 	}
-	if m.EmitStable() {
+	if semconv.EmitStable(m) {
 		d.base = append(d.base, semconv.DBSystemNameKey.String(system))
 		if d.namespace != "" {
 			d.base = append(d.base, semconv.DBNamespaceKey.String(d.namespace))
@@ -91,7 +91,7 @@ func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (
 	var st parsed
 	done := false
 	name := d.spanName
-	if m.StableNames() {
+	if semconv.StableNames(m) {
 		st, done = d.parses.get(query, d.cfg.sanitize), true
 		name = semconv.DBSpanName(m, d.spanName, d.system, st.operation, firstNonEmpty(st.table, d.namespace))
 	}
@@ -115,7 +115,7 @@ func (d *dbInfo) stmtAttrs(dst []attribute.KeyValue, st parsed) []attribute.KeyV
 		dst = make([]attribute.KeyValue, 0, len(d.base)+8)
 	}
 	attrs := append(dst, d.base...)
-	if m.EmitOld() {
+	if semconv.EmitOld(m) {
 		attrs = append(attrs, semconv.DBStatementKey.String(text))
 		if st.operation != "" {
 			attrs = append(attrs, semconv.DBOperationKey.String(st.operation))
@@ -124,7 +124,7 @@ func (d *dbInfo) stmtAttrs(dst []attribute.KeyValue, st parsed) []attribute.KeyV
 			attrs = append(attrs, semconv.DBSQLTableKey.String(st.table))
 		}
 	}
-	if m.EmitStable() {
+	if semconv.EmitStable(m) {
 		attrs = append(attrs, semconv.DBQueryTextKey.String(text))
 		if st.operation != "" {
 			attrs = append(attrs, semconv.DBOperationNameKey.String(st.operation))
@@ -146,10 +146,10 @@ func firstNonEmpty(a, b string) string {
 // rowsAttrs appends the rows a statement changed (exec) or read (query).
 func (d *dbInfo) rowsAttrs(attrs []attribute.KeyValue, n int64, query bool) []attribute.KeyValue {
 	m := d.cfg.mode
-	if m.EmitOld() {
+	if semconv.EmitOld(m) {
 		attrs = append(attrs, semconv.DBRowsAffectedKey.Int64(n))
 	}
-	if m.EmitStable() && query {
+	if semconv.EmitStable(m) && query {
 		attrs = append(attrs, semconv.DBResponseReturnedRowsKey.Int64(n))
 	}
 	return attrs
@@ -176,7 +176,7 @@ func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error,
 func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err error, query string, args []driver.NamedValue) []attribute.KeyValue {
 	msg := d.errorText(err, query, args)
 	recordException(span, err, msg)
-	if d.cfg.mode.EmitStable() {
+	if semconv.EmitStable(d.cfg.mode) {
 		if code := responseStatusCode(err); code != "" {
 			attrs = append(attrs, semconv.DBResponseStatusCodeKey.String(code), semconv.ErrorTypeKey.String(code))
 		} else {

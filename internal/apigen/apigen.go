@@ -16,8 +16,10 @@ package apigen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/printer"
 	"go/token"
@@ -77,22 +79,24 @@ func Generate(root string) ([]string, error) {
 
 func packageLines(dir, pkgPath string) ([]string, error) {
 	fset := token.NewFileSet()
-	entries, err := os.ReadDir(dir)
+	// The files the go command builds (build constraints applied, so a
+	// //go:build ignore generator is left out), without tests.
+	bp, err := build.Default.ImportDir(dir, 0)
 	if err != nil {
-		return nil, err
+		var noGo *build.NoGoError
+		if errors.As(err, &noGo) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("apigen: %w", err)
+	}
+	if bp.Name == "main" {
+		return nil, nil
 	}
 	var files []*ast.File
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
-			continue
-		}
+	for _, n := range bp.GoFiles {
 		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.SkipObjectResolution)
 		if err != nil {
 			return nil, fmt.Errorf("apigen: %w", err)
-		}
-		if f.Name.Name == "main" {
-			return nil, nil
 		}
 		files = append(files, f)
 	}

@@ -61,7 +61,7 @@ const (
 // both are known (target is the collection, else the namespace), the
 // operation alone when only it is known, else the system name.
 func DBSpanName(m Mode, oldName, system, operation, target string) string {
-	if !m.StableNames() {
+	if !StableNames(m) {
 		return oldName
 	}
 	switch {

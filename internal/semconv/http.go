@@ -86,7 +86,7 @@ func HTTPServerSpanName(method, route string) string {
 // HTTPClientSpanName returns the name of a client span: "HTTP GET" in the
 // Old mode (the spec), "GET" otherwise (the stable conventions).
 func HTTPClientSpanName(m Mode, method string) string {
-	if m.StableNames() {
+	if StableNames(m) {
 		return HTTPMethod(method)
 	}
 	return "HTTP " + strings.ToUpper(method)

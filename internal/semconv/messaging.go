@@ -96,7 +96,7 @@ func (o MessagingOp) StableName() string {
 // otherwise "{operation} {destination}" as the stable conventions say
 // ("send orders", "receive orders").
 func MessagingSpanName(m Mode, oldName string, op MessagingOp, destination string) string {
-	if !m.StableNames() {
+	if !StableNames(m) {
 		return oldName
 	}
 	if destination == "" {
@@ -109,13 +109,13 @@ func MessagingSpanName(m Mode, oldName string, op MessagingOp, destination strin
 // the system, the destination and the operation.
 func AppendMessaging(attrs []attribute.KeyValue, m Mode, system string, op MessagingOp, destination string) []attribute.KeyValue {
 	attrs = append(attrs, MessagingSystemKey.String(system))
-	if m.EmitOld() {
+	if EmitOld(m) {
 		attrs = append(attrs,
 			MessagingDestinationKey.String(destination),
 			MessagingOperationKey.String(op.OldName()),
 		)
 	}
-	if m.EmitStable() {
+	if EmitStable(m) {
 		attrs = append(attrs,
 			MessagingDestinationNameKey.String(destination),
 			MessagingOperationTypeKey.String(op.StableName()),
@@ -128,10 +128,10 @@ func AppendMessaging(attrs []attribute.KeyValue, m Mode, system string, op Messa
 // AppendKafkaPartition appends the partition in mode m: an integer under the
 // old key, a string under the stable one.
 func AppendKafkaPartition(attrs []attribute.KeyValue, m Mode, partition int32) []attribute.KeyValue {
-	if m.EmitOld() {
+	if EmitOld(m) {
 		attrs = append(attrs, MessagingKafkaPartitionKey.Int64(int64(partition)))
 	}
-	if m.EmitStable() {
+	if EmitStable(m) {
 		attrs = append(attrs, MessagingDestinationPartitionIDKey.String(strconv.FormatInt(int64(partition), 10)))
 	}
 	return attrs
@@ -148,10 +148,10 @@ func AppendKafkaConsumerGroup(attrs []attribute.KeyValue, m Mode, group string) 
 	if group == "" {
 		return attrs
 	}
-	if m.EmitOld() {
+	if EmitOld(m) {
 		attrs = append(attrs, MessagingKafkaConsumerGroupKey.String(group))
 	}
-	if m.EmitStable() {
+	if EmitStable(m) {
 		attrs = append(attrs, MessagingConsumerGroupNameKey.String(group))
 	}
 	return attrs
@@ -163,10 +163,10 @@ func AppendKafkaClientID(attrs []attribute.KeyValue, m Mode, id string) []attrib
 	if id == "" {
 		return attrs
 	}
-	if m.EmitOld() {
+	if EmitOld(m) {
 		attrs = append(attrs, MessagingKafkaClientIDKey.String(id))
 	}
-	if m.EmitStable() {
+	if EmitStable(m) {
 		attrs = append(attrs, MessagingClientIDKey.String(id))
 	}
 	return attrs

@@ -103,3 +103,13 @@ func FromEnv() OptIn {
 	}
 	return o
 }
+
+// EmitOld reports whether mode m emits the old (spec) keys.
+func EmitOld(m Mode) bool { return m == Old || m == Dup }
+
+// EmitStable reports whether mode m emits the stable keys.
+func EmitStable(m Mode) bool { return m == Stable || m == Dup }
+
+// StableNames reports whether span names follow the stable conventions in
+// mode m.
+func StableNames(m Mode) bool { return m != Old }

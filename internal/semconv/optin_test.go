@@ -31,13 +31,13 @@ func TestParse(t *testing.T) {
 }
 
 func TestModeEmits(t *testing.T) {
-	if !Old.EmitOld() || Old.EmitStable() || Old.StableNames() {
+	if !EmitOld(Old) || EmitStable(Old) || StableNames(Old) {
 		t.Error("Old")
 	}
-	if Stable.EmitOld() || !Stable.EmitStable() || !Stable.StableNames() {
+	if EmitOld(Stable) || !EmitStable(Stable) || !StableNames(Stable) {
 		t.Error("Stable")
 	}
-	if !Dup.EmitOld() || !Dup.EmitStable() || !Dup.StableNames() {
+	if !EmitOld(Dup) || !EmitStable(Dup) || !StableNames(Dup) {
 		t.Error("Dup")
 	}
 }

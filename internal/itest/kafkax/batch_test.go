@@ -124,14 +124,14 @@ func TestBatchSpanOfGetLogsKafka(t *testing.T) {
 				"messaging.system":              str("kafka"),
 				"messaging.batch.message_count": i64(5),
 			}
-			if mode.EmitOld() {
+			if semconv.EmitOld(mode) {
 				want["messaging.destination"] = str(topic)
 				want["messaging.operation"] = str("receive")
 				want["messaging.kafka.partition"] = i64(0)
 				want["messaging.kafka.consumer_group"] = str("logs-readers")
 				want["messaging.kafka.client_id"] = str("consumer-1")
 			}
-			if mode.EmitStable() {
+			if semconv.EmitStable(mode) {
 				want["messaging.destination.name"] = str(topic)
 				want["messaging.operation.type"] = str("receive")
 				want["messaging.operation.name"] = str("receive")
