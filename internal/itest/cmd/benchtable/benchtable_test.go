@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,7 +49,7 @@ func TestDocNamesEveryWrapper(t *testing.T) {
 			sec = sec[:i]
 		}
 		for _, impl := range []string{r.wrapper, r.peer, "bare"} {
-			row := regexp.MustCompile(`\| sampled \| ` + regexp.QuoteMeta(impl) + ` \| [0-9.]+ (ns|µs|ms) \|`)
+			row := regexp.MustCompile(`\| sampled \| ` + regexp.QuoteMeta(impl) + ` \| [0-9.]+ (ns|µs|ms) \| [0-9]+ % \|`)
 			if !row.MatchString(sec) {
 				t.Errorf("section %s vs %s has no measured sampled row for %s", r.wrapper, r.peer, impl)
 			}
@@ -215,6 +216,23 @@ func TestMedian(t *testing.T) {
 	}
 }
 
+func TestSpread(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{
+		{[]float64{5}, 0},
+		{[]float64{100, 100, 100}, 0},
+		{[]float64{90, 100, 130}, 30},
+		{[]float64{50, 100, 110}, 50},
+		{[]float64{0, 0, 0}, 0}, // a zero median does not divide
+	} {
+		if got := spread(c.in); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("spread(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
 func TestFormat(t *testing.T) {
 	for _, c := range []struct {
 		got, want string
@@ -259,13 +277,13 @@ func TestRender(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		"| sampled | httpx server | 200 ns | 96 | 3 | 2.00× | 3 |",
-		"| sampled | otelhttp | 100 ns | 64 | 1 | 1.00× | 1 |",
-		"| sampled | bare | 10 ns | 0 | 0 | 0.10× | 1 |",
+		"| sampled | httpx server | 200 ns | 50 % | 96 | 3 | 2.00× | 3 |",
+		"| sampled | otelhttp | 100 ns | 0 % | 64 | 1 | 1.00× | 1 |",
+		"| sampled | bare | 10 ns | 0 % | 0 | 0 | 0.10× | 1 |",
 		"| httpx server | otelhttp | sampled | 2.00× | +2 | +32 B |",
 		"| unsampled | httpx server | not measured |",
 		"| httpx server | otelhttp | unsampled | not measured |",
-		"| sampled | kafkax | 10.00 µs | 5000 | 17.1 |  | 1 |",
+		"| sampled | kafkax | 10.00 µs | 0 % | 5000 | 17.1 |  | 1 |",
 		"> **Note:** The machine was loaded.",
 		"- Machine: Test CPU, 2 cores",
 		"  - `go.opentelemetry.io/otel v1.0.0`",

@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,6 +178,20 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// spread is the largest distance of a value from the median, in percent
+// of the median: how far the rounds disagree. 0 for one value.
+func spread(xs []float64) float64 {
+	m := median(xs)
+	if m == 0 {
+		return 0
+	}
+	d := 0.0
+	for _, x := range xs {
+		d = max(d, math.Abs(x-m))
+	}
+	return 100 * d / m
 }
 
 // samples holds every value seen: package -> benchmark -> unit -> values.
@@ -368,7 +383,8 @@ func render(w io.Writer, h header, s samples) error {
 	b.WriteString("instrumentation at all (bare), per operation: the median of the interleaved rounds of\n")
 	b.WriteString("`go test -bench -benchmem` (each round runs every package once, one after the other).\n")
 	b.WriteString("Spans go to no exporter: the figures are the instrumentation's own cost. \"vs peer\" is\n")
-	b.WriteString("the wrapper's time over the peer's (below 1.00× is faster).\n\n")
+	b.WriteString("the wrapper's time over the peer's (below 1.00× is faster); \"±\" is the largest distance of\n")
+	b.WriteString("one round's time from the median, in percent: how much the rounds disagree.\n\n")
 	fmt.Fprintf(&b, "- Date: %s\n", h.date)
 	fmt.Fprintf(&b, "- Machine: %s, %d cores (GOMAXPROCS %d), %s/%s\n", orUnknown(h.cpu), h.cores, h.cores, runtime.GOOS, runtime.GOARCH)
 	if h.loadStart != "" {
@@ -418,7 +434,7 @@ func render(w io.Writer, h header, s samples) error {
 			title += " vs " + sec.peer
 		}
 		fmt.Fprintf(&b, "## %s\n\n%s Per %s.\n\n", title, sec.note, sec.unit)
-		b.WriteString("| Sampling | Implementation | time/op | B/op | allocs/op | vs peer | runs |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("| Sampling | Implementation | time/op | ± | B/op | allocs/op | vs peer | runs |\n|---|---|---|---|---|---|---|---|\n")
 		pkg := sectionPkg[sec.wrapper]
 		for _, r := range sec.rows {
 			pt, _, okp := s.med(pkg, r.peer, "ns/op")
@@ -428,7 +444,7 @@ func render(w io.Writer, h header, s samples) error {
 				}
 				t, n, ok := s.med(pkg, impl.name, "ns/op")
 				if !ok {
-					fmt.Fprintf(&b, "| %s | %s | not measured | | | | 0 |\n", r.sampling, impl.label)
+					fmt.Fprintf(&b, "| %s | %s | not measured | | | | | 0 |\n", r.sampling, impl.label)
 					continue
 				}
 				by, _, _ := s.med(pkg, impl.name, "B/op")
@@ -437,8 +453,8 @@ func render(w io.Writer, h header, s samples) error {
 				if okp && pt > 0 {
 					vs = fmt.Sprintf("%.2f×", t/pt)
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d |\n", r.sampling, impl.label,
-					duration(t/sec.perOp), number(by/sec.perOp, 0), number(al/sec.perOp, 1), vs, n)
+				fmt.Fprintf(&b, "| %s | %s | %s | %.0f %% | %s | %s | %s | %d |\n", r.sampling, impl.label,
+					duration(t/sec.perOp), spread(s[pkg][impl.name]["ns/op"]), number(by/sec.perOp, 0), number(al/sec.perOp, 1), vs, n)
 			}
 		}
 		b.WriteString("\n")
