@@ -1,0 +1,505 @@
+// Command benchtable runs the benchmarks that compare each otelkit wrapper
+// with its upstream peer and with no instrumentation, interleaved (one
+// package after the other, round after round), and writes the medians to
+// docs/benchmarks.md. Run it from anywhere in the repository:
+//
+//	go run ./internal/itest/cmd/benchtable                      # 8 rounds, 1s each
+//	go run ./internal/itest/cmd/benchtable -rounds 3 -benchtime 200ms
+//
+// It is not run by CI: a full run takes many minutes.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pkg is one test binary and the benchmarks of it that the table uses.
+type pkg struct {
+	dir   string // relative to the repository root
+	bench string // -test.bench pattern
+	// benchtime overrides the -benchtime flag ("" keeps it): a
+	// BenchmarkProduceConsume op is 10,000 records through kfake.
+	benchtime string
+}
+
+var pkgs = []pkg{
+	{dir: "httpx", bench: "^(BenchmarkHandler|BenchmarkTransport)$"},
+	{dir: "sqlx", bench: "^BenchmarkOverhead$"},
+	{dir: "internal/itest/redisx", bench: "^BenchmarkGET$/^backend=stub$"},
+	{dir: "internal/itest/kafkax", bench: "^BenchmarkProduceConsume$/^mode=(bare|kotel-sampled|kotel-ratio1pct|sampled|ratio1pct)$", benchtime: "kafka"},
+	{dir: "kafkax", bench: "^BenchmarkSampledHooks$"},
+	{dir: "internal/itest/logcorr", bench: "^BenchmarkHandler$"},
+}
+
+// row names the three benchmarks of one wrapper at one sampling setting.
+type row struct {
+	sampling            string
+	wrapper, peer, bare string // benchmark names without the -GOMAXPROCS suffix; "" when not measured
+}
+
+// section is one wrapper with its peer.
+type section struct {
+	wrapper, peer string // as shown in the table
+	unit          string // what one operation is
+	perOp         float64
+	note          string
+	rows          []row
+}
+
+var sections = []section{
+	{wrapper: "httpx server", peer: "otelhttp", unit: "request", perOp: 1,
+		note: "`httpx.NewHandler` vs `otelhttp.NewHandler` on a routed `http.ServeMux`, in-process (no network), spans and metrics recorded, exported nowhere.",
+		rows: []row{
+			{"sampled", "BenchmarkHandler/sampling=sampled/impl=httpx", "BenchmarkHandler/sampling=sampled/impl=otelhttp", "BenchmarkHandler/sampling=sampled/impl=bare"},
+			{"unsampled", "BenchmarkHandler/sampling=unsampled/impl=httpx", "BenchmarkHandler/sampling=unsampled/impl=otelhttp", "BenchmarkHandler/sampling=unsampled/impl=bare"},
+		}},
+	{wrapper: "httpx client", peer: "otelhttp", unit: "round trip", perOp: 1,
+		note: "`httpx.NewTransport` vs `otelhttp.NewTransport` over a transport that answers at once with 512 bytes.",
+		rows: []row{
+			{"sampled", "BenchmarkTransport/sampling=sampled/impl=httpx", "BenchmarkTransport/sampling=sampled/impl=otelhttp", "BenchmarkTransport/sampling=sampled/impl=bare"},
+			{"unsampled", "BenchmarkTransport/sampling=unsampled/impl=httpx", "BenchmarkTransport/sampling=unsampled/impl=otelhttp", "BenchmarkTransport/sampling=unsampled/impl=bare"},
+		}},
+	{wrapper: "sqlx", peer: "otelsql", unit: "query", perOp: 1,
+		note: "A primary-key `SELECT` through `database/sql` on a driver that costs nothing; `sqlx.OpenDB` vs `otelsql.WrapDriver` with its defaults. The benchmark runs sampled only.",
+		rows: []row{
+			{"sampled", "BenchmarkOverhead/impl=sqlx", "BenchmarkOverhead/impl=otelsql", "BenchmarkOverhead/impl=bare"},
+		}},
+	{wrapper: "redisx", peer: "redisotel", unit: "GET", perOp: 1,
+		note: "go-redis v9 `GET` answered by a hook (no network): `redisx.Instrument` (tracing only) vs `redisotel.InstrumentTracing` without caller info.",
+		rows: []row{
+			{"sampled", "BenchmarkGET/backend=stub/spans=sampled/impl=redisx", "BenchmarkGET/backend=stub/spans=sampled/impl=redisotel", "BenchmarkGET/backend=stub/spans=sampled/impl=bare"},
+			{"unsampled", "BenchmarkGET/backend=stub/spans=unsampled/impl=redisx", "BenchmarkGET/backend=stub/spans=unsampled/impl=redisotel", "BenchmarkGET/backend=stub/spans=unsampled/impl=bare"},
+		}},
+	{wrapper: "kafkax", peer: "kotel", unit: "record", perOp: 10_000,
+		note: "10,000 records produced to franz-go's in-process `kfake` broker and polled back, per benchmark op, shown per record: kafkax vs franz-go's `kotel` plugin. \"Unsampled\" is `ParentBased(TraceIDRatioBased(0.01))`: 1 % of records sampled.",
+		rows: []row{
+			{"sampled", "BenchmarkProduceConsume/mode=sampled", "BenchmarkProduceConsume/mode=kotel-sampled", "BenchmarkProduceConsume/mode=bare"},
+			{"unsampled (1 %)", "BenchmarkProduceConsume/mode=ratio1pct", "BenchmarkProduceConsume/mode=kotel-ratio1pct", "BenchmarkProduceConsume/mode=bare"},
+		}},
+	{wrapper: "kafkax hooks alone", peer: "", unit: "record", perOp: 1,
+		note: "One sampled record through kafkax's produce and consume hooks with no broker: the cost kafkax adds per record without kfake's noise. No peer.",
+		rows: []row{
+			{"sampled", "BenchmarkSampledHooks", "", ""},
+		}},
+	{wrapper: "logcorr", peer: "hand-written trace_id/span_id slog handler", unit: "log record", perOp: 1,
+		note: "One `InfoContext` with two attributes to `slog.TextHandler` (to `io.Discard`) inside a span: `logcorr.NewHandler` (adds trace_id, span_id and trace_flags) vs a hand-written handler that adds trace_id and span_id.",
+		rows: []row{
+			{"sampled", "BenchmarkHandler/sampling=sampled/impl=logcorr", "BenchmarkHandler/sampling=sampled/impl=handwritten", "BenchmarkHandler/sampling=sampled/impl=bare"},
+			{"unsampled", "BenchmarkHandler/sampling=unsampled/impl=logcorr", "BenchmarkHandler/sampling=unsampled/impl=handwritten", "BenchmarkHandler/sampling=unsampled/impl=bare"},
+		}},
+}
+
+// sectionPkg maps a section to the package its benchmarks run in, so that
+// two packages with a BenchmarkHandler do not mix.
+var sectionPkg = map[string]string{
+	"httpx server": "httpx", "httpx client": "httpx", "sqlx": "sqlx",
+	"redisx": "internal/itest/redisx", "kafkax": "internal/itest/kafkax",
+	"kafkax hooks alone": "kafkax", "logcorr": "internal/itest/logcorr",
+}
+
+// modules are the versions the header lists, as `go list -m` reports them
+// in the internal/itest module.
+var modules = []string{
+	"go.opentelemetry.io/otel",
+	"go.opentelemetry.io/otel/sdk",
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp",
+	"github.com/XSAM/otelsql",
+	"github.com/redis/go-redis/v9",
+	"github.com/redis/go-redis/extra/redisotel/v9",
+	"github.com/twmb/franz-go",
+	"github.com/twmb/franz-go/plugin/kotel",
+	"github.com/twmb/franz-go/pkg/kfake",
+}
+
+// result is one benchmark line's metrics.
+type result struct {
+	name string
+	vals map[string]float64 // unit -> value, e.g. "ns/op" -> 123
+}
+
+// parseLine reads one standard benchmark line ("BenchmarkX/a=b-2  1000
+// 123 ns/op  45 B/op  6 allocs/op"); ok is false for any other line. The
+// -GOMAXPROCS suffix is removed from the name.
+func parseLine(line string) (r result, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
+		return result{}, false
+	}
+	if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+		return result{}, false
+	}
+	r = result{name: trimProcs(f[0]), vals: map[string]float64{}}
+	for i := 2; i+1 < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return result{}, false
+		}
+		r.vals[f[i+1]] = v
+	}
+	return r, true
+}
+
+// trimProcs removes a trailing "-N" (N digits) from a benchmark name.
+func trimProcs(name string) string {
+	i := strings.LastIndexByte(name, '-')
+	if i <= 0 || i == len(name)-1 {
+		return name
+	}
+	for _, c := range name[i+1:] {
+		if c < '0' || c > '9' {
+			return name
+		}
+	}
+	return name[:i]
+}
+
+// median returns the median of xs (the mean of the two middle values for
+// an even count); NaN-free input, at least one value.
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// spread is the largest distance of a value from the median, in percent
+// of the median: how far the rounds disagree. 0 for one value.
+func spread(xs []float64) float64 {
+	m := median(xs)
+	if m == 0 {
+		return 0
+	}
+	d := 0.0
+	for _, x := range xs {
+		d = max(d, math.Abs(x-m))
+	}
+	return 100 * d / m
+}
+
+// samples holds every value seen: package -> benchmark -> unit -> values.
+type samples map[string]map[string]map[string][]float64
+
+func (s samples) add(pkg string, r result) {
+	if s[pkg] == nil {
+		s[pkg] = map[string]map[string][]float64{}
+	}
+	if s[pkg][r.name] == nil {
+		s[pkg][r.name] = map[string][]float64{}
+	}
+	for u, v := range r.vals {
+		s[pkg][r.name][u] = append(s[pkg][r.name][u], v)
+	}
+}
+
+// med returns the median of one metric, ok false when it was not measured.
+func (s samples) med(pkg, name, unit string) (float64, int, bool) {
+	vs := s[pkg][name][unit]
+	if len(vs) == 0 {
+		return 0, 0, false
+	}
+	return median(vs), len(vs), true
+}
+
+// header is what the file says about the run.
+type header struct {
+	date, goVersion, cpu, otelkit, note, loadStart, loadEnd, benchtime, kafkaBenchtime string
+	cores, rounds                                                                      int
+	modules                                                                            []string
+}
+
+func main() {
+	rounds := flag.Int("rounds", 8, "interleaved rounds: each package's benchmarks run once per round")
+	benchtime := flag.String("benchtime", "1s", "-benchtime of each benchmark run")
+	kafkaBenchtime := flag.String("kafkabenchtime", "", "-benchtime of BenchmarkProduceConsume (an op is 10,000 records); empty: the same as -benchtime")
+	out := flag.String("o", "docs/benchmarks.md", "output file, relative to the repository root")
+	note := flag.String("note", "", "a sentence about the machine's state, written in the header (e.g. that it was loaded)")
+	flag.Parse()
+	if *rounds < 1 {
+		fatal(errors.New("-rounds must be at least 1"))
+	}
+	if *kafkaBenchtime == "" {
+		*kafkaBenchtime = *benchtime
+	}
+	if err := run(*rounds, *benchtime, *kafkaBenchtime, *out, *note); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "benchtable:", err)
+	os.Exit(1)
+}
+
+func run(rounds int, benchtime, kafkaBenchtime, out, note string) error {
+	ctx := context.Background()
+	root, err := repoRoot(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "benchtable")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	h := header{date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), cores: runtime.NumCPU(), rounds: rounds,
+		benchtime: benchtime, kafkaBenchtime: kafkaBenchtime, note: note, loadStart: loadavg()}
+	if h.goVersion, err = output(ctx, root, "go", "env", "GOVERSION"); err != nil {
+		return err
+	}
+	if h.otelkit, err = output(ctx, root, "git", "describe", "--always", "--dirty"); err != nil {
+		h.otelkit = "unknown"
+	}
+	h.modules, err = moduleVersions(ctx, filepath.Join(root, "internal/itest"))
+	if err != nil {
+		return err
+	}
+
+	bins := make([]string, len(pkgs))
+	for i, p := range pkgs {
+		bins[i] = filepath.Join(tmp, strings.ReplaceAll(p.dir, "/", "_")+".test")
+		fmt.Fprintf(os.Stderr, "building %s\n", p.dir)
+		if _, err := output(ctx, filepath.Join(root, p.dir), "go", "test", "-c", "-o", bins[i], "."); err != nil {
+			return err
+		}
+	}
+	s := samples{}
+	for r := 1; r <= rounds; r++ {
+		for i, p := range pkgs {
+			bt := benchtime
+			if p.benchtime == "kafka" {
+				bt = kafkaBenchtime
+			}
+			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r, rounds, p.dir)
+			cmd := exec.CommandContext(ctx, bins[i], "-test.run", "^$", "-test.bench", p.bench,
+				"-test.benchmem", "-test.benchtime", bt, "-test.count", "1")
+			cmd.Dir = filepath.Join(root, p.dir)
+			cmd.Stderr = os.Stderr
+			b, err := cmd.Output()
+			if err != nil {
+				os.Stderr.Write(b)
+				return fmt.Errorf("%s: %w", p.dir, err)
+			}
+			sc := bufio.NewScanner(bytes.NewReader(b))
+			for sc.Scan() {
+				line := sc.Text()
+				if cpu, ok := strings.CutPrefix(line, "cpu: "); ok && h.cpu == "" {
+					h.cpu = strings.TrimSpace(cpu)
+				}
+				if res, ok := parseLine(line); ok {
+					s.add(p.dir, res)
+				}
+			}
+		}
+	}
+	h.loadEnd = loadavg()
+	var buf bytes.Buffer
+	if err := render(&buf, h, s); err != nil {
+		return err
+	}
+	dst := out
+	if !filepath.IsAbs(dst) {
+		dst = filepath.Join(root, out)
+	}
+	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", dst)
+	return nil
+}
+
+// repoRoot is the directory of the go.work file that joins the modules.
+func repoRoot(ctx context.Context) (string, error) {
+	w, err := output(ctx, "", "go", "env", "GOWORK")
+	if err != nil {
+		return "", err
+	}
+	if w == "" || w == "off" {
+		return "", errors.New("run from inside the otelkit repository (no go.work found)")
+	}
+	return filepath.Dir(w), nil
+}
+
+// moduleVersions returns "path version" for each of modules.
+func moduleVersions(ctx context.Context, dir string) ([]string, error) {
+	args := append([]string{"list", "-m", "-f", "{{.Path}} {{.Version}}"}, modules...)
+	o, err := output(ctx, dir, "go", args...)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(o, "\n"), nil
+}
+
+// output runs a command in dir and returns its trimmed standard output.
+func output(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// loadavg returns the 1, 5 and 15 minute load averages, "" when unknown.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// render writes the markdown file.
+func render(w io.Writer, h header, s samples) error {
+	var b strings.Builder
+	b.WriteString("# What the instrumentation costs\n\n")
+	b.WriteString("<!-- Generated by `go run ./internal/itest/cmd/benchtable`; do not edit by hand. -->\n\n")
+	b.WriteString("Each otelkit wrapper next to the upstream instrumentation it builds on and next to no\n")
+	b.WriteString("instrumentation at all (bare), per operation: the median of the interleaved rounds of\n")
+	b.WriteString("`go test -bench -benchmem` (each round runs every package once, one after the other).\n")
+	b.WriteString("Spans go to no exporter: the figures are the instrumentation's own cost. \"vs peer\" is\n")
+	b.WriteString("the wrapper's time over the peer's (below 1.00× is faster); \"±\" is the largest distance of\n")
+	b.WriteString("one round's time from the median, in percent: how much the rounds disagree.\n\n")
+	fmt.Fprintf(&b, "- Date: %s\n", h.date)
+	fmt.Fprintf(&b, "- Machine: %s, %d cores (GOMAXPROCS %d), %s/%s\n", orUnknown(h.cpu), h.cores, h.cores, runtime.GOOS, runtime.GOARCH)
+	if h.loadStart != "" {
+		fmt.Fprintf(&b, "- Load average (1, 5, 15 min): %s at the start, %s at the end\n", h.loadStart, h.loadEnd)
+	}
+	fmt.Fprintf(&b, "- Go: %s; otelkit: %s\n", h.goVersion, h.otelkit)
+	fmt.Fprintf(&b, "- Run: %d round(s), `-benchtime %s` (BenchmarkProduceConsume `-benchtime %s`)\n", h.rounds, h.benchtime, h.kafkaBenchtime)
+	b.WriteString("- Modules (`go list -m` in internal/itest):\n")
+	for _, m := range h.modules {
+		fmt.Fprintf(&b, "  - `%s`\n", m)
+	}
+	if h.note != "" {
+		fmt.Fprintf(&b, "\n> **Note:** %s\n", h.note)
+	}
+	b.WriteString("\nReproduce with `go run ./internal/itest/cmd/benchtable` (8 rounds of 1 s; `-rounds` and\n")
+	b.WriteString("`-benchtime` for a quick run). On a busy machine time varies from run to run; bytes and\n")
+	b.WriteString("allocations do not.\n\n")
+
+	b.WriteString("## Summary\n\n")
+	b.WriteString("| Wrapper | Peer | Sampling | vs peer, time | vs peer, allocs | vs peer, bytes |\n|---|---|---|---|---|---|\n")
+	for _, sec := range sections {
+		if sec.peer == "" {
+			continue
+		}
+		pkg := sectionPkg[sec.wrapper]
+		for _, r := range sec.rows {
+			wt, _, ok1 := s.med(pkg, r.wrapper, "ns/op")
+			pt, _, ok2 := s.med(pkg, r.peer, "ns/op")
+			wa, _, _ := s.med(pkg, r.wrapper, "allocs/op")
+			pa, _, _ := s.med(pkg, r.peer, "allocs/op")
+			wb, _, _ := s.med(pkg, r.wrapper, "B/op")
+			pb, _, _ := s.med(pkg, r.peer, "B/op")
+			ratio, da, db := "not measured", "", ""
+			if ok1 && ok2 && pt > 0 {
+				ratio = fmt.Sprintf("%.2f×", wt/pt)
+				da = signed((wa-pa)/sec.perOp, 1)
+				db = signed((wb-pb)/sec.perOp, 0) + " B"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sec.wrapper, sec.peer, r.sampling, ratio, da, db)
+		}
+	}
+	b.WriteString("\n")
+
+	for _, sec := range sections {
+		title := sec.wrapper
+		if sec.peer != "" {
+			title += " vs " + sec.peer
+		}
+		fmt.Fprintf(&b, "## %s\n\n%s Per %s.\n\n", title, sec.note, sec.unit)
+		b.WriteString("| Sampling | Implementation | time/op | ± | B/op | allocs/op | vs peer | runs |\n|---|---|---|---|---|---|---|---|\n")
+		pkg := sectionPkg[sec.wrapper]
+		for _, r := range sec.rows {
+			pt, _, okp := s.med(pkg, r.peer, "ns/op")
+			for _, impl := range []struct{ label, name string }{{sec.wrapper, r.wrapper}, {sec.peer, r.peer}, {"bare", r.bare}} {
+				if impl.name == "" {
+					continue
+				}
+				t, n, ok := s.med(pkg, impl.name, "ns/op")
+				if !ok {
+					fmt.Fprintf(&b, "| %s | %s | not measured | | | | | 0 |\n", r.sampling, impl.label)
+					continue
+				}
+				by, _, _ := s.med(pkg, impl.name, "B/op")
+				al, _, _ := s.med(pkg, impl.name, "allocs/op")
+				vs := ""
+				if okp && pt > 0 {
+					vs = fmt.Sprintf("%.2f×", t/pt)
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %.0f %% | %s | %s | %s | %d |\n", r.sampling, impl.label,
+					duration(t/sec.perOp), spread(s[pkg][impl.name]["ns/op"]), number(by/sec.perOp, 0), number(al/sec.perOp, 1), vs, n)
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown CPU"
+	}
+	return s
+}
+
+// duration formats nanoseconds with a unit that keeps three figures.
+func duration(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.0f ns", ns)
+	}
+}
+
+// number formats v with up to prec decimals, dropping a zero fraction.
+func number(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// signed is number with a sign: "+3", "−2", "±0".
+func signed(v float64, prec int) string {
+	s := number(v, prec)
+	switch {
+	case s == "0" || s == "-0":
+		return "±0"
+	case strings.HasPrefix(s, "-"):
+		return "−" + s[1:]
+	default:
+		return "+" + s
+	}
+}
