@@ -2,7 +2,6 @@ package logcorr
 
 import (
 	"context"
-	"regexp"
 	"runtime"
 	"testing"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
-
-var lineNumber = regexp.MustCompile(`:\d+\]`)
 
 // fixedTime is a TimeFunc giving the spec's example instant in UTC.
 func fixedTime(time.Time) time.Time {

@@ -56,8 +56,8 @@ func TestResourceMadeValid(t *testing.T) {
 			shut(t, shutdown)
 			res := rec.Ended()[0].Resource()
 			for _, kv := range res.Attributes() {
-				if !utf8.ValidString(string(kv.Key)) || !utf8.ValidString(kv.Value.Emit()) {
-					t.Errorf("invalid resource attribute %q=%q", kv.Key, kv.Value.Emit())
+				if !utf8.ValidString(string(kv.Key)) || !utf8.ValidString(kv.Value.String()) {
+					t.Errorf("invalid resource attribute %q=%q", kv.Key, kv.Value.String())
 				}
 			}
 			for k, want := range tc.want {

@@ -246,7 +246,7 @@ func TestErrorTextPlain(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, kv := range spans[0].Events[0].Attributes {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.String()
 	}
 	if got["exception.message"] != "driver: bad connection" || got["exception.type"] != "*errors.errorString" {
 		t.Errorf("exception attributes %v", got)

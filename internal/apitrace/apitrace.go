@@ -202,7 +202,7 @@ func (v View) String() string {
 func viewAttrs(kvs []attribute.KeyValue) []string {
 	var out []string
 	for _, kv := range kvs {
-		out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+		out = append(out, string(kv.Key)+"="+kv.Value.String())
 	}
 	slices.Sort(out)
 	return out
@@ -213,7 +213,7 @@ func viewEvent(name string, kvs []attribute.KeyValue) string {
 	for _, kv := range kvs {
 		k := string(kv.Key)
 		if k == "exception.message" {
-			k += "=" + kv.Value.Emit()
+			k += "=" + kv.Value.String()
 		}
 		keys = append(keys, k)
 	}

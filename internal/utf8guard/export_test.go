@@ -44,7 +44,7 @@ func spanStrings(s sdktrace.ReadOnlySpan) []string {
 	out := []string{s.Name(), s.Status().Description}
 	kvs := func(kvs []attribute.KeyValue) {
 		for _, kv := range kvs {
-			out = append(out, string(kv.Key), kv.Value.Emit())
+			out = append(out, string(kv.Key), kv.Value.String())
 		}
 	}
 	kvs(s.Attributes())
@@ -224,7 +224,7 @@ func metricStrings(rm *metricdata.ResourceMetrics) []string {
 	var out []string
 	set := func(s attribute.Set) {
 		for it := s.Iter(); it.Next(); {
-			out = append(out, string(it.Attribute().Key), it.Attribute().Value.Emit())
+			out = append(out, string(it.Attribute().Key), it.Attribute().Value.String())
 		}
 	}
 	kvs := func(kvs []attribute.KeyValue) { set(attribute.NewSet(kvs...)) }
@@ -335,9 +335,9 @@ func (r *recordingLogExporter) Shutdown(context.Context) error   { return nil }
 func (r *recordingLogExporter) ForceFlush(context.Context) error { return nil }
 
 func logStrings(r *sdklog.Record) []string {
-	out := []string{r.EventName(), r.SeverityText(), r.Body().Emit()}
+	out := []string{r.EventName(), r.SeverityText(), r.Body().String()}
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		out = append(out, string(kv.Key), kv.Value.Emit())
+		out = append(out, string(kv.Key), kv.Value.String())
 		return true
 	})
 	sc := r.InstrumentationScope()

@@ -87,7 +87,7 @@ func FuzzString(f *testing.F) {
 		v, _ := Value(attribute.MapValue(attribute.String(in, in),
 			attribute.Slice("s", attribute.StringSliceValue([]string{in, "x"}), attribute.StringValue(in))))
 		if !ValidValue(v) {
-			t.Fatalf("Value of %q left invalid strings: %v", in, v.Emit())
+			t.Fatalf("Value of %q left invalid strings: %v", in, v.String())
 		}
 	})
 }
@@ -121,10 +121,10 @@ func TestValueShapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, changed := Value(tc.in)
-			if !changed || got.Emit() != tc.want.Emit() || got.Type() != tc.want.Type() {
-				t.Errorf("Value = %v (%v), %v; want %v", got.Emit(), got.Type(), changed, tc.want.Emit())
+			if !changed || got.String() != tc.want.String() || got.Type() != tc.want.Type() {
+				t.Errorf("Value = %v (%v), %v; want %v", got.String(), got.Type(), changed, tc.want.String())
 			}
-			if same, changed := Value(tc.want); changed || same.Emit() != tc.want.Emit() {
+			if same, changed := Value(tc.want); changed || same.String() != tc.want.String() {
 				t.Errorf("a valid value changed")
 			}
 		})

@@ -82,7 +82,8 @@ func (e *spanExporter) span(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 		st.Links = ls
 	}
 	st.InstrumentationScope, _ = Scope(st.InstrumentationScope)
-	st.InstrumentationLibrary = st.InstrumentationScope //nolint:staticcheck // Snapshot reads both.
+	//lint:ignore SA1019 Snapshot reads both fields; the old one must agree.
+	st.InstrumentationLibrary = st.InstrumentationScope
 	st.Resource, _ = e.res.get(st.Resource)
 	return st.Snapshot()
 }

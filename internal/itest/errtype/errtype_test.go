@@ -84,7 +84,7 @@ func errorTypes(spans tracetest.SpanStubs) map[string]string {
 	for _, s := range spans {
 		for _, kv := range s.Attributes {
 			if kv.Key == "error.type" {
-				out[s.Name] = kv.Value.Emit()
+				out[s.Name] = kv.Value.String()
 			}
 		}
 	}
