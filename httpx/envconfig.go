@@ -64,10 +64,11 @@ func compileList(name, v, wrap string) *regexp.Regexp {
 }
 
 // firstSet returns the name and value of the first of the variables that is
-// set (even to ""), or "", "" when none is.
+// set and not empty, or "", "" when none is (Python's
+// environ.get(specific) or environ.get(fallback)).
 func firstSet(names ...string) (string, string) {
 	for _, n := range names {
-		if v, ok := os.LookupEnv(n); ok {
+		if v := os.Getenv(n); v != "" {
 			return n, v
 		}
 	}
@@ -109,6 +110,9 @@ func excludedFromEnv(pythonSpecific string, fullURL func(*http.Request) string) 
 // serverFullURL is the URL of an incoming request as Python's Flask
 // instrumentation matches it: scheme://host/path?query.
 func serverFullURL(r *http.Request) string {
+	if r.URL == nil {
+		return ""
+	}
 	scheme := "http://"
 	if r.TLS != nil {
 		scheme = "https://"

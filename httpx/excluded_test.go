@@ -174,6 +174,16 @@ func TestExcludedPythonPrecedence(t *testing.T) {
 			t.Errorf("%s: traced %v, want %v", c.path, got, c.traced)
 		}
 	}
+
+	// An empty instrumentation variable falls back, as Python's "or" does.
+	t.Setenv(envExcludedPythonFlask, "")
+	mux = NewServeMux(f.opts()...)
+	mux.HandleFunc("/", func(http.ResponseWriter, *http.Request) {})
+	f.exp.Reset()
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/generic", nil))
+	if n := len(f.exp.GetSpans()); n != 0 {
+		t.Errorf("/generic with an empty flask variable: %d spans, want 0", n)
+	}
 }
 
 // TestClientExcludedByEnv: OTEL_PYTHON_REQUESTS_EXCLUDED_URLS and
@@ -329,5 +339,36 @@ func TestBadRegexpWarnsOnce(t *testing.T) {
 	hh.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/other", nil))
 	if spans := f.exp.GetSpans(); len(spans) != 1 || spans[0].Attributes == nil {
 		t.Errorf("got %d spans, want 1 (/other)", len(spans))
+	}
+}
+
+// TestExcludedMatchRule: each expression is searched anywhere in
+// scheme://host/path?query (Python's re.search on the full URL).
+func TestExcludedMatchRule(t *testing.T) {
+	t.Setenv(envExcludedGo, "probe=1, ^https://, /health$, ,  ")
+	filter := excludedFromEnv(envExcludedPythonFlask, serverFullURL)
+	for target, traced := range map[string]bool{
+		"http://h/x?probe=1":      false, // query
+		"http://h/x?probe=2":      true,
+		"http://h/health":         false, // path at the end
+		"http://h/health/x":       true,  // $ anchors the URL's end
+		"http://h/health?a=1":     true,
+		"http://h/a/health":       false, // anywhere
+		"http://h/x?next=/health": false,
+		"http://probe=1.h/":       false, // the host is part of the URL
+		"http://h/PROBE=1":        true,  // case-sensitive, as Python's
+	} {
+		r := httptest.NewRequest("GET", target, nil)
+		if got := filter(r); got != traced {
+			t.Errorf("%s: traced %v, want %v (matched against %q)", target, got, traced, serverFullURL(r))
+		}
+	}
+	r := httptest.NewRequest("GET", "https://h/x", nil)
+	if filter(r) {
+		t.Errorf("TLS request not matched by ^https://: %q", serverFullURL(r))
+	}
+	t.Setenv(envExcludedGo, " , ")
+	if excludedFromEnv(envExcludedPythonFlask, serverFullURL) != nil {
+		t.Error("a list of empty entries gives a filter")
 	}
 }
