@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -31,6 +32,51 @@ type config struct {
 	otelhttp  []otelhttp.Option
 	attrs     []attribute.KeyValue
 	optInSeen bool
+
+	filter     func(*http.Request) bool // nil: trace every request
+	filterSet  bool
+	reqHeaders []string // WithCapturedRequestHeaders
+	reqSet     bool
+	resHeaders []string // WithCapturedResponseHeaders
+	resSet     bool
+	captureReq *headerCapture // resolved by forServer / forClient
+	captureRes *headerCapture
+}
+
+// forServer resolves, for a server handler, what the options leave to the
+// environment: the excluded URLs and the captured headers.
+func (c *config) forServer() *config {
+	if !c.filterSet {
+		c.filter = excludedFromEnv(envExcludedPythonFlask, serverFullURL)
+	}
+	c.resolveCapture(envCaptureServerRequest, envJavaServerRequest,
+		envCaptureServerResponse, envJavaServerResponse)
+	return c
+}
+
+// forClient is forServer for a transport.
+func (c *config) forClient() *config {
+	if !c.filterSet {
+		c.filter = excludedFromEnv(envExcludedPythonRequests, clientFullURL)
+	}
+	c.resolveCapture(envCaptureClientRequest, envJavaClientRequest,
+		envCaptureClientResponse, envJavaClientResponse)
+	return c
+}
+
+func (c *config) resolveCapture(pyReq, javaReq, pyRes, javaRes string) {
+	sanitize := sanitizeFromEnv()
+	const reqPrefix, resPrefix = "http.request.header.", "http.response.header."
+	if c.reqSet {
+		c.captureReq = newHeaderCapture("WithCapturedRequestHeaders", strings.Join(c.reqHeaders, ","), reqPrefix, sanitize)
+	} else {
+		c.captureReq = captureFromEnv(reqPrefix, pyReq, javaReq, sanitize)
+	}
+	if c.resSet {
+		c.captureRes = newHeaderCapture("WithCapturedResponseHeaders", strings.Join(c.resHeaders, ","), resPrefix, sanitize)
+	} else {
+		c.captureRes = captureFromEnv(resPrefix, pyRes, javaRes, sanitize)
+	}
 }
 
 func newConfig(opts []Option) *config {
@@ -135,4 +181,40 @@ func WithServeMux(mux *http.ServeMux) Option {
 // otelhttp.WithPublicEndpointFn). They are applied after httpx's own.
 func WithOtelhttpOptions(opts ...otelhttp.Option) Option {
 	return optionFunc(func(c *config) { c.otelhttp = append(c.otelhttp, opts...) })
+}
+
+// WithFilter sets the function that decides which requests are traced
+// (true) and which are excluded (false): an excluded request gets no span
+// and no metric point from httpx, and its trace context still reaches what
+// it calls (the server extracts the incoming traceparent into the request's
+// context; the client injects the caller's). It replaces the excluded URL
+// variables (OTEL_GO_EXCLUDED_URLS and Python's, see the package
+// documentation); nil traces every request.
+func WithFilter(f func(*http.Request) bool) Option {
+	return optionFunc(func(c *config) {
+		c.filter = f
+		c.filterSet = true
+	})
+}
+
+// WithCapturedRequestHeaders names the request headers (names or regular
+// expressions, matched in full and case-insensitively; ".*" for all) that a
+// recording server or client span records as http.request.header.<name>
+// attributes. It replaces the capture variables of the side (see the
+// package documentation); with no names, no header is captured. Sensitive
+// headers are recorded as [REDACTED].
+func WithCapturedRequestHeaders(names ...string) Option {
+	return optionFunc(func(c *config) {
+		c.reqHeaders = names
+		c.reqSet = true
+	})
+}
+
+// WithCapturedResponseHeaders is WithCapturedRequestHeaders for the
+// response headers (http.response.header.<name>).
+func WithCapturedResponseHeaders(names ...string) Option {
+	return optionFunc(func(c *config) {
+		c.resHeaders = names
+		c.resSet = true
+	})
 }

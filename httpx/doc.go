@@ -88,6 +88,52 @@
 // (without the user info, as otelhttp leaves it), and so is the server's
 // url.path when it has path parameters.
 //
+// # Excluded URLs
+//
+// OTEL_GO_EXCLUDED_URLS and, for teams coming from Python,
+// OTEL_PYTHON_FLASK_EXCLUDED_URLS (server) or
+// OTEL_PYTHON_REQUESTS_EXCLUDED_URLS (client), or when that one is unset or empty
+// OTEL_PYTHON_EXCLUDED_URLS (Python's fallback), are comma lists of regular
+// expressions. A request is excluded when an expression of either list
+// matches somewhere in its full URL, scheme://host/path?query (Python's
+// re.search): "/healthz" excludes https://h/healthz and https://h/x/healthz?a=1,
+// "^https?://[^/]+/healthz$" only the first. The variables are read when the
+// handler, mux or transport is built, so one built before otelboot.Start
+// obeys them. WithFilter replaces them with a function (true = trace).
+//
+// An excluded request makes no span and no metric point of httpx's or
+// otelhttp's, and costs less than an unsampled one (BenchmarkExcluded: a
+// fifth of its time on the server, a third on the client): the server still extracts the incoming trace
+// context into the request's context, so that the handler's own calls
+// (an httpx client call, a query) carry the caller's trace on; the client
+// still injects the caller's trace context (when it has one) into a copy
+// of the request.
+// An entry that is not a valid regular expression is reported once through
+// otel.Handle, naming the variable and the entry; the rest of the list
+// is kept.
+//
+// # Captured headers
+//
+// OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST, _SERVER_RESPONSE,
+// _CLIENT_REQUEST and _CLIENT_RESPONSE (Python's names; the Java agent's
+// OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS and its three
+// siblings are read when the Python one is unset) are comma lists of header
+// names or regular expressions, matched in full and case-insensitively
+// (".*" captures every header). A recording span gets one string-slice
+// attribute per captured header, http.request.header.<lower-case name> or
+// http.response.header.<lower-case name>, with every value of the header
+// made valid UTF-8. WithCapturedRequestHeaders and
+// WithCapturedResponseHeaders replace the variables of the wrapper's side.
+// An unsampled request costs nothing more.
+//
+// Values are redacted: [REDACTED] for Authorization, Proxy-Authorization,
+// Cookie, Set-Cookie, any header whose name says it holds a secret (key,
+// token, secret, password ..., by the rule of the Redaction section), and
+// any header whose name OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS
+// (regular expressions, full, case-insensitive match) matches, even when
+// ".*" captures them; in other values (Referer, Location ...) URLs and
+// name=value lists have their secrets masked as http.url's are.
+//
 // # Cost
 //
 // Build handlers, muxes, transports and clients once, at start-up: building

@@ -10,8 +10,10 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -32,12 +34,40 @@ import (
 //
 // Build the handler once, at start-up, not per request.
 func NewHandler(h http.Handler, opts ...Option) http.Handler {
-	return newHandler(h, &routes{}, newConfig(opts))
+	return newHandler(h, &routes{}, newConfig(opts).forServer())
 }
 
 func newHandler(h http.Handler, t *routes, c *config) http.Handler {
 	m := &middleware{next: h, routes: t, cfg: c}
-	return otelhttp.NewHandler(m, "", c.otelhttpOptions()...)
+	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions()...)
+	if c.filter == nil {
+		return traced
+	}
+	return &filtered{traced: traced, m: m}
+}
+
+// filtered sends the requests that the filter excludes straight to the
+// handler, with the incoming trace context extracted into the request's
+// context so that the handler's own calls carry it on.
+type filtered struct {
+	traced http.Handler
+	m      *middleware
+}
+
+func (f *filtered) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.m.cfg.filter(r) {
+		f.traced.ServeHTTP(w, r)
+		return
+	}
+	prop := f.m.cfg.prop
+	if prop == nil {
+		prop = otel.GetTextMapPropagator()
+	}
+	ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	if f.m.cfg.recover {
+		defer f.m.recoverUnsampled(w)
+	}
+	f.m.next.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // middleware runs inside otelhttp's handler, with the server span in the
@@ -156,6 +186,12 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 		}
 	}
 	span.SetAttributes(attrs...)
+	if m.cfg.captureReq != nil || m.cfg.captureRes != nil {
+		var h []attribute.KeyValue
+		h = m.cfg.captureReq.attrs(h, r.Header)
+		h = m.cfg.captureRes.attrs(h, rw.Header())
+		span.SetAttributes(h...)
+	}
 	if repanic {
 		// End the span here: otelhttp's deferred End is then a no-op, and
 		// the SDK does not add a second exception event (without stack)

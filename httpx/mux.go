@@ -25,7 +25,7 @@ var _ http.Handler = (*ServeMux)(nil)
 // NewServeMux returns a new traced ServeMux.
 func NewServeMux(opts ...Option) *ServeMux {
 	m := &ServeMux{mux: http.NewServeMux(), routes: &routes{}}
-	m.handler = newHandler(m.mux, m.routes, newConfig(opts))
+	m.handler = newHandler(m.mux, m.routes, newConfig(opts).forServer())
 	return m
 }
 

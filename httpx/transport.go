@@ -9,7 +9,9 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -29,8 +31,10 @@ import (
 // Build a Transport (or a Client) once and reuse it: a Transport per request
 // defeats connection reuse and grows memory.
 type Transport struct {
-	rt   http.RoundTripper // otelhttp around inner
-	base http.RoundTripper
+	rt     http.RoundTripper // otelhttp around inner
+	base   http.RoundTripper
+	filter func(*http.Request) bool // nil: trace every request
+	prop   propagation.TextMapPropagator
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -40,14 +44,14 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c := newConfig(opts)
+	c := newConfig(opts).forClient()
 	mode := c.mode
-	in := &clientInner{base: base, mode: mode}
+	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes}
 	rt := otelhttp.NewTransport(in, c.otelhttpOptions(
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
-	return &Transport{rt: rt, base: base}
+	return &Transport{rt: rt, base: base, filter: c.filter, prop: c.prop}
 }
 
 // Client returns an *http.Client whose Transport is NewTransport(nil, opts...).
@@ -58,8 +62,32 @@ func Client(opts ...Option) *http.Client {
 
 // RoundTrip sends r in a client span.
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.filter != nil && !t.filter(r) {
+		return t.roundTripExcluded(r)
+	}
 	res, err := t.rt.RoundTrip(r)
 	return res, errtype.Strip(err) // the caller gets the base's own error
+}
+
+// roundTripExcluded sends a request that the filter excludes without a span,
+// injecting the caller's trace context into a copy of its headers (a
+// RoundTripper must not modify the caller's request).
+func (t *Transport) roundTripExcluded(r *http.Request) (*http.Response, error) {
+	prop := t.prop
+	if prop == nil {
+		prop = otel.GetTextMapPropagator()
+	}
+	if trace.SpanContextFromContext(r.Context()).IsValid() {
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.Header = r.Header.Clone()
+		if r2.Header == nil {
+			r2.Header = make(http.Header)
+		}
+		prop.Inject(r.Context(), propagation.HeaderCarrier(r2.Header))
+		r = r2
+	}
+	return t.base.RoundTrip(r)
 }
 
 // CloseIdleConnections closes the idle connections of the base transport if
@@ -75,6 +103,8 @@ func (t *Transport) CloseIdleConnections() {
 type clientInner struct {
 	base http.RoundTripper
 	mode semconv.Mode
+	// captureReq and captureRes say which headers become attributes.
+	captureReq, captureRes *headerCapture
 	// attrs holds *[6]attribute.KeyValue buffers, as middleware.attrs does.
 	attrs sync.Pool
 }
@@ -115,7 +145,19 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	// The request's keys are set with the response's, in one call and in
 	// the same order as two calls would: nothing sets attributes on the
 	// span in between, and one call saves the SDK a lock and a copy.
+	var hdrs []attribute.KeyValue
+	if t.captureReq != nil {
+		hdrs = t.captureReq.attrs(nil, r.Header)
+	}
 	res, err := t.base.RoundTrip(r)
+	if len(hdrs) > 0 {
+		span.SetAttributes(hdrs...)
+	}
+	if res != nil && t.captureRes != nil {
+		if h := t.captureRes.attrs(nil, res.Header); len(h) > 0 {
+			span.SetAttributes(h...)
+		}
+	}
 	if err != nil || res == nil {
 		span.SetAttributes(attrs...)
 		if err != nil {
