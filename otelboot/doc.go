@@ -132,6 +132,22 @@
 // insecure flag, the temporality and histogram preferences, the span, event,
 // link, attribute and log record limits, and OTELKIT_LOG_CORRELATION.
 //
+// # Prometheus
+//
+// OTEL_METRICS_EXPORTER=prometheus serves /metrics on
+// OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT (default
+// localhost:9464) with series named as an OpenTelemetry Collector's
+// prometheus exporter names them with add_metric_suffixes: false and
+// resource_to_telemetry_conversion enabled (the demo's deploy/otel-collector.yaml),
+// so that one dashboard reads both: no unit or _total suffix (a histogram
+// "duration" in ms is duration_bucket, not duration_milliseconds_bucket;
+// a counter "requests" is requests, not requests_total), dots in names
+// escaped to underscores, and the resource attributes service.name,
+// service.namespace, service.instance.id, deployment.environment and
+// deployment.environment.name, when set, as labels on every series
+// (service_name="..."). Every resource attribute stays in target_info;
+// the instrumentation scope stays in otel_scope_* labels.
+//
 // # Collector down
 //
 // With nothing listening, spans, points and records wait in the batch

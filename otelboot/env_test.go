@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
@@ -487,9 +488,11 @@ func TestPrometheus(t *testing.T) {
 	_, port, _ := net.SplitHostPort(lis.Addr().String())
 	lis.Close()
 	cleanEnv(t, "OTEL_METRICS_EXPORTER", "prometheus", "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1",
-		"OTEL_EXPORTER_PROMETHEUS_PORT", port, "OTEL_TRACES_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none")
+		"OTEL_EXPORTER_PROMETHEUS_PORT", port, "OTEL_TRACES_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none",
+		"OTEL_SERVICE_NAME", "promsvc",
+		"OTEL_RESOURCE_ATTRIBUTES", "service.namespace=ns,service.instance.id=i1,deployment.environment.name=prod,deployment.environment=old,team.name=blue")
 	shutdown, _ := start(t)
-	c, _ := otel.Meter("t").Int64Counter("scraped")
+	c, _ := otel.Meter("t").Int64Counter("scraped", metric.WithUnit("By"))
 	c.Add(context.Background(), 7)
 	resp, err := http.Get("http://127.0.0.1:" + port + "/metrics")
 	if err != nil {
@@ -497,8 +500,34 @@ func TestPrometheus(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), "scraped_total") {
-		t.Errorf("/metrics lacks scraped_total:\n%s", body)
+	// Named as the demo's Collector names it (add_metric_suffixes: false,
+	// resource_to_telemetry_conversion): no unit or _total suffix, and the
+	// identifying resource attributes, and only those, as labels.
+	var line string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "scraped{") {
+			line = l
+		}
+		for _, bad := range []string{"scraped_total", "scraped_bytes"} {
+			if strings.HasPrefix(l, bad) {
+				t.Errorf("/metrics has suffixed series %s", l)
+			}
+		}
+	}
+	if line == "" {
+		t.Fatalf("/metrics lacks scraped{...}:\n%s", body)
+	}
+	for _, want := range []string{`service_name="promsvc"`, `service_namespace="ns"`, `service_instance_id="i1"`,
+		`deployment_environment_name="prod"`, `deployment_environment="old"`, "} 7"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("series %s lacks %s", line, want)
+		}
+	}
+	if strings.Contains(line, "team_name") {
+		t.Errorf("series %s carries a non-identifying resource attribute", line)
+	}
+	if !strings.Contains(string(body), `team_name="blue"`) {
+		t.Errorf("target_info lost the other resource attributes:\n%s", body)
 	}
 	shut(t, shutdown)
 	if _, err := http.Get("http://127.0.0.1:" + port + "/metrics"); err == nil {

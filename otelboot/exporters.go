@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
@@ -187,6 +189,13 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 // promReader is the Prometheus exporter with its own registry, served on
 // OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT (default
 // localhost:9464) at /metrics. durations, when not nil, is attached to it.
+//
+// Series are named as the demo's Collector (prometheus exporter with
+// add_metric_suffixes: false and resource_to_telemetry_conversion) names
+// them, so one dashboard reads both: no unit or _total suffixes
+// (duration_bucket, not duration_milliseconds_bucket), dots escaped to
+// underscores, and the identifying resource attributes (promResourceLabels)
+// on every series besides target_info.
 type promReader struct {
 	sdkmetric.Reader
 	server *http.Server
@@ -203,7 +212,11 @@ func newPromReader(durations *spanmetrics.Producer) (*promReader, error) {
 		port = "9464"
 	}
 	reg := prometheus.NewRegistry()
-	opts := []promexporter.Option{promexporter.WithRegisterer(reg)}
+	opts := []promexporter.Option{
+		promexporter.WithRegisterer(reg),
+		promexporter.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithoutSuffixes),
+		promexporter.WithResourceAsConstantLabels(promResourceLabels),
+	}
 	if durations != nil {
 		opts = append(opts, promexporter.WithProducer(durations))
 	}
@@ -223,6 +236,17 @@ func newPromReader(durations *spanmetrics.Producer) (*promReader, error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(lis) }()
 	return &promReader{Reader: exp, server: srv, addr: lis.Addr().String()}, nil
+}
+
+// promResourceLabels selects the resource attributes copied onto every
+// Prometheus series: the ones that tell one service instance from another.
+func promResourceLabels(kv attribute.KeyValue) bool {
+	switch kv.Key {
+	case "service.name", "service.namespace", "service.instance.id",
+		"deployment.environment", "deployment.environment.name":
+		return true
+	}
+	return false
 }
 
 // Shutdown stops the reader and the HTTP server.

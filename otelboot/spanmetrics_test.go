@@ -204,14 +204,14 @@ func TestSpanMetricsPrometheus(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`duration_milliseconds_bucket{`, `le="0.262144"`, `span_name="GET /bands"`,
+		`duration_bucket{`, `le="0.262144"`, `span_name="GET /bands"`,
 		`status_code="STATUS_CODE_ERROR"`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s:\n%s", want, body)
 		}
 	}
-	if n := countLines(string(body), "duration_milliseconds_count{", `span_name="GET /bands"`, "} 5"); n != 1 {
+	if n := countLines(string(body), "duration_count{", `span_name="GET /bands"`, "} 5"); n != 1 {
 		t.Errorf("duration count of GET /bands: %d lines with 5, want 1:\n%s", n, body)
 	}
 }
