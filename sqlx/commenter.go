@@ -7,7 +7,6 @@ import (
 	"os"
 	"reflect"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 
@@ -148,26 +147,29 @@ func driverName(d driver.Driver) string {
 // comment returns the comment for a statement run in ctx, "/*k='v',...*/",
 // or "" when there is nothing to say.
 func (c *commenter) comment(ctx context.Context) string {
-	var kv [6][2]string
-	n := 0
-	add := func(k, v string) {
-		if v != "" {
-			kv[n] = [2]string{k, v}
-			n++
-		}
+	var buf [5][2]string
+	kv := buf[:0]
+	// Appended in key order, so that formatComment has nothing to sort.
+	if c.dbDriver != "" {
+		kv = append(kv, [2]string{"db_driver", c.dbDriver})
 	}
-	add("db_driver", c.dbDriver)
-	add("driver_paramstyle", c.paramstyle)
+	if c.paramstyle != "" {
+		kv = append(kv, [2]string{"driver_paramstyle", c.paramstyle})
+	}
 	if !c.opts.OmitRoute {
-		add("route", reqinfo.Route(ctx))
+		if r := reqinfo.Route(ctx); r != "" {
+			kv = append(kv, [2]string{"route", r})
+		}
 	}
 	if !c.opts.OmitTraceparent {
 		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-			add("traceparent", traceparent(sc))
-			add("tracestate", sc.TraceState().String())
+			kv = append(kv, [2]string{"traceparent", traceparent(sc)})
+			if ts := sc.TraceState(); ts.Len() > 0 {
+				kv = append(kv, [2]string{"tracestate", ts.String()})
+			}
 		}
 	}
-	return formatComment(kv[:n])
+	return formatComment(kv)
 }
 
 func traceparent(sc trace.SpanContext) string {
@@ -197,8 +199,17 @@ func formatComment(kv [][2]string) string {
 	if len(kv) == 0 {
 		return ""
 	}
-	sort.Slice(kv, func(i, j int) bool { return kv[i][0] < kv[j][0] })
+	// Insertion sort: a handful of keys, mostly in order already, and no
+	// allocation.
+	size := 4
+	for i := range kv {
+		for j := i; j > 0 && kv[j][0] < kv[j-1][0]; j-- {
+			kv[j], kv[j-1] = kv[j-1], kv[j]
+		}
+		size += len(kv[i][0]) + len(kv[i][1]) + 4
+	}
 	var b strings.Builder
+	b.Grow(size + size/4)
 	b.WriteString("/*")
 	for i, p := range kv {
 		if i > 0 {
