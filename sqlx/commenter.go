@@ -298,7 +298,23 @@ func closedString(text string, r rules) bool {
 		return len(text) >= i+2*len(delim) && strings.HasSuffix(text, delim)
 	}
 	if i > 0 && r&ruleQQuote != 0 && (text[i-1] == 'q' || text[i-1] == 'Q') {
-		return len(text) >= i+4 && text[len(text)-1] == '\''
+		// Oracle's q'<d>...<d>': closed when it ends with the closing
+		// delimiter and the quote (an open one runs to the end).
+		if len(text) < i+4 {
+			return false
+		}
+		d := text[i+1]
+		switch d {
+		case '[':
+			d = ']'
+		case '{':
+			d = '}'
+		case '<':
+			d = '>'
+		case '(':
+			d = ')'
+		}
+		return text[len(text)-2] == d && text[len(text)-1] == '\''
 	}
 	backslash := r&ruleBackslash != 0 || i > 0 && (text[i-1] == 'e' || text[i-1] == 'E')
 	end, closed := quoteEndClosed(text, i, text[i], backslash)

@@ -108,6 +108,8 @@ func TestCommentable(t *testing.T) {
 		{"sqlite", "SELECT [abc]", true},
 		{"oracle", "SELECT q'[abc", false},
 		{"oracle", "SELECT q'[abc]'", true},
+		{"oracle", "SELECT q'01'", false}, // the delimiter is 0: open
+		{"oracle", "SELECT q'0x0'", true},
 	}
 	for _, tt := range tests {
 		if got := commentable(tt.query, dialectOf(tt.system)); got != tt.want {
@@ -392,3 +394,47 @@ func TestCommenterRoute(t *testing.T) {
 }
 
 var _ = sql.ErrNoRows
+
+func tokens(s string, d dialect) []token {
+	l := lexer{s: s, rules: d.rules()}
+	var out []token
+	for {
+		t := l.next()
+		if t.kind == tokEOF {
+			return out
+		}
+		out = append(out, t)
+	}
+}
+
+// FuzzCommentPlacement checks the rule that an appended comment never
+// changes a statement: whatever statement commentable accepts reads, with
+// the comment, as the same tokens (the comment is read as a comment, not
+// inside a literal or a name), and the comment appears once, whole.
+func FuzzCommentPlacement(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "SELECT 'a;b';", `SELECT 'ab\'`, "SELECT $$x", "SELECT \"a", "SELECT [a", "SELECT 1 ; ", "SELECT q'[x]'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		const c = "/*MARKER='x'*/"
+		for _, sys := range []string{"mysql", "postgresql", "sqlite", "mssql", "oracle", "other_sql"} {
+			d := dialectOf(sys)
+			if !commentable(s, d) {
+				continue
+			}
+			got := insertComment(s, c)
+			if strings.Count(got, c) != 1 {
+				t.Fatalf("%s: %q -> %q", sys, s, got)
+			}
+			a, b := tokens(s, d), tokens(got, d)
+			if len(a) != len(b) {
+				t.Fatalf("%s: %q -> %q: tokens %v, then %v", sys, s, got, a, b)
+			}
+			for i := range a {
+				if a[i] != b[i] {
+					t.Fatalf("%s: %q -> %q: token %q became %q", sys, s, got, a[i].text, b[i].text)
+				}
+			}
+		}
+	})
+}
