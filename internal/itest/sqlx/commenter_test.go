@@ -3,10 +3,15 @@ package sqlx_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/httpx"
 	"github.com/otelkit/otelkit/sqlx"
 )
 
@@ -130,4 +135,31 @@ func TestCommenterPostgreSQL(t *testing.T) {
 		sleep: "SELECT pg_sleep(1)",
 		watch: "SELECT query FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE 'SELECT pg_sleep(1)%'",
 	})
+}
+
+// The route of an httpx server span reaches the comment of a statement
+// run in the handler, with the traceparent of the handler's span.
+func TestCommenterRouteFromHTTPX(t *testing.T) {
+	b := sqliteBackend(t)
+	h := newHarness(t, b, sqlx.WithSQLCommenter(true), sqlx.WithSQLCommenterOptions(sqlx.SQLCommenterOptions{InAttributes: true, OmitDBDriver: true}))
+	mux := httpx.NewServeMux(httpx.WithTracerProvider(h.tp))
+	var want string
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		sc := trace.SpanContextFromContext(r.Context())
+		want = "SELECT 1 /*driver_paramstyle='qmark',route='%2Fusers%2F%7Bid%7D',traceparent='00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-01'*/"
+		var n int
+		if err := h.db.QueryRowContext(r.Context(), "SELECT 1").Scan(&n); err != nil {
+			t.Error(err)
+		}
+	})
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/7", nil))
+	var got []string
+	for _, s := range h.spans() {
+		if st, ok := attrMap(s.Attributes)["db.statement"].(string); ok {
+			got = append(got, st)
+		}
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("db.statement %q, want %q", got, want)
+	}
 }
