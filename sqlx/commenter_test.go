@@ -2,7 +2,6 @@ package sqlx
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -393,7 +392,6 @@ func TestCommenterRoute(t *testing.T) {
 	}
 }
 
-var _ = sql.ErrNoRows
 
 func tokens(s string, d dialect) []token {
 	l := lexer{s: s, rules: d.rules()}
