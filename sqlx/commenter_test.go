@@ -392,7 +392,6 @@ func TestCommenterRoute(t *testing.T) {
 	}
 }
 
-
 func tokens(s string, d dialect) []token {
 	l := lexer{s: s, rules: d.rules()}
 	var out []token
