@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/redact"
+	"github.com/otelkit/otelkit/internal/reqinfo"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -84,6 +85,7 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = reqinfo.Attach(r) // the route for sqlx's SQL comments; r unchanged unless asked
 	span := trace.SpanFromContext(r.Context())
 	if !span.IsRecording() {
 		if m.cfg.recover {

@@ -58,8 +58,10 @@ func BenchmarkOverhead(b *testing.B) {
 		"bare":    sql.OpenDB(connectorFor(fastDriver{})),
 		"otelsql": sql.OpenDB(connectorFor(otelsql.WrapDriver(fastDriver{}, otelsql.WithTracerProvider(tp), otelsql.WithMeterProvider(mp)))),
 		"sqlx":    sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp), sqlx.WithSystem("mysql")),
+		"sqlx+commenter": sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp), sqlx.WithSystem("mysql"),
+			sqlx.WithSQLCommenter(true)),
 	}
-	for _, name := range []string{"bare", "otelsql", "sqlx"} {
+	for _, name := range []string{"bare", "otelsql", "sqlx", "sqlx+commenter"} {
 		db := dbs[name]
 		b.Run("impl="+name, func(b *testing.B) {
 			var (
@@ -106,5 +108,38 @@ func TestNotRecordingAllocs(t *testing.T) {
 	}
 	if n := tp.built.Load() + tp.attrs.Load(); n != 0 {
 		t.Errorf("%d calls or attributes built on spans that do not record", n)
+	}
+}
+
+// TestCommenterAllocs bounds the SQL commenter's cost: nothing when off
+// (the option or the variable), and three allocations per statement when
+// on (the traceparent, the comment, the statement with it).
+func TestCommenterAllocs(t *testing.T) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(dropExporter{}))
+	ctx, span := tp.Tracer("t").Start(context.Background(), "root")
+	defer span.End()
+	allocs := func(opts ...sqlx.Option) float64 {
+		db := sqlx.OpenDB(connectorFor(fastDriver{}), append([]sqlx.Option{sqlx.WithTracerProvider(tp), sqlx.WithMetrics(false), sqlx.WithSystem("mysql")}, opts...)...)
+		defer db.Close()
+		var (
+			uid  int
+			body string
+		)
+		return testing.AllocsPerRun(200, func() {
+			if err := db.QueryRowContext(ctx, "SELECT user_id, body FROM messages WHERE id = ?", 1).Scan(&uid, &body); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	base := allocs()
+	if off := allocs(sqlx.WithSQLCommenter(false)); off != base {
+		t.Errorf("commenter off: %.0f allocations, default %.0f", off, base)
+	}
+	t.Setenv(sqlx.envSQLCommenter, "false")
+	if off := allocs(); off != base {
+		t.Errorf("%s=false: %.0f allocations, default %.0f", sqlx.envSQLCommenter, off, base)
+	}
+	if on := allocs(sqlx.WithSQLCommenter(true)); on > base+3 {
+		t.Errorf("commenter on: %.0f allocations, off %.0f: more than 3 more", on, base)
 	}
 }

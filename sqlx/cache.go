@@ -14,6 +14,9 @@ const (
 type parsed struct {
 	statement
 	text string // the text recorded (sanitised when asked)
+	// commentable: a SQL comment may be appended (set when the
+	// commenter is on).
+	commentable bool
 }
 
 // parseCache remembers the parse of the statement texts a database runs.
@@ -22,6 +25,8 @@ type parseCache struct {
 	// dialect is the database's (dialectOf its db.system): set before the
 	// first get, never after.
 	dialect dialect
+	// commenter is whether the SQL commenter is on: set with dialect.
+	commenter bool
 }
 
 func (c *parseCache) get(query string, sanitizeLiterals bool) parsed {
@@ -29,6 +34,9 @@ func (c *parseCache) get(query string, sanitizeLiterals bool) parsed {
 		return p
 	}
 	p := parsed{statement: parseStatement(query, c.dialect), text: query}
+	if c.commenter {
+		p.commentable = commentable(query, c.dialect)
+	}
 	if sanitizeLiterals {
 		p.text = sanitize(query, c.dialect)
 	}

@@ -62,6 +62,10 @@ type config struct {
 	poolMetrics bool
 	otelsqlOpts []otelsql.Option
 
+	commenter     bool
+	commenterSet  bool
+	commenterOpts SQLCommenterOptions
+
 	tracer trace.Tracer
 }
 
@@ -75,6 +79,9 @@ func newConfig(opts []Option) *config {
 		if o != nil {
 			o.apply(c)
 		}
+	}
+	if !c.commenterSet {
+		c.commenter = commenterFromEnv()
 	}
 	if !c.modeSet {
 		c.mode = semconv.FromEnv().Database

@@ -118,7 +118,7 @@ func (d *wrappedDriver) infoFor(dsn string) *dbInfo {
 	if v, ok := d.infos.Load(dsn); ok {
 		return v.(*dbInfo)
 	}
-	v, _ := d.infos.LoadOrStore(dsn, newDBInfo(d.cfg, d.system, dsn))
+	v, _ := d.infos.LoadOrStore(dsn, newDBInfo(d.cfg, d.system, dsn, d.inner))
 	return v.(*dbInfo)
 }
 
@@ -159,18 +159,19 @@ func (c *conn) Ping(ctx context.Context) error {
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	start := time.Now()
+	sent, comment := c.info.commented(ctx, query)
 	var (
 		res driver.Result
 		err error
 	)
 	switch e := c.Conn.(type) {
 	case driver.ExecerContext:
-		res, err = e.ExecContext(ctx, query, args)
+		res, err = e.ExecContext(ctx, sent, args)
 	//lint:ignore SA1019 the legacy interface, which database/sql supports too
 	case driver.Execer:
 		var dargs []driver.Value
 		if dargs, err = namedValueToValue(args); err == nil {
-			res, err = e.Exec(query, dargs)
+			res, err = e.Exec(sent, dargs)
 		}
 	default:
 		return nil, driver.ErrSkip
@@ -178,24 +179,25 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if errors.Is(err, driver.ErrSkip) {
 		return res, err
 	}
-	c.info.endExec(ctx, start, query, args, res, err)
+	c.info.endExec(ctx, start, query, comment, args, res, err)
 	return res, err
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	start := time.Now()
+	sent, comment := c.info.commented(ctx, query)
 	var (
 		r   driver.Rows
 		err error
 	)
 	switch q := c.Conn.(type) {
 	case driver.QueryerContext:
-		r, err = q.QueryContext(ctx, query, args)
+		r, err = q.QueryContext(ctx, sent, args)
 	//lint:ignore SA1019 the legacy interface, which database/sql supports too
 	case driver.Queryer:
 		var dargs []driver.Value
 		if dargs, err = namedValueToValue(args); err == nil {
-			r, err = q.Query(query, dargs)
+			r, err = q.Query(sent, dargs)
 		}
 	default:
 		return nil, driver.ErrSkip
@@ -203,34 +205,35 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if errors.Is(err, driver.ErrSkip) {
 		return r, err
 	}
-	return c.info.endQuery(ctx, start, query, args, r, err), err
+	return c.info.endQuery(ctx, start, query, comment, args, r, err), err
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	start := time.Now()
+	sent, comment := c.info.commented(ctx, query)
 	var (
 		s   driver.Stmt
 		err error
 	)
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		s, err = p.PrepareContext(ctx, query)
+		s, err = p.PrepareContext(ctx, sent)
 	} else {
-		s, err = c.Conn.Prepare(query)
+		s, err = c.Conn.Prepare(sent)
 		if err == nil && ctx.Err() != nil {
 			return nil, errors.Join(ctx.Err(), s.Close())
 		}
 	}
 	if err != nil {
-		c.prepareFailed(ctx, start, query, err)
+		c.prepareFailed(ctx, start, query, comment, err)
 		return nil, err
 	}
-	return &stmt{Stmt: s, conn: c, query: query}, nil
+	return &stmt{Stmt: s, conn: c, query: query, comment: comment}, nil
 }
 
 // prepareFailed reports a statement that failed to prepare (a syntax error,
 // a missing table) as the statement's ERROR span, since no execution will
 // follow; with ExtraPrepare on, otelsql's prepare span shows it instead.
-func (c *conn) prepareFailed(ctx context.Context, start time.Time, query string, err error) {
+func (c *conn) prepareFailed(ctx context.Context, start time.Time, query, comment string, err error) {
 	if errors.Is(err, driver.ErrSkip) {
 		return
 	}
@@ -238,7 +241,7 @@ func (c *conn) prepareFailed(ctx context.Context, start time.Time, query string,
 		c.info.recordExtraError(ctx, err, query)
 		return
 	}
-	if span, attrs := c.info.stmtSpan(ctx, start, query, nil); span != nil {
+	if span, attrs := c.info.stmtSpan(ctx, start, query, comment, nil); span != nil {
 		c.info.endSpan(span, attrs, err, query, nil)
 	}
 }
@@ -302,6 +305,9 @@ type stmt struct {
 	driver.Stmt
 	conn  *conn
 	query string
+	// comment is the SQL comment the statement was prepared with: a
+	// prepared statement is sent once, with its preparer's context.
+	comment string
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -320,7 +326,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 			}
 		}
 	}
-	s.conn.info.endExec(ctx, start, s.query, args, res, err)
+	s.conn.info.endExec(ctx, start, s.query, s.comment, args, res, err)
 	return res, err
 }
 
@@ -340,7 +346,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 			}
 		}
 	}
-	return s.conn.info.endQuery(ctx, start, s.query, args, r, err), err
+	return s.conn.info.endQuery(ctx, start, s.query, s.comment, args, r, err), err
 }
 
 func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
@@ -352,8 +358,8 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 	return s.conn.CheckNamedValue(nv)
 }
 
-func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, args []driver.NamedValue, res driver.Result, err error) {
-	span, attrs := d.stmtSpan(ctx, start, query, nil)
+func (d *dbInfo) endExec(ctx context.Context, start time.Time, query, comment string, args []driver.NamedValue, res driver.Result, err error) {
+	span, attrs := d.stmtSpan(ctx, start, query, comment, nil)
 	if span == nil {
 		return
 	}
@@ -365,8 +371,8 @@ func (d *dbInfo) endExec(ctx context.Context, start time.Time, query string, arg
 	d.endSpan(span, attrs, err, query, args)
 }
 
-func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query string, args []driver.NamedValue, r driver.Rows, err error) driver.Rows {
-	span, st := d.startSpan(ctx, start, query)
+func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query, comment string, args []driver.NamedValue, r driver.Rows, err error) driver.Rows {
+	span, st := d.startSpan(ctx, start, query, comment)
 	if span == nil {
 		return r
 	}
@@ -481,4 +487,21 @@ func namedValueToValue(named []driver.NamedValue) ([]driver.Value, error) {
 		dargs[n] = p.Value
 	}
 	return dargs, nil
+}
+
+// commented returns the text to send for query run in ctx and the SQL
+// comment appended to it ("" for none): query itself unless the commenter
+// is on and the statement may take a comment. The statement's parse (and
+// its cache entry) stays keyed on query.
+func (d *dbInfo) commented(ctx context.Context, query string) (sent, comment string) {
+	if d.cm == nil {
+		return query, ""
+	}
+	if !d.parses.get(query, d.cfg.sanitize).commentable {
+		return query, ""
+	}
+	if comment = d.cm.comment(ctx); comment == "" {
+		return query, ""
+	}
+	return insertComment(query, comment), comment
 }

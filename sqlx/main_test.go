@@ -11,5 +11,6 @@ import (
 // t.Setenv.
 func TestMain(m *testing.M) {
 	_ = os.Unsetenv("OTEL_SEMCONV_STABILITY_OPT_IN")
+	_ = os.Unsetenv(envSQLCommenter)
 	os.Exit(m.Run())
 }

@@ -28,9 +28,11 @@ type dbInfo struct {
 	connString string
 	base       []attribute.KeyValue // keys common to every span
 	parses     parseCache
+	// cm builds the SQL comments; nil when the commenter is off.
+	cm *commenter
 }
 
-func newDBInfo(cfg *config, system, dsn string) *dbInfo {
+func newDBInfo(cfg *config, system, dsn string, drv driver.Driver) *dbInfo {
 	if cfg.system != "" {
 		system = cfg.system
 	}
@@ -44,6 +46,10 @@ func newDBInfo(cfg *config, system, dsn string) *dbInfo {
 	info.Scheme = system
 	d := &dbInfo{cfg: cfg, system: system, spanName: system + ".query", connString: firstNonEmpty(info.String(), system)}
 	d.parses.dialect = dialectOf(system)
+	if cfg.commenter && drv != nil {
+		d.cm = newCommenter(cfg.commenterOpts, drv, system)
+		d.parses.commenter = true
+	}
 	if system != "sqlite" { // an SQLite file name is no namespace
 		d.namespace = info.Database
 	}
@@ -77,8 +83,8 @@ var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 // in one call, so that the span's attribute slice is allocated once). The
 // span is nil when it is not recording (it has been ended then: nothing to
 // add to it).
-func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string, buf []attribute.KeyValue) (trace.Span, []attribute.KeyValue) {
-	span, st := d.startSpan(ctx, start, query)
+func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query, comment string, buf []attribute.KeyValue) (trace.Span, []attribute.KeyValue) {
+	span, st := d.startSpan(ctx, start, query, comment)
 	if span == nil {
 		return nil, nil
 	}
@@ -86,7 +92,9 @@ func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query string, bu
 }
 
 // startSpan starts the span; it is nil (and ended) when not recording.
-func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (trace.Span, parsed) {
+// comment is the SQL comment the statement was sent with ("" for none),
+// recorded in the statement's text only when asked.
+func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query, comment string) (trace.Span, parsed) {
 	m := d.cfg.mode
 	var st parsed
 	done := false
@@ -102,6 +110,9 @@ func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query string) (
 	}
 	if !done {
 		st = d.parses.get(query, d.cfg.sanitize)
+	}
+	if comment != "" && d.cm.opts.InAttributes {
+		st.text = insertComment(st.text, comment)
 	}
 	return span, st
 }

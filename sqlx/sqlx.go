@@ -45,7 +45,7 @@ func Open(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 	} else {
 		c = dsnConnector{dsn: dsn, d: d}
 	}
-	return openDB(c, cfg, newDBInfo(cfg, system, dsn)), nil
+	return openDB(c, cfg, newDBInfo(cfg, system, dsn, d)), nil
 }
 
 // OpenDB opens a database from a connector like sql.OpenDB, with every
@@ -54,7 +54,7 @@ func Open(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 // sqlx does not recognise).
 func OpenDB(c driver.Connector, opts ...Option) *sql.DB {
 	cfg := newConfig(opts)
-	return openDB(c, cfg, newDBInfo(cfg, systemOf("", c.Driver()), ""))
+	return openDB(c, cfg, newDBInfo(cfg, systemOf("", c.Driver()), "", c.Driver()))
 }
 
 func openDB(c driver.Connector, cfg *config, info *dbInfo) *sql.DB {
@@ -79,7 +79,7 @@ func WrapDriver(d driver.Driver, opts ...Option) driver.Driver {
 	cfg := newConfig(opts)
 	system := systemOf("", d)
 	wd := newWrappedDriver(d, cfg, system)
-	return otelsql.WrapDriver(wd, cfg.otelsqlOptions(newDBInfo(cfg, system, ""))...)
+	return otelsql.WrapDriver(wd, cfg.otelsqlOptions(newDBInfo(cfg, system, "", nil))...)
 }
 
 func newWrappedDriver(d driver.Driver, cfg *config, system string) driver.Driver {
@@ -96,7 +96,7 @@ func newWrappedDriver(d driver.Driver, cfg *config, system string) driver.Driver
 // WithSystem's system. Unregister the result when the DB is closed.
 func RegisterDBStatsMetrics(db *sql.DB, opts ...Option) (metric.Registration, error) {
 	cfg := newConfig(opts)
-	info := newDBInfo(cfg, systemOf("", db.Driver()), "")
+	info := newDBInfo(cfg, systemOf("", db.Driver()), "", nil)
 	c := &connector{}
 	if err := registerPoolMetrics(db, c, cfg, info); err != nil {
 		return nil, err
