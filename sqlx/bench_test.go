@@ -135,9 +135,9 @@ func TestCommenterAllocs(t *testing.T) {
 	if off := allocs(sqlx.WithSQLCommenter(false)); off != base {
 		t.Errorf("commenter off: %.0f allocations, default %.0f", off, base)
 	}
-	t.Setenv(sqlx.envSQLCommenter, "false")
+	t.Setenv("OTEL_GO_SQLCOMMENTER", "false")
 	if off := allocs(); off != base {
-		t.Errorf("%s=false: %.0f allocations, default %.0f", sqlx.envSQLCommenter, off, base)
+		t.Errorf("%s=false: %.0f allocations, default %.0f", "OTEL_GO_SQLCOMMENTER", off, base)
 	}
 	if on := allocs(sqlx.WithSQLCommenter(true)); on > base+3 {
 		t.Errorf("commenter on: %.0f allocations, off %.0f: more than 3 more", on, base)
