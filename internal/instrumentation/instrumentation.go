@@ -3,8 +3,8 @@
 // OTEL_GO_DISABLED_INSTRUMENTATIONS and OTEL_PYTHON_DISABLED_INSTRUMENTATIONS.
 //
 // The rule: an instrumentation is on unless
-//   - OTEL_GO_ENABLED_INSTRUMENTATIONS is set (non-empty) and names none of
-//     its names, or
+//   - OTEL_GO_ENABLED_INSTRUMENTATIONS holds a name (blanks and commas only
+//     count as unset) and none of its names, or
 //   - OTEL_GO_DISABLED_INSTRUMENTATIONS or OTEL_PYTHON_DISABLED_INSTRUMENTATIONS
 //     names one of its names.
 //
@@ -81,7 +81,7 @@ var pythonNames = map[string][]Name{
 // Enabled reports whether the instrumentation n is switched on by the
 // environment (see the package documentation for the rule).
 func Enabled(n Name) bool {
-	if v := os.Getenv(EnvEnabled); strings.TrimSpace(v) != "" && !names(v, goNames, n) {
+	if v := os.Getenv(EnvEnabled); hasItem(v) && !names(v, goNames, n) {
 		return false
 	}
 	if v := os.Getenv(EnvDisabled); v != "" && names(v, goNames, n) {
@@ -103,6 +103,12 @@ func names(v string, table map[string][]Name, n Name) bool {
 		}
 	}
 	return false
+}
+
+// hasItem reports whether the comma list v holds a non-blank item (a list
+// of blanks counts as unset).
+func hasItem(v string) bool {
+	return strings.Trim(v, ", \t") != ""
 }
 
 // Problem is an unknown name in one of the variables.
