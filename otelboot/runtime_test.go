@@ -1,6 +1,7 @@
 package otelboot
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +121,34 @@ func TestInstrumentationListWarning(t *testing.T) {
 			t.Errorf("warning for known names:\n%s", buf.String())
 		}
 	})
+}
+
+// TestSlogSwitchedOff: slog (Go), logs/slog or Python's logging in the
+// lists turns off the default logger's instrumentation: slog's plain text
+// handler, with neither the correlated layout nor OTLP records, even with
+// correlation on and an OTLP log exporter.
+func TestSlogSwitchedOff(t *testing.T) {
+	for _, c := range []struct {
+		env   []string
+		plain bool
+	}{
+		{env: nil},
+		{env: []string{"OTEL_GO_DISABLED_INSTRUMENTATIONS", "slog"}, plain: true},
+		{env: []string{"OTEL_GO_DISABLED_INSTRUMENTATIONS", "logs/slog"}, plain: true},
+		{env: []string{"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "logging"}, plain: true},
+		{env: []string{"OTEL_GO_ENABLED_INSTRUMENTATIONS", "nethttp"}, plain: true},
+	} {
+		t.Run(strings.Join(c.env, "="), func(t *testing.T) {
+			r := otlptest.NewHTTPReceiver(t)
+			cleanEnv(t, append([]string{"OTEL_EXPORTER_OTLP_ENDPOINT", r.URL, "OTEL_TRACES_EXPORTER", "none",
+				"OTEL_METRICS_EXPORTER", "none", "OTELKIT_LOG_CORRELATION", "true"}, c.env...)...)
+			var h slog.Handler
+			shutdown, _ := start(t, WithDefaultLogger(true), optionFunc(func(cf *config) { cf.onBuilt = func(s *starter) { h = s.slogHandler() } }))
+			shut(t, shutdown)
+			_, plain := h.(*slog.TextHandler)
+			if plain != c.plain {
+				t.Errorf("handler %T: plain text = %v, want %v", h, plain, c.plain)
+			}
+		})
+	}
 }
