@@ -2,6 +2,8 @@ package otelboot
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +150,39 @@ func TestSlogSwitchedOff(t *testing.T) {
 			_, plain := h.(*slog.TextHandler)
 			if plain != c.plain {
 				t.Errorf("handler %T: plain text = %v, want %v", h, plain, c.plain)
+			}
+		})
+	}
+}
+
+// TestRuntimeMetricsConfigFile: with OTEL_CONFIG_FILE the runtime metrics
+// are recorded on the file's meter provider too (the gauges and counters;
+// go.schedule.duration needs a reader otelboot builds), and the option
+// switches them off.
+func TestRuntimeMetricsConfigFile(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(map[bool]string{true: "on", false: "off"}[on], func(t *testing.T) {
+			r := otlptest.NewHTTPReceiver(t)
+			file := filepath.Join(t.TempDir(), "otel.yaml")
+			if err := os.WriteFile(file, []byte(`file_format: "1.0"
+meter_provider:
+  readers:
+    - periodic:
+        exporter:
+          otlp_http:
+            endpoint: `+r.URL+`/v1/metrics
+`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cleanEnv(t, "OTEL_CONFIG_FILE", file)
+			shutdown, _ := start(t, WithSpanMetrics(false), WithRuntimeMetrics(on))
+			shut(t, shutdown)
+			m := metricByName(r, "go.goroutine.count")
+			if (m != nil) != on {
+				t.Fatalf("go.goroutine.count exported = %v, want %v (%d metrics)", m != nil, on, len(r.Metrics()))
+			}
+			if on && m.GetUnit() != "{goroutine}" {
+				t.Errorf("unit = %q", m.GetUnit())
 			}
 		})
 	}
