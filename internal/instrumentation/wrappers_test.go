@@ -252,4 +252,3 @@ func TestKafkaOff(t *testing.T) {
 		}
 	})
 }
-
