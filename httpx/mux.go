@@ -25,6 +25,10 @@ var _ http.Handler = (*ServeMux)(nil)
 // NewServeMux returns a new traced ServeMux.
 func NewServeMux(opts ...Option) *ServeMux {
 	m := &ServeMux{mux: http.NewServeMux(), routes: &routes{}}
+	if serverOff() {
+		m.handler = m.mux // switched off: the bare mux
+		return m
+	}
 	m.handler = newHandler(m.mux, m.routes, newConfig(opts).forServer())
 	return m
 }

@@ -44,6 +44,9 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	if clientOff() {
+		return &Transport{rt: base, base: base} // switched off: base's calls
+	}
 	c := newConfig(opts).forClient()
 	mode := c.mode
 	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes}

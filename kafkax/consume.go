@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/instrumentation"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -42,6 +43,9 @@ func PollFetches(ctx context.Context, cl *kgo.Client) kgo.Fetches {
 // PollFetches.
 func PollRecords(ctx context.Context, cl *kgo.Client, maxPollRecords int) kgo.Fetches {
 	h := hooksOf(cl)
+	if h == nil && !instrumentation.Enabled(instrumentation.Kafka) {
+		return cl.PollRecords(ctx, maxPollRecords) // switched off: the bare poll
+	}
 	if h != nil && !h.kafkaxPolls.Load() {
 		// From now on the client's fetch hooks start no span: the
 		// records of this poll and the next are kafkax's (see

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/errtype"
+	"github.com/otelkit/otelkit/internal/instrumentation"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -54,6 +55,9 @@ var (
 // The returned options hold per-client state (client id, consumer group):
 // call Opts once for each client.
 func Opts(opts ...Option) []kgo.Opt {
+	if !instrumentation.Enabled(instrumentation.Kafka) {
+		return nil // switched off: no hooks
+	}
 	return []kgo.Opt{kgo.WithHooks(newHooks(newConfig(opts)))}
 }
 

@@ -31,6 +31,7 @@ type config struct {
 	resourceAttrs  []attribute.KeyValue
 	detectors      []resource.Detector
 	spanMetrics    bool
+	runtimeMetrics *bool // nil: the instrumentation lists decide
 	view           *liveview.View
 	logCorrelation bool
 	setDefaultSlog bool

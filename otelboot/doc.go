@@ -24,7 +24,29 @@
 // (OTELKIT_LOG_CORRELATION=true or [WithLogCorrelation](true); off by
 // default, as in Python). Span metrics (span_rate, error_rate, duration)
 // are derived from every finished span unless [WithSpanMetrics](false). When
-// OTELKIT_VIEW_ADDR is set, it serves the live view there.
+// OTELKIT_VIEW_ADDR is set, it serves the live view there. The Go runtime
+// metrics of the contrib runtime instrumentation (go.memory.used,
+// go.goroutine.count, go.memory.gc.goal, go.schedule.duration, ...) are
+// recorded on its meter provider unless [WithRuntimeMetrics](false) or
+// runtime in OTEL_GO_DISABLED_INSTRUMENTATIONS.
+//
+// # Switching instrumentations off
+//
+// OTEL_GO_DISABLED_INSTRUMENTATIONS and OTEL_GO_ENABLED_INSTRUMENTATIONS
+// (comma lists with the OpenTelemetry Go compile-time instrumentation's
+// names: nethttp, databasesql, redis, kafka, slog, runtime; also
+// nethttp/server, nethttp/client, logs/slog, runtimemetrics) and Python's
+// OTEL_PYTHON_DISABLED_INSTRUMENTATIONS (flask, requests, mysql, pymysql,
+// mysqlclient, sqlalchemy, redis, kafka, confluent_kafka, kafka-python,
+// logging) switch instrumentations off. An instrumentation is on unless the
+// enabled list holds names and not one of its own, or a disabled list names
+// it. Each wrapper reads them when it is built (so one built before Start
+// obeys them too) and, switched off, returns the bare value: httpx's
+// handler, mux and transport pass calls straight through, sqlx opens a
+// plain sql.DB, redisx adds no hook, kafkax.Opts returns no option. With
+// slog switched off the default logger is slog's plain text handler, with
+// neither trace ids nor OTLP records. Start warns once per variable about
+// unknown names.
 //
 // Start never waits on the network: exporters connect lazily, so Start with
 // the collector down takes a few milliseconds (see BenchmarkStart).

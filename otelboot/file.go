@@ -28,6 +28,7 @@ import (
 // the OTELKIT_* log variables still apply.
 func (s *starter) buildFromFile(ctx context.Context, file string) error {
 	format, correlate := s.logFormat()
+	s.checkInstrumentations()
 	if err := s.env.err(); err != nil {
 		return err
 	}
@@ -82,6 +83,11 @@ func (s *starter) buildFromFile(ctx context.Context, file string) error {
 			return fmt.Errorf("otelboot: span metrics: %w", err)
 		}
 		tp.RegisterSpanProcessor(p)
+	}
+	if s.runtimeOn() {
+		if err := startRuntime(s.mp); err != nil {
+			return err
+		}
 	}
 	_, s.otlpLogs = s.lp.(*sdklog.LoggerProvider)
 	s.serviceNm = s.serviceNameOnly()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/otelkit/otelkit/internal/instrumentation"
 	"github.com/otelkit/otelkit/internal/logenv"
 	"github.com/otelkit/otelkit/logcorr"
 )
@@ -61,6 +62,12 @@ func (s *starter) buildSlog() error {
 
 // buildSlogWith records what the default handler will be.
 func (s *starter) buildSlogWith(f *logcorr.Format, correlate bool) error {
+	// slog switched off by the instrumentation lists: slog's plain text
+	// handler only, neither trace ids nor OTLP records.
+	s.slogOff = !instrumentation.Enabled(instrumentation.Slog)
+	if s.slogOff {
+		correlate = false
+	}
 	s.format, s.correlate = f, correlate
 	return nil
 }
@@ -79,7 +86,7 @@ func (s *starter) slogHandler() slog.Handler {
 		text = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: s.level})
 	}
 	hs := []slog.Handler{text}
-	if s.otlpLogs || len(s.cfg.logProcessors) > 0 || (s.ownView != nil || s.cfg.view != nil) && s.lp != nil {
+	if !s.slogOff && (s.otlpLogs || len(s.cfg.logProcessors) > 0 || (s.ownView != nil || s.cfg.view != nil) && s.lp != nil) {
 		hs = append(hs, logcorr.NewOTLPHandler(s.serviceNm))
 	}
 	if len(hs) == 1 {

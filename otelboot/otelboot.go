@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	otellog "go.opentelemetry.io/otel/log"
@@ -61,6 +62,7 @@ type starter struct {
 	ownView   *liveview.View
 	format    *logcorr.Format // for the default slog handler
 	correlate bool
+	slogOff   bool // slog switched off by the instrumentation lists
 	level     slog.Level
 
 	// The values given to the SDK, validated and bounded (for the tests).
@@ -186,6 +188,8 @@ func (s *starter) build(ctx context.Context) (err error) {
 	s.env.enum("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION", "explicit_bucket_histogram",
 		"explicit_bucket_histogram", "base2_exponential_bucket_histogram")
 	format, correlate := s.logFormat()
+	s.checkInstrumentations()
+	runtimeOn := s.runtimeOn()
 	if err := s.env.err(); err != nil {
 		return err
 	}
@@ -258,6 +262,9 @@ func (s *starter) build(ctx context.Context) (err error) {
 			if durations != nil {
 				opts = append(slices.Clip(opts), sdkmetric.WithProducer(durations))
 			}
+			if runtimeOn {
+				opts = append(slices.Clip(opts), sdkmetric.WithProducer(runtime.NewProducer()))
+			}
 			r = sdkmetric.NewPeriodicReader(metricExps[i], opts...)
 		}
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
@@ -279,6 +286,11 @@ func (s *starter) build(ctx context.Context) (err error) {
 		s.pending = append(s.pending, exp.Shutdown)
 	}
 	s.flushers = append(s.flushers, flusher{"metrics", mp.ForceFlush, mp.Shutdown})
+	if runtimeOn {
+		if err := startRuntime(mp); err != nil {
+			return err
+		}
+	}
 	if s.cfg.spanMetrics {
 		var smOpts []spanmetrics.Option
 		if durations != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/otelkit/otelkit/internal/instrumentation"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
@@ -27,6 +28,9 @@ const ScopeName = "github.com/otelkit/otelkit/redisx"
 // database/dup) command spans are named after the command (LRANGE). Spans are
 // children of the span in the command's context.
 func Instrument(client redis.UniversalClient, opts ...Option) error {
+	if !instrumentation.Enabled(instrumentation.Redis) {
+		return nil // switched off: no hook is added
+	}
 	c := newConfig(opts)
 	in := &instrumenter{
 		conf:   c,

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
 
+	"github.com/otelkit/otelkit/internal/instrumentation"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -25,6 +26,9 @@ import (
 // As with sql.Open, open the DB once, at start-up, and share it: each Open
 // makes a connection pool and registers its own metric callbacks.
 func Open(driverName, dsn string, opts ...Option) (*sql.DB, error) {
+	if !instrumentation.Enabled(instrumentation.DatabaseSQL) {
+		return sql.Open(driverName, dsn) // switched off: the bare DB
+	}
 	// database/sql gives the registered driver only through a DB; no
 	// connection is opened here.
 	db, err := sql.Open(driverName, dsn)
@@ -53,6 +57,9 @@ func Open(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 // db.connection_string and the server address (WithSystem for a driver
 // sqlx does not recognise).
 func OpenDB(c driver.Connector, opts ...Option) *sql.DB {
+	if !instrumentation.Enabled(instrumentation.DatabaseSQL) {
+		return sql.OpenDB(c) // switched off: the bare DB
+	}
 	cfg := newConfig(opts)
 	return openDB(c, cfg, newDBInfo(cfg, systemOf("", c.Driver()), "", c.Driver()))
 }
@@ -76,6 +83,9 @@ func openDB(c driver.Connector, cfg *config, info *dbInfo) *sql.DB {
 // driver without driver.DriverContext, whose Open takes no context, the
 // span of a failed connection has no parent.
 func WrapDriver(d driver.Driver, opts ...Option) driver.Driver {
+	if !instrumentation.Enabled(instrumentation.DatabaseSQL) {
+		return d // switched off: d itself
+	}
 	cfg := newConfig(opts)
 	system := systemOf("", d)
 	wd := newWrappedDriver(d, cfg, system)
