@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otelkit/otelkit/internal/redact"
-	"github.com/otelkit/otelkit/internal/utf8guard"
+	"github.com/otelkit/otelkit/internal/validutf8"
 )
 
 // redacted replaces the value of a sensitive captured header.
@@ -82,10 +82,10 @@ func (h *headerCapture) attrs(kvs []attribute.KeyValue, hdr http.Header) []attri
 			if secret {
 				out[i] = redacted
 			} else {
-				out[i] = utf8guard.String(redact.URLString(v))
+				out[i] = validutf8.String(redact.URLString(v))
 			}
 		}
-		kvs = append(kvs, attribute.StringSlice(utf8guard.String(h.prefix+lower), out))
+		kvs = append(kvs, attribute.StringSlice(validutf8.String(h.prefix+lower), out))
 	}
 	return kvs
 }
