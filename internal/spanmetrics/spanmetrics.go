@@ -511,14 +511,13 @@ func (p *Processor) count(r uint64, end time.Time, failed bool) {
 	}
 }
 
-// Shutdown unregisters the gauges' callback; later spans are not counted.
+// Shutdown stops counting: later spans are not counted. The gauges and
+// counters keep reporting their final values until the meter provider
+// shuts down, so that the final collection of a meter provider shut down at
+// the same time as the tracer provider (as otelboot's shutdown does, in
+// parallel) still exports span_rate, error_rate and their counters.
 func (p *Processor) Shutdown(context.Context) error {
-	if p.shutdown.Swap(true) {
-		return nil
-	}
-	if err := p.reg.Unregister(); err != nil {
-		return fmt.Errorf("spanmetrics: unregister callback: %w", err)
-	}
+	p.shutdown.Store(true)
 	return nil
 }
 
