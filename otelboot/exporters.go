@@ -49,6 +49,8 @@ type exporterPlan struct {
 	endpoint string
 	// stopping is set when shutdown begins (see failFast).
 	stopping *atomic.Bool
+	// inflight tracks a gRPC exporter's exports for shutdown (see inflight).
+	inflight *inflight
 }
 
 // planExporters validates OTEL_<SIGNAL>_EXPORTER and, for otlp, the OTLP
@@ -158,7 +160,11 @@ func newSpanExporter1(ctx context.Context, p exporterPlan) (sdktrace.SpanExporte
 	case p.name == "console":
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		return otlptracegrpc.New(ctx, append(otlpOptions(p, otlptracegrpc.WithTimeout, otlptracegrpc.WithInsecure), otlptracegrpc.WithDialOption(grpcFailFast(p)))...)
+		exp, err := otlptracegrpc.New(ctx, append(otlpOptions(p, otlptracegrpc.WithTimeout, otlptracegrpc.WithInsecure), otlptracegrpc.WithDialOption(grpcFailFast(p)))...)
+		if err != nil {
+			return nil, err
+		}
+		return inflightSpans{exp, p.inflight}, nil
 	default:
 		return otlptracehttp.New(ctx, otlpOptions(p, otlptracehttp.WithTimeout, otlptracehttp.WithInsecure)...)
 	}
@@ -169,7 +175,11 @@ func newMetricExporter1(ctx context.Context, p exporterPlan) (sdkmetric.Exporter
 	case p.name == "console":
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		return otlpmetricgrpc.New(ctx, append(otlpOptions(p, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithInsecure), otlpmetricgrpc.WithDialOption(grpcFailFast(p)))...)
+		exp, err := otlpmetricgrpc.New(ctx, append(otlpOptions(p, otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithInsecure), otlpmetricgrpc.WithDialOption(grpcFailFast(p)))...)
+		if err != nil {
+			return nil, err
+		}
+		return inflightMetrics{exp, p.inflight}, nil
 	default:
 		return otlpmetrichttp.New(ctx, otlpOptions(p, otlpmetrichttp.WithTimeout, otlpmetrichttp.WithInsecure)...)
 	}
@@ -180,7 +190,11 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 	case p.name == "console":
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
 	case p.proto == "grpc":
-		return otlploggrpc.New(ctx, append(otlpOptions(p, otlploggrpc.WithTimeout, otlploggrpc.WithInsecure), otlploggrpc.WithDialOption(grpcFailFast(p)))...)
+		exp, err := otlploggrpc.New(ctx, append(otlpOptions(p, otlploggrpc.WithTimeout, otlploggrpc.WithInsecure), otlploggrpc.WithDialOption(grpcFailFast(p)))...)
+		if err != nil {
+			return nil, err
+		}
+		return inflightLogs{exp, p.inflight}, nil
 	default:
 		return otlploghttp.New(ctx, otlpOptions(p, otlploghttp.WithTimeout, otlploghttp.WithInsecure)...)
 	}

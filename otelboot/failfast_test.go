@@ -17,7 +17,7 @@ import (
 // message; other errors pass unchanged.
 func TestFailFast(t *testing.T) {
 	var stopping atomic.Bool
-	ic := failFast(&stopping)
+	ic := failFast(&stopping, nil)
 	call := func(err error) error {
 		return ic(context.Background(), "/m", nil, nil, nil, func(context.Context, string, any, any, *grpc.ClientConn, ...grpc.CallOption) error {
 			return err

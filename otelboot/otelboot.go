@@ -70,7 +70,8 @@ type starter struct {
 	logLimits  [2]int           // count, value length
 	batch      [3]batchSettings // spans, logs, metric reader
 
-	stopping atomic.Bool // set when shutdown begins (see failFast)
+	stopping  atomic.Bool // set when shutdown begins (see failFast)
+	inflights []*inflight // the gRPC exporters' exports, ended by shutdown when no connection
 }
 
 // flusher is a provider (or server) that shutdown stops.
@@ -173,6 +174,8 @@ func (s *starter) build(ctx context.Context) (err error) {
 	for _, plans := range [][]exporterPlan{traces, metrics, logs} {
 		for i := range plans {
 			plans[i].stopping = &s.stopping
+			plans[i].inflight = new(inflight)
+			s.inflights = append(s.inflights, plans[i].inflight)
 		}
 	}
 	s.otlpLogs = len(logs) > 0
@@ -423,6 +426,9 @@ func withLogProcessor(p sdklog.Processor) []sdklog.LoggerProviderOption {
 // joins what could not be flushed or stopped.
 func (s *starter) shutdown(ctx context.Context) error {
 	s.stopping.Store(true)
+	for _, f := range s.inflights {
+		f.stop()
+	}
 	errs := make([]error, len(s.flushers))
 	var wg sync.WaitGroup
 	for i, f := range s.flushers {

@@ -75,3 +75,51 @@ func TestShutdownNoCollectorIsQuick(t *testing.T) {
 		})
 	}
 }
+
+// An export already waiting in the gRPC exporter's retry backoff when
+// shutdown begins (the BSP exported once, the collector is not there, the
+// next attempt is seconds away) no longer holds shutdown: the demo's
+// SIGTERM over gRPC took 4.3 s for that wait.
+func TestShutdownEndsExportInBackoff(t *testing.T) {
+	cleanEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT", closedPort(t), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+		"OTEL_BSP_SCHEDULE_DELAY", "10", "OTEL_METRIC_EXPORT_INTERVAL", "100", "OTEL_BLRP_SCHEDULE_DELAY", "10")
+	shutdown, _ := start(t)
+	emit(t)
+	// Let the batchers make their first attempt and enter the backoff; an
+	// attempt on a refused port fails within milliseconds.
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	began := time.Now()
+	_ = shutdown(ctx)
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("shutdown took %s with exports in backoff and nothing listening, want under 1s", took)
+	}
+}
+
+// An export to a collector that answers is not cut short by shutdown: the
+// inflight set ends exports only after a call found no connection.
+func TestInflightStopOnlyWithoutConnection(t *testing.T) {
+	var f inflight
+	ctx, end := f.begin(context.Background())
+	defer end()
+	f.stop()
+	if ctx.Err() != nil {
+		t.Fatal("an export was ended although the last call had a connection")
+	}
+	f.noConn.Store(true)
+	f.stop()
+	if ctx.Err() == nil {
+		t.Fatal("an export in flight was not ended after a call found no connection")
+	}
+	var nilSet *inflight
+	c2, end2 := nilSet.begin(context.Background())
+	end2()
+	nilSet.stop()
+	if c2.Err() != nil {
+		t.Fatal("a nil set changed the context")
+	}
+}
