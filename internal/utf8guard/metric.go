@@ -92,64 +92,38 @@ func aggregation(orig metricdata.Aggregation) (metricdata.Aggregation, bool) {
 }
 
 func aggregation1(a metricdata.Aggregation) (metricdata.Aggregation, bool) {
-	var changed bool
 	switch a := a.(type) {
 	case metricdata.Gauge[int64]:
-		a.DataPoints, changed = cow(a.DataPoints, dataPoint[int64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, dataPoint[int64])
 	case metricdata.Gauge[float64]:
-		a.DataPoints, changed = cow(a.DataPoints, dataPoint[float64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, dataPoint[float64])
 	case metricdata.Sum[int64]:
-		a.DataPoints, changed = cow(a.DataPoints, dataPoint[int64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, dataPoint[int64])
 	case metricdata.Sum[float64]:
-		a.DataPoints, changed = cow(a.DataPoints, dataPoint[float64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, dataPoint[float64])
 	case metricdata.Histogram[int64]:
-		a.DataPoints, changed = cow(a.DataPoints, histogramPoint[int64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, histogramPoint[int64])
 	case metricdata.Histogram[float64]:
-		a.DataPoints, changed = cow(a.DataPoints, histogramPoint[float64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, histogramPoint[float64])
 	case metricdata.ExponentialHistogram[int64]:
-		a.DataPoints, changed = cow(a.DataPoints, expHistogramPoint[int64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, expHistogramPoint[int64])
 	case metricdata.ExponentialHistogram[float64]:
-		a.DataPoints, changed = cow(a.DataPoints, expHistogramPoint[float64])
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, expHistogramPoint[float64])
 	case metricdata.Summary:
-		a.DataPoints, changed = cow(a.DataPoints, summaryPoint)
-		if !changed {
-			return nil, false
-		}
-		return a, true
+		return points(&a, &a.DataPoints, summaryPoint)
 	}
 	return nil, false
+}
+
+// points fixes the data points of a (the caller's copy of an aggregation)
+// and returns a boxed only when something changed: boxing allocates.
+func points[A any, P any](a *A, pts *[]P, fix func(*P) (P, bool)) (metricdata.Aggregation, bool) {
+	var changed bool
+	*pts, changed = cow(*pts, fix)
+	if !changed {
+		return nil, false
+	}
+	return any(*a).(metricdata.Aggregation), true
 }
 
 func dataPoint[N int64 | float64](p *metricdata.DataPoint[N]) (metricdata.DataPoint[N], bool) {
