@@ -2,6 +2,7 @@ package utf8guard
 
 import (
 	"context"
+	"go.opentelemetry.io/otel/attribute"
 	"slices"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -127,36 +128,30 @@ func points[A any, P any](a *A, pts *[]P, fix func(*P) (P, bool)) (metricdata.Ag
 }
 
 func dataPoint[N int64 | float64](p *metricdata.DataPoint[N]) (metricdata.DataPoint[N], bool) {
-	attrs, c1 := Set(p.Attributes)
-	exs, c2 := cow(p.Exemplars, exemplar[N])
-	if !c1 && !c2 {
-		return *p, false
-	}
 	out := *p
-	out.Attributes, out.Exemplars = attrs, exs
-	return out, true
+	changed := attrsAndExemplars(&out.Attributes, &out.Exemplars)
+	return out, changed
 }
 
 func histogramPoint[N int64 | float64](p *metricdata.HistogramDataPoint[N]) (metricdata.HistogramDataPoint[N], bool) {
-	attrs, c1 := Set(p.Attributes)
-	exs, c2 := cow(p.Exemplars, exemplar[N])
-	if !c1 && !c2 {
-		return *p, false
-	}
 	out := *p
-	out.Attributes, out.Exemplars = attrs, exs
-	return out, true
+	changed := attrsAndExemplars(&out.Attributes, &out.Exemplars)
+	return out, changed
 }
 
 func expHistogramPoint[N int64 | float64](p *metricdata.ExponentialHistogramDataPoint[N]) (metricdata.ExponentialHistogramDataPoint[N], bool) {
-	attrs, c1 := Set(p.Attributes)
-	exs, c2 := cow(p.Exemplars, exemplar[N])
-	if !c1 && !c2 {
-		return *p, false
-	}
 	out := *p
-	out.Attributes, out.Exemplars = attrs, exs
-	return out, true
+	changed := attrsAndExemplars(&out.Attributes, &out.Exemplars)
+	return out, changed
+}
+
+// attrsAndExemplars fixes, in the caller's copy of a point, its attribute
+// set and (copy on write) its exemplars, and reports whether either changed.
+func attrsAndExemplars[N int64 | float64](attrs *attribute.Set, exs *[]metricdata.Exemplar[N]) bool {
+	var c1, c2 bool
+	*attrs, c1 = Set(*attrs)
+	*exs, c2 = cow(*exs, exemplar[N])
+	return c1 || c2
 }
 
 func summaryPoint(p *metricdata.SummaryDataPoint) (metricdata.SummaryDataPoint, bool) {
