@@ -136,11 +136,7 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 		abort := isErr && errors.Is(err, http.ErrAbortHandler)
 		repanic = abort || !m.cfg.recover
 		if !abort {
-			span.AddEvent("exception", trace.WithAttributes(
-				otelsemconv.ExceptionTypeKey.String(fmt.Sprintf("%T", v)),
-				otelsemconv.ExceptionMessageKey.String(fmt.Sprint(v)),
-				otelsemconv.ExceptionStacktraceKey.String(string(debug.Stack())),
-			))
+			serverException.Record(r.Context(), span, fmt.Sprintf("%T", v), fmt.Sprint(v), string(debug.Stack()))
 		}
 		span.SetStatus(codes.Error, fmt.Sprint("panic: ", v))
 		if !repanic && !rw.wroteHeader {

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -189,13 +190,13 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
-// recordError adds an exception event for err.
+// recordError records the exception of err (see clientException).
 func recordError(span trace.Span, err error) {
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	span.RecordError(err)
+	clientException.Error(context.Background(), span, err, "")
 }
 
 // clientBody records an exception event when reading the response body
