@@ -3,7 +3,6 @@ package sqlx
 import (
 	"database/sql/driver"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -263,12 +262,3 @@ func maskQuoted(msg, public string) string {
 	return b.String()
 }
 
-// exceptionType is the exception.type of err, as the OpenTelemetry SDK
-// writes it.
-func exceptionType(err error) string {
-	t := reflect.TypeOf(err)
-	if t.PkgPath() == "" && t.Name() == "" {
-		return t.String()
-	}
-	return t.PkgPath() + "." + t.Name()
-}

@@ -244,16 +244,9 @@ func (d *dbInfo) connectErrorSpan(ctx context.Context, start time.Time, err erro
 	d.endSpan(span, append([]attribute.KeyValue(nil), d.base...), err, "", nil)
 }
 
-// recordException adds the exception event of err, whose text is msg, to
-// span: the SDK's own event when msg is err's text, the same event with
-// msg otherwise.
+// recordException records the exception of err, whose text is msg, on span
+// (see dbException): the SDK's own event when msg is err's text, the same
+// event with msg otherwise, and/or the log record with msg.
 func recordException(span trace.Span, err error, msg string) {
-	if msg == err.Error() {
-		span.RecordError(err)
-		return
-	}
-	span.AddEvent("exception", trace.WithAttributes(
-		attribute.String("exception.type", exceptionType(err)),
-		attribute.String("exception.message", msg),
-	))
+	dbException.Error(context.Background(), unwrapSpan(span), err, msg)
 }
