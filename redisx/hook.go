@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -417,14 +416,7 @@ func (h *hook) recordError(span trace.Span, err error, setup bool, args ...[]any
 	for _, a := range args {
 		msg = redact.ScrubRedisError(msg, a, h.redact)
 	}
-	if msg == err.Error() {
-		span.RecordError(err)
-	} else {
-		span.AddEvent("exception", trace.WithAttributes(
-			attribute.String("exception.type", errorTypeName(err)),
-			attribute.String("exception.message", msg),
-		))
-	}
+	redisException.Error(context.Background(), span, err, msg)
 	if setup {
 		return
 	}
@@ -442,15 +434,6 @@ func (h *hook) recordError(span trace.Span, err error, setup bool, args ...[]any
 		return
 	}
 	span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
-}
-
-// errorTypeName names the type of err as span.RecordError of the SDK does.
-func errorTypeName(err error) string {
-	t := reflect.TypeOf(err)
-	if t.PkgPath() == "" && t.Name() == "" {
-		return t.String()
-	}
-	return t.PkgPath() + "." + t.Name()
 }
 
 // ownSpanKey is the context key under which the hook stores the span it
