@@ -261,4 +261,3 @@ func maskQuoted(msg, public string) string {
 	b.WriteString(msg[last:])
 	return b.String()
 }
-
