@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/instrumentation"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -410,7 +411,7 @@ func (h *hooks) pollError(p *poll, topic string, partition int32, err error, dur
 	attrs = semconv.AppendKafkaConsumerGroup(attrs, m, p.ci.group)
 	attrs = semconv.AppendKafkaClientID(attrs, m, p.ci.id)
 	span.SetAttributes(append(attrs, h.cfg.attrs...)...)
-	h.recordError(span, err)
+	h.recordError(span, exception.MessagingReceive, err)
 	if h.cfg.endHook != nil {
 		h.cfg.endHook(span, nil, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
 
@@ -224,7 +225,7 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	attrs = append(attrs, h.cfg.attrs...)
 	if err != nil {
 		span.SetAttributes(attrs...)
-		h.recordError(span, err)
+		h.recordError(span, exception.MessagingSend, err)
 	} else {
 		attrs = semconv.AppendKafkaPartition(attrs, m, r.Partition)
 		attrs = semconv.AppendKafkaOffset(attrs, m, r.Offset)
@@ -239,10 +240,11 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	span.End()
 }
 
-// recordError marks span as failed with an exception event (and error.type
-// under the stable conventions).
-func (h *hooks) recordError(span trace.Span, err error) {
-	span.RecordError(err)
+// recordError marks span as failed with an exception of kind k (a span
+// event or a log record, see internal/exception) and error.type under the
+// stable conventions.
+func (h *hooks) recordError(span trace.Span, k exception.Kind, err error) {
+	exception.Recorder{Kind: k, Scope: ScopeName}.Error(context.Background(), span, err, "")
 	span.SetStatus(codes.Error, err.Error())
 	if semconv.EmitStable(h.cfg.mode) {
 		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
