@@ -142,6 +142,18 @@
 // nothing to otelhttp's work: it builds no attribute and does not wrap the
 // response writer.
 //
+// # Exceptions as logs
+//
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN, as the semantic conventions define
+// it, chooses the signal of the exceptions above: unset, the span events;
+// logs, a log record instead (http.server.request.exception at severity
+// ERROR for a handler's panic, http.client.request.exception at WARN for a
+// failed request, under otelhttp's instrumentation scope) with
+// exception.type, exception.message, exception.stacktrace (a panic) and the
+// span's trace and span ids, through the global LoggerProvider (the API
+// only; otelboot sets it); logs/dup, both. The variable is read at each
+// exception, so a handler or transport built before otelboot.Start obeys it.
+//
 // Every span, attribute key and metric the library emits, per
 // OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
 // [docs/telemetry.md].

@@ -155,6 +155,17 @@
 // checks that the carrier calls and results are those of TraceContext and
 // Baggage, and that only OpenTelemetry's code makes them.
 //
+// # Exceptions as logs
+//
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN, as the semantic conventions define
+// it, chooses the signal of the exceptions above: unset, the span events;
+// logs, a log record instead (messaging.send.exception for a record not
+// produced, messaging.receive.exception for a failed fetch, at severity
+// WARN, under ScopeName) with exception.type, exception.message and the
+// span's trace and span ids, through the global LoggerProvider (the API
+// only; otelboot sets it); logs/dup, both. The variable is read at each
+// exception, so a client built before otelboot.Start obeys it.
+//
 // Every span, attribute key and metric the library emits, per
 // OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
 // [docs/telemetry.md].

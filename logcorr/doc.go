@@ -37,6 +37,11 @@
 // OTEL_PYTHON_LOG_CORRELATION and OTEL_PYTHON_LOG_LEVEL, so that the original
 // environment file works as is.
 //
+// With OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN=logs (the semantic conventions'
+// exceptions as log records) the span-event handler copies a record with an
+// error as a "log" event, not an "exception" event: the record itself is the
+// log record (see [NewSpanEventHandler]).
+//
 // Every span, attribute key and metric the library emits, per
 // OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
 // [docs/telemetry.md].

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/exception"
 )
 
 // Attribute keys of the span events that [NewSpanEventHandler] records.
@@ -41,7 +43,10 @@ var _ slog.Handler = (*spanEventHandler)(nil)
 // (span.RecordError: exception.type and exception.message); any other record
 // a "log" event. Both carry log.severity (the Python level name),
 // log.message, and the record's and logger's attributes, group keys joined
-// with dots. Nothing is built for records below level or without a recording
+// with dots. With OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN=logs (exceptions as
+// log records, not span events) a record with an error is a "log" event
+// too: the record itself is the log record, passed to inner (for example
+// [NewOTLPHandler]), so no second one is emitted. Nothing is built for records below level or without a recording
 // span. A nil level means slog.LevelError.
 func NewSpanEventHandler(inner slog.Handler, level slog.Leveler) slog.Handler {
 	if level == nil {
@@ -113,7 +118,7 @@ func (h *spanEventHandler) record(span trace.Span, r slog.Record) {
 		return true
 	})
 	opts := []trace.EventOption{trace.WithTimestamp(r.Time), trace.WithAttributes(kvs...)}
-	if err != nil {
+	if err != nil && exception.FromEnv().Events() {
 		span.RecordError(err, opts...)
 		return
 	}

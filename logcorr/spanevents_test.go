@@ -103,3 +103,29 @@ func TestSpanEventsOnlyHandler(t *testing.T) {
 		t.Errorf("got %q", buf.String())
 	}
 }
+
+// TestSpanEventsExceptionSignal: with OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN
+// set to logs an error record is a "log" event, not an "exception" one (the
+// record itself reaches inner, the log pipeline); logs/dup keeps the
+// exception event.
+func TestSpanEventsExceptionSignal(t *testing.T) {
+	for mode, want := range map[string]string{"": "exception", "logs": LogEventName, "logs/dup": "exception"} {
+		t.Setenv("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", mode)
+		tracer, exp := newTracer(t)
+		ctx, span := tracer.Start(context.Background(), "POST /login")
+		var buf bytes.Buffer
+		logger := slog.New(NewHandler(slog.NewTextHandler(&buf, nil), WithSpanEvents(slog.LevelError)))
+		logger.ErrorContext(ctx, "query failed", "err", errors.New("connection refused"))
+		span.End()
+		ev := exp.GetSpans()[0].Events
+		if len(ev) != 1 || ev[0].Name != want {
+			t.Errorf("mode %q: events %+v, want one %q", mode, ev, want)
+		}
+		if a := eventAttrs(ev[0]); a["err"].AsString() != "connection refused" || a[LogMessageKey].AsString() != "query failed" {
+			t.Errorf("mode %q: attributes %v", mode, a)
+		}
+		if n := bytes.Count(buf.Bytes(), []byte("connection refused")); n != 1 {
+			t.Errorf("mode %q: inner got the record %d times", mode, n)
+		}
+	}
+}

@@ -114,6 +114,7 @@ func TestBadValuesAreWarnings(t *testing.T) {
 		}},
 		{[]string{"OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "many"}, nil},
 		{[]string{"OTELKIT_LOG_CORRELATION", "yes"}, nil},
+		{[]string{"OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", "log"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.env[len(tc.env)-2]+"="+tc.env[len(tc.env)-1], func(t *testing.T) {

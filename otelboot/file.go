@@ -29,6 +29,7 @@ import (
 func (s *starter) buildFromFile(ctx context.Context, file string) error {
 	format, correlate := s.logFormat()
 	s.checkInstrumentations()
+	s.checkExceptionSignal()
 	if err := s.env.err(); err != nil {
 		return err
 	}

@@ -192,6 +192,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 		"explicit_bucket_histogram", "base2_exponential_bucket_histogram")
 	format, correlate := s.logFormat()
 	s.checkInstrumentations()
+	s.checkExceptionSignal()
 	runtimeOn := s.runtimeOn()
 	if err := s.env.err(); err != nil {
 		return err

@@ -142,6 +142,18 @@
 // db.client.connection.max, and otelsql's db.sql.connection.*, with the
 // meter provider, until the DB is closed.
 //
+// # Exceptions as logs
+//
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN, as the semantic conventions define
+// it, chooses the signal of the exceptions above, otelsql's on its extra
+// spans included: unset, the span events; logs, a log record instead
+// (db.client.operation.exception at severity WARN, under the scope of the
+// span's tracer) with exception.type, exception.message (the masked text of
+// the span event) and the span's trace and span ids, through the global
+// LoggerProvider (the API only; otelboot sets it); logs/dup, both. The
+// variable is read at each exception, so a DB built before otelboot.Start
+// obeys it.
+//
 // Every span, attribute key and metric the library emits, per
 // OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:
 // [docs/telemetry.md].
