@@ -121,3 +121,16 @@ func TestOtelsqlExceptionSignal(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorTextScrubbedInLogs runs TestErrorTextScrubbed (every failing
+// path: exec, query, rows, prepare, otelsql's prepare span) with exceptions
+// on both signals: no log record shows the bound argument either.
+func TestErrorTextScrubbedInLogs(t *testing.T) {
+	sink := exceptiontest.Capture(t, "logs/dup")
+	TestErrorTextScrubbed(t)
+	recs := sink.Records()
+	if len(recs) < 4 {
+		t.Fatalf("%d log records, want one per failure", len(recs))
+	}
+	noMarkerInLogs(t, recs, "Qx7ArgValue")
+}

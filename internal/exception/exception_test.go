@@ -228,3 +228,12 @@ func TestTypeNameIsTheSDKs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFromEnv is what reading the variable at each exception costs.
+func BenchmarkFromEnv(b *testing.B) {
+	b.Setenv(exception.EnvSignalOptIn, "logs/dup")
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = exception.FromEnv()
+	}
+}
