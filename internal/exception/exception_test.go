@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/log/embedded"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -236,4 +239,53 @@ func BenchmarkFromEnv(b *testing.B) {
 	for b.Loop() {
 		_ = exception.FromEnv()
 	}
+}
+
+// apiProvider is a LoggerProvider of the API only, keeping the records as
+// they are emitted (with their error instance), as a vendor's could.
+type apiProvider struct {
+	embedded.LoggerProvider
+	l *apiLogger
+}
+
+func (p apiProvider) Logger(string, ...log.LoggerOption) log.Logger { return p.l }
+
+type apiLogger struct {
+	embedded.Logger
+	recs []log.Record
+}
+
+func (l *apiLogger) Emit(_ context.Context, r log.Record)                { l.recs = append(l.recs, r.Clone()) }
+func (l *apiLogger) Enabled(context.Context, log.EnabledParameters) bool { return true }
+
+// TestMaskedMessageKeepsTheErrorOut: the record carries the error instance
+// (as the conventions ask) only when its text is the message recorded; a
+// masked message never travels with the error whose text it hides.
+func TestMaskedMessageKeepsTheErrorOut(t *testing.T) {
+	t.Setenv(exception.EnvSignalOptIn, "logs")
+	l := &apiLogger{}
+	prev := otel.GetLoggerProvider()
+	otel.SetLoggerProvider(apiProvider{l: l})
+	t.Cleanup(func() { otel.SetLoggerProvider(prev) })
+	_, span := newSpan(t)
+	r := exception.Recorder{Kind: exception.DBClient, Scope: "s"}
+	secret := errors.New("Duplicate entry 'Qx7ArgValue'")
+	r.Error(context.Background(), span, secret, "Duplicate entry '?'")
+	plain := errors.New("driver: bad connection")
+	r.Error(context.Background(), span, plain, "")
+	if len(l.recs) != 2 {
+		t.Fatalf("%d records", len(l.recs))
+	}
+	if l.recs[0].Err() != nil {
+		t.Errorf("masked record carries the error %q", l.recs[0].Err())
+	}
+	if l.recs[1].Err() != plain {
+		t.Errorf("plain record's error %v, want the instance", l.recs[1].Err())
+	}
+	l.recs[0].WalkAttributes(func(kv attribute.KeyValue) bool {
+		if strings.Contains(kv.Value.String(), "Qx7ArgValue") {
+			t.Errorf("%s shows the masked value", kv.Key)
+		}
+		return true
+	})
 }
