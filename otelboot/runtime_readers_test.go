@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -189,5 +191,65 @@ func TestScheduleDurationUserReader(t *testing.T) {
 				t.Errorf("go.goroutine.count %d times with runtime metrics on = %v", got, c.runtimeOn)
 			}
 		})
+	}
+}
+
+// TestRuntimeMetricValues: the values that are stable in a test process,
+// by value: go.processor.limit is GOMAXPROCS, go.config.gogc the GC
+// percent, go.memory.limit the memory limit set, go.memory.used has its
+// stack and other parts, go.memory.allocated and go.memory.allocations are
+// positive monotonic cumulative sums.
+func TestRuntimeMetricValues(t *testing.T) {
+	const limit = 1 << 40
+	prevLimit := debug.SetMemoryLimit(limit)
+	prevGC := debug.SetGCPercent(137)
+	t.Cleanup(func() {
+		debug.SetMemoryLimit(prevLimit)
+		debug.SetGCPercent(prevGC)
+	})
+	r := otlptest.NewHTTPReceiver(t)
+	cleanEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT", r.URL, "OTEL_TRACES_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none")
+	shutdown, _ := start(t, WithSpanMetrics(false))
+	shut(t, shutdown)
+	intValue := func(name string) (int64, *metricspb.Metric) {
+		t.Helper()
+		m := metricByName(r, name)
+		if m == nil {
+			t.Fatalf("%s not exported", name)
+		}
+		var dps []*metricspb.NumberDataPoint
+		if s := m.GetSum(); s != nil {
+			dps = s.GetDataPoints()
+		} else {
+			dps = m.GetGauge().GetDataPoints()
+		}
+		if len(dps) != 1 {
+			t.Fatalf("%s: %d points, want 1", name, len(dps))
+		}
+		return dps[0].GetAsInt(), m
+	}
+	if v, _ := intValue("go.processor.limit"); v != int64(goruntime.GOMAXPROCS(0)) {
+		t.Errorf("go.processor.limit = %d, want GOMAXPROCS %d", v, goruntime.GOMAXPROCS(0))
+	}
+	if v, _ := intValue("go.config.gogc"); v != 137 {
+		t.Errorf("go.config.gogc = %d, want 137", v)
+	}
+	if v, m := intValue("go.memory.limit"); v != limit || m.GetUnit() != "By" {
+		t.Errorf("go.memory.limit = %d %s, want %d By", v, m.GetUnit(), limit)
+	}
+	for _, name := range []string{"go.memory.allocated", "go.memory.allocations"} {
+		v, m := intValue(name)
+		if s := m.GetSum(); v <= 0 || !s.GetIsMonotonic() ||
+			s.GetAggregationTemporality() != metricspb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE {
+			t.Errorf("%s = %d (monotonic %v, %v), want a positive cumulative counter", name, v, s.GetIsMonotonic(), s.GetAggregationTemporality())
+		}
+	}
+	used := map[string]int64{}
+	for _, dp := range metricByName(r, "go.memory.used").GetSum().GetDataPoints() {
+		typ, _ := otlptest.Attr(dp.GetAttributes(), "go.memory.type")
+		used[typ] = dp.GetAsInt()
+	}
+	if len(used) != 2 || used["stack"] <= 0 || used["other"] <= 0 {
+		t.Errorf("go.memory.used by go.memory.type = %v, want positive stack and other", used)
 	}
 }
