@@ -187,7 +187,8 @@ func WithOtelhttpOptions(opts ...otelhttp.Option) Option {
 // (true) and which are excluded (false): an excluded request gets no span
 // and no metric point from httpx, and its trace context still reaches what
 // it calls (the server extracts the incoming traceparent into the request's
-// context; the client injects the caller's). It replaces the excluded URL
+// context, marked not sampled so that the spans under an excluded request
+// record nothing; the client injects the caller's). It replaces the excluded URL
 // variables (OTEL_GO_EXCLUDED_URLS and Python's, see the package
 // documentation); nil traces every request.
 func WithFilter(f func(*http.Request) bool) Option {

@@ -105,7 +105,9 @@
 // otelhttp's, and costs less than an unsampled one (BenchmarkExcluded: a
 // fifth of its time on the server, a third on the client): the server still extracts the incoming trace
 // context into the request's context, so that the handler's own calls
-// (an httpx client call, a query) carry the caller's trace on; the client
+// (an httpx client call, a query) carry the caller's trace on, marked not
+// sampled: an excluded request is handled as an unsampled one without its
+// server span, so the spans started under it record nothing; the client
 // still injects the caller's trace context (when it has one) into a copy
 // of the request.
 // An entry that is not a valid regular expression is reported once through

@@ -52,7 +52,11 @@ func newHandler(h http.Handler, t *routes, c *config) http.Handler {
 
 // filtered sends the requests that the filter excludes straight to the
 // handler, with the incoming trace context extracted into the request's
-// context so that the handler's own calls carry it on.
+// context so that the handler's own calls carry its trace on. The rule: an
+// excluded request is handled as an unsampled one without its server
+// span, so the incoming span context is marked not sampled: the spans
+// started under it (ours and the handler's) record nothing, as under an
+// unsampled request, and cost what they cost there.
 type filtered struct {
 	traced http.Handler
 	m      *middleware
@@ -68,6 +72,9 @@ func (f *filtered) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		prop = otel.GetTextMapPropagator()
 	}
 	ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, sc.WithTraceFlags(sc.TraceFlags().WithSampled(false)))
+	}
 	if f.m.cfg.recover {
 		defer f.m.recoverUnsampled(w)
 	}

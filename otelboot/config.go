@@ -136,6 +136,9 @@ func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
 // SDK's instrument instead (same name, unit, buckets and attributes; a few
 // hundred nanoseconds more per span end). The same holds for delta or
 // exponential-histogram exporter preferences.
+// For the same reason the runtime metrics' go.schedule.duration histogram,
+// which comes from a producer, reaches r only if r was built with
+// sdkmetric.WithProducer(runtime.NewProducer()) (see WithRuntimeMetrics).
 func WithMetricReader(r sdkmetric.Reader) Option {
 	return optionFunc(func(c *config) { c.metricReaders = append(c.metricReaders, r) })
 }

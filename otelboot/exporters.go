@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
@@ -202,7 +203,9 @@ func newLogExporter1(ctx context.Context, p exporterPlan) (sdklog.Exporter, erro
 
 // promReader is the Prometheus exporter with its own registry, served on
 // OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT (default
-// localhost:9464) at /metrics. durations, when not nil, is attached to it.
+// localhost:9464) at /metrics. durations, when not nil, is attached to it,
+// and with runtimeOn the runtime instrumentation's producer
+// (go.schedule.duration), as on the periodic readers otelboot builds.
 //
 // Series are named as the demo's Collector (prometheus exporter with
 // add_metric_suffixes: false and resource_to_telemetry_conversion) names
@@ -216,7 +219,7 @@ type promReader struct {
 	addr   string
 }
 
-func newPromReader(durations *spanmetrics.Producer) (*promReader, error) {
+func newPromReader(durations *spanmetrics.Producer, runtimeOn bool) (*promReader, error) {
 	host, ok := get("OTEL_EXPORTER_PROMETHEUS_HOST")
 	if !ok {
 		host = "localhost"
@@ -233,6 +236,9 @@ func newPromReader(durations *spanmetrics.Producer) (*promReader, error) {
 	}
 	if durations != nil {
 		opts = append(opts, promexporter.WithProducer(durations))
+	}
+	if runtimeOn {
+		opts = append(opts, promexporter.WithProducer(runtime.NewProducer()))
 	}
 	exp, err := promexporter.New(opts...)
 	if err != nil {

@@ -14,12 +14,19 @@ import (
 // the contrib runtime instrumentation's go.memory.used, go.memory.limit,
 // go.memory.allocated, go.memory.allocations, go.memory.gc.goal,
 // go.goroutine.count, go.processor.limit and go.config.gogc, and the
-// go.schedule.duration histogram on the readers otelboot builds for
-// OTEL_METRICS_EXPORTER (not on the Prometheus exporter's or a
-// WithMetricReader reader). Without this option the instrumentation lists
-// decide: runtime (or runtimemetrics) in OTEL_GO_DISABLED_INSTRUMENTATIONS,
-// or an OTEL_GO_ENABLED_INSTRUMENTATIONS without it, turns them off. The
-// option, when given, wins over the variables.
+// go.schedule.duration histogram. The histogram comes from the
+// instrumentation's metric producer (runtime.NewProducer), and a producer
+// can only be given to a reader when the reader is built, so otelboot
+// attaches it to every reader it builds: the periodic readers of
+// OTEL_METRICS_EXPORTER (otlp, console) and the Prometheus exporter. A
+// reader from WithMetricReader is built already: give it the producer
+// yourself (sdkmetric.WithProducer(runtime.NewProducer()) when building
+// it) to get the histogram there too. With OTEL_CONFIG_FILE the loader
+// builds the readers and has no such producer, so the histogram is absent.
+// Without this option the instrumentation lists decide: runtime (or
+// runtimemetrics) in OTEL_GO_DISABLED_INSTRUMENTATIONS, or an
+// OTEL_GO_ENABLED_INSTRUMENTATIONS without it, turns them off. The option,
+// when given, wins over the variables.
 func WithRuntimeMetrics(on bool) Option {
 	return optionFunc(func(c *config) { c.runtimeMetrics = &on })
 }

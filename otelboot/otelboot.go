@@ -246,7 +246,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 		if p.name != "prometheus" {
 			continue
 		}
-		pr, err := newPromReader(durations)
+		pr, err := newPromReader(durations, runtimeOn)
 		if err != nil {
 			return err
 		}
