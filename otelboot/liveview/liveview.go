@@ -211,7 +211,7 @@ func (v *View) Start(addr string) (string, error) {
 // nothing was started. The view keeps its data and its processors keep
 // working.
 func (v *View) Shutdown(ctx context.Context) error {
-	oerr := v.stopOTLP(ctx)
+	oerr := v.ShutdownOTLP(ctx)
 	v.srvMu.Lock()
 	srv := v.srv
 	v.srv = nil

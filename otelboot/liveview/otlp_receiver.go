@@ -124,8 +124,10 @@ func (v *View) StartOTLP(addr string) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// stopOTLP stops the receivers within ctx.
-func (v *View) stopOTLP(ctx context.Context) error {
+// ShutdownOTLP stops the receivers started by StartOTLP, waiting for open
+// requests within ctx, and leaves the page served. The view keeps its
+// data.
+func (v *View) ShutdownOTLP(ctx context.Context) error {
 	v.otlp.mu.Lock()
 	rcvs := v.otlp.rcvs
 	v.otlp.rcvs = nil
