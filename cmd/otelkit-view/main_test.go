@@ -93,7 +93,9 @@ func TestCommand(t *testing.T) {
 		t.Errorf("page: %.200s", body)
 	}
 	for _, svc := range []string{"over-http", "over-grpc"} {
-		var tr struct{ Traces []struct{ Name, Service string } }
+		var tr struct {
+			Traces []struct{ Name, Service string }
+		}
 		if err := json.Unmarshal([]byte(get("api/traces?service="+svc)), &tr); err != nil {
 			t.Fatal(err)
 		}
