@@ -22,10 +22,11 @@ import (
 // span table must list it, so the fuzzer is seen to reach the store.
 const fuzzMarker = "Qz9MARKERqZ9"
 
-// FuzzOTLPDecode sends arbitrary bytes as an OTLP/HTTP protobuf trace and
-// log request. The rule: no panic; 200 exactly when the bytes decode as a
-// request, 400 otherwise; a decoded marker span reaches the span table;
-// the API's answers stay valid JSON in valid UTF-8.
+// FuzzOTLPDecode sends arbitrary bytes as OTLP/HTTP protobuf trace and log
+// requests and as a JSON trace request. The rule: no panic; as protobuf,
+// 200 exactly when the bytes decode as a request and 400 otherwise (JSON:
+// 200 or 400); a decoded marker span reaches the span table; the API's
+// answers stay valid JSON in valid UTF-8.
 func FuzzOTLPDecode(f *testing.F) {
 	seed := otlpRequest("fuzz", fuzzMarker, "other")
 	seed.ResourceSpans[0].ScopeSpans[0].Spans[1].Events = []*tracepb.Span_Event{{Name: "e",
@@ -42,6 +43,7 @@ func FuzzOTLPDecode(f *testing.F) {
 	f.Add(logs)
 	f.Add(invalidUTF8Request())
 	f.Add([]byte{})
+	f.Add([]byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"j"}]}]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		v := New(Config{})
 		h := newOTLPHandler(v)
@@ -55,6 +57,9 @@ func FuzzOTLPDecode(f *testing.F) {
 		ldecodes := proto.Unmarshal(body, &lreq) == nil
 		if rec := postOTLP(t, h, "/v1/logs", "application/x-protobuf", body); rec.Code != map[bool]int{true: 200, false: 400}[ldecodes] {
 			t.Fatalf("logs: %d, decodes %v", rec.Code, ldecodes)
+		}
+		if rec := postOTLP(t, h, "/v1/traces", "application/json", body); rec.Code != 200 && rec.Code != 400 {
+			t.Fatalf("traces as JSON: %d %s", rec.Code, rec.Body)
 		}
 		planted := false
 		for _, rs := range treq.GetResourceSpans() {

@@ -105,7 +105,7 @@ func (v *View) StartOTLP(addr string) (string, error) {
 	if v.otlp.sem == nil {
 		v.otlp.sem = make(chan struct{}, otlpConcurrency)
 	}
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(MaxOTLPBody), grpc.MaxConcurrentStreams(64))
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(MaxOTLPBody))
 	coltrace.RegisterTraceServiceServer(gs, otlpTraceServer{v: v})
 	collogs.RegisterLogsServiceServer(gs, otlpLogsServer{v: v})
 	colmetrics.RegisterMetricsServiceServer(gs, otlpMetricsServer{})
@@ -118,6 +118,9 @@ func (v *View) StartOTLP(addr string) (string, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		Protocols:         &protocols,
 		MaxHeaderBytes:    64 << 10,
+		// gRPC calls arrive through net/http's HTTP/2 server: its stream
+		// and upload-buffer bounds hold what waits for the semaphore.
+		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 64},
 	}
 	v.otlp.rcvs = append(v.otlp.rcvs, otlpReceiver{srv: srv, grpc: gs})
 	go func() { _ = srv.Serve(ln) }()
