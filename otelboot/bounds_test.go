@@ -392,7 +392,7 @@ func FuzzEnvValues(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint, v string) {
 		key := allVars[which%uint(len(allVars))]
-		if key == "OTELKIT_VIEW_ADDR" || key == "OTEL_EXPORTER_PROMETHEUS_HOST" || key == "OTEL_EXPORTER_PROMETHEUS_PORT" {
+		if key == "OTELKIT_VIEW_ADDR" || key == "OTELKIT_VIEW_OTLP_ADDR" || key == "OTEL_EXPORTER_PROMETHEUS_HOST" || key == "OTEL_EXPORTER_PROMETHEUS_PORT" {
 			return // would listen on whatever address the fuzzer makes up
 		}
 		if strings.ContainsRune(v, 0) {

@@ -33,6 +33,7 @@ type config struct {
 	spanMetrics    bool
 	runtimeMetrics *bool // nil: the instrumentation lists decide
 	view           *liveview.View
+	viewOTLPAddr   string
 	logCorrelation bool
 	setDefaultSlog bool
 	logger         *slog.Logger
@@ -93,6 +94,17 @@ func WithSpanMetrics(on bool) Option {
 // and serves a view when OTELKIT_VIEW_ADDR is set.
 func WithLiveView(v *liveview.View) Option {
 	return optionFunc(func(c *config) { c.view = v })
+}
+
+// WithLiveViewOTLP starts an OTLP receiver on addr (such as
+// "127.0.0.1:4318") that feeds the live view, the one of WithLiveView or
+// the one Start serves on OTELKIT_VIEW_ADDR, with what other processes
+// export to it: see [liveview.View.StartOTLP]. It takes the place of
+// OTELKIT_VIEW_OTLP_ADDR. Shutdown stops the receiver. An address that
+// cannot be listened on, or no live view, is logged once as a warning and
+// Start goes on without the receiver.
+func WithLiveViewOTLP(addr string) Option {
+	return optionFunc(func(c *config) { c.viewOTLPAddr = addr })
 }
 
 // WithDefaultLogger says whether Start replaces slog's default logger (true

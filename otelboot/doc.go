@@ -24,7 +24,9 @@
 // (OTELKIT_LOG_CORRELATION=true or [WithLogCorrelation](true); off by
 // default, as in Python). Span metrics (span_rate, error_rate, duration)
 // are derived from every finished span unless [WithSpanMetrics](false). When
-// OTELKIT_VIEW_ADDR is set, it serves the live view there. The Go runtime
+// OTELKIT_VIEW_ADDR is set, it serves the live view there, and with
+// OTELKIT_VIEW_OTLP_ADDR (or [WithLiveViewOTLP]) the view also takes what
+// other processes export over OTLP, shown by service. The Go runtime
 // metrics of the contrib runtime instrumentation (go.memory.used,
 // go.goroutine.count, go.memory.gc.goal, go.schedule.duration, ...) are
 // recorded on its meter provider unless [WithRuntimeMetrics](false) or
@@ -135,6 +137,9 @@
 //     cannot be put in its place)
 //   - OTEL_EXPORTER_PROMETHEUS_HOST/PORT and OTELKIT_VIEW_ADDR: an address
 //     that cannot be listened on, or a port outside 0-65535
+//     (OTELKIT_VIEW_OTLP_ADDR, the live view's OTLP receiver, is a
+//     development aid: a value it cannot use is a warning and Start goes
+//     on without the receiver)
 //   - OTELKIT_LOG_FORMAT / OTEL_PYTHON_LOG_FORMAT: an unknown placeholder
 //
 // Tuning values are warnings, as the specification says for booleans,

@@ -55,6 +55,7 @@ type starter struct {
 	otlpLogs  bool                          // whether records reach a log exporter
 	serviceNm string
 	viewAddr  string
+	viewOTLP  string            // the URL of the live view's OTLP receiver
 	disabled  bool              // OTEL_SDK_DISABLED=true
 	sampler   sdktrace.Sampler  // the sampler passed to the tracer provider
 	plans     [3][]exporterPlan // traces, metrics, logs
@@ -126,6 +127,9 @@ func Start(ctx context.Context, opts ...Option) (ShutdownFunc, error) {
 	}
 	if s.viewAddr != "" {
 		d.logger.Info("otelboot: live view", "url", s.viewAddr)
+	}
+	if s.viewOTLP != "" {
+		d.logger.Info("otelboot: live view OTLP receiver", "endpoint", s.viewOTLP)
 	}
 	if cfg.onSummary != nil || d.logger.Enabled(ctx, slog.LevelDebug) {
 		sum := s.summary()
@@ -207,6 +211,7 @@ func (s *starter) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	s.liveViewOTLP(view)
 	metricExps := make([]sdkmetric.Exporter, len(metrics)) // nil for prometheus
 	for i, p := range metrics {
 		if p.name == "prometheus" {
@@ -394,6 +399,34 @@ func (s *starter) liveView() (*liveview.View, error) {
 	s.ownView, s.viewAddr = v, got
 	s.flushers = append(s.flushers, flusher{"live view", nil, v.Shutdown})
 	return v, nil
+}
+
+// liveViewOTLP starts the OTLP receiver of the live view when
+// WithLiveViewOTLP or OTELKIT_VIEW_OTLP_ADDR asks for one. The receiver is
+// a development aid: a value it cannot use is a warning, not a failure.
+func (s *starter) liveViewOTLP(v *liveview.View) {
+	const key = "OTELKIT_VIEW_OTLP_ADDR"
+	addr, ok := s.cfg.viewOTLPAddr, s.cfg.viewOTLPAddr != ""
+	if !ok {
+		addr, ok = get(key)
+	}
+	if !ok {
+		return
+	}
+	if v == nil {
+		s.env.warn(key, addr, "no live view to feed (set OTELKIT_VIEW_ADDR or pass WithLiveView)", "no OTLP receiver")
+		return
+	}
+	url, err := v.StartOTLP(addr)
+	if err != nil {
+		s.env.warn(key, addr, err.Error(), "no OTLP receiver")
+		return
+	}
+	s.viewOTLP = url
+	if v != s.ownView {
+		// The caller's view: stop the receiver only, not the caller's page.
+		s.flushers = append(s.flushers, flusher{"live view OTLP receiver", nil, v.ShutdownOTLP})
+	} // else the live view's Shutdown stops it
 }
 
 // viewSpanProcessor returns the option registering v's span processor, if

@@ -65,10 +65,11 @@ func (v *View) apiRates(w http.ResponseWriter, r *http.Request) {
 	window, step := windowParams(r)
 	now := v.now().Unix()
 	v.lockStore()
-	cols := v.store.series.window(now, window, step)
+	sv := v.store.forService(r.URL.Query().Get("service"))
+	cols := sv.window(now, window, step)
 	resp := ratesResponse{
 		Service: v.store.service, Now: now, Window: window, Step: step,
-		TotalSpans: v.store.totalSpans, TotalErrors: v.store.totalErrors,
+		TotalSpans: sv.spans, TotalErrors: sv.errors,
 	}
 	v.store.mu.Unlock()
 	if len(cols) > 0 {
@@ -105,7 +106,7 @@ func (v *View) apiHeatmap(w http.ResponseWriter, r *http.Request) {
 	window, step := windowParams(r)
 	now := v.now().Unix()
 	v.lockStore()
-	cols := v.store.series.window(now, window, step)
+	cols := v.store.forService(r.URL.Query().Get("service")).window(now, window, step)
 	v.store.mu.Unlock()
 	resp := heatmapResponse{
 		Now: now, Window: window, Step: step,
@@ -144,13 +145,14 @@ type spansResponse struct {
 	TotalErrors uint64      `json:"total_errors"`
 }
 
-func (v *View) apiSpans(w http.ResponseWriter, _ *http.Request) {
+func (v *View) apiSpans(w http.ResponseWriter, r *http.Request) {
 	v.lockStore()
+	sv := v.store.forService(r.URL.Query().Get("service"))
 	resp := spansResponse{
-		Spans:      make([]spanStats, 0, len(v.store.names)),
-		TotalSpans: v.store.totalSpans, TotalErrors: v.store.totalErrors,
+		Spans:      make([]spanStats, 0, len(sv.names)),
+		TotalSpans: sv.spans, TotalErrors: sv.errors,
 	}
-	for name, n := range v.store.names {
+	for name, n := range sv.names {
 		p50, p95, p99 := n.quantiles()
 		resp.Spans = append(resp.Spans, spanStats{
 			Name: name, Kind: n.kind.String(), Count: n.count, Errors: n.errors,
@@ -173,6 +175,7 @@ type traceSummary struct {
 	Errors     int       `json:"errors"`
 	Status     string    `json:"status"`
 	Kept       string    `json:"kept,omitempty"`
+	Service    string    `json:"service,omitempty"`
 }
 
 // tracesResponse is the JSON of /api/traces: the kept traces matching the
@@ -191,6 +194,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 	status := q.Get("status")
 	minMS, _ := strconv.ParseFloat(q.Get("min_ms"), 64)
 	limit := intParam(r, "limit", 100, 1000)
+	service := q.Get("service")
 
 	v.lockStore()
 	all := v.store.tracesNewestFirst()
@@ -201,16 +205,19 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 		case status == "error" && t.errors == 0,
 			status == "ok" && t.errors > 0,
 			ms(d) < minMS,
-			name != "" && !t.hasName(name):
+			name != "" && !t.hasName(name),
+			service != "" && !v.store.traceHasService(t, service):
 			continue
 		}
 		st := "ok"
 		if t.errors > 0 {
 			st = "error"
 		}
+		first := t.first()
 		resp.Traces = append(resp.Traces, traceSummary{
-			TraceID: t.id.String(), Name: t.first().Name(), Start: t.start,
+			TraceID: t.id.String(), Name: first.Name(), Start: t.start,
 			DurationMS: ms(d), Spans: len(t.spans), Errors: t.errors, Status: st, Kept: t.kind(),
+			Service: serviceOfResource(first.Resource()),
 		})
 	}
 	v.store.mu.Unlock()
@@ -262,6 +269,7 @@ type spanDetail struct {
 	Name          string      `json:"name"`
 	Kind          string      `json:"kind"`
 	Scope         string      `json:"scope,omitempty"`
+	Service       string      `json:"service,omitempty"`
 	Depth         int         `json:"depth"`
 	Start         time.Time   `json:"start"`
 	OffsetMS      float64     `json:"offset_ms"`
@@ -310,7 +318,7 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.Spans = waterfall(spans, resp.Start)
-	resp.Logs = v.logRecords(id, 1000)
+	resp.Logs = v.logRecords(id, nil, 1000)
 	writeJSON(w, resp)
 }
 
@@ -349,7 +357,7 @@ func toSpanDetail(s sdktrace.ReadOnlySpan, depth int, t0 time.Time) spanDetail {
 	st := s.Status()
 	d := spanDetail{
 		SpanID: s.SpanContext().SpanID().String(), Name: s.Name(), Kind: s.SpanKind().String(),
-		Scope: s.InstrumentationScope().Name, Depth: depth, Start: s.StartTime(),
+		Scope: s.InstrumentationScope().Name, Service: serviceOfResource(s.Resource()), Depth: depth, Start: s.StartTime(),
 		OffsetMS: ms(s.StartTime().Sub(t0)), DurationMS: ms(s.EndTime().Sub(s.StartTime())),
 		Status: "unset", StatusMessage: st.Description,
 		Attributes: kvs(s.Attributes()), Events: []spanEvent{},
@@ -378,6 +386,7 @@ type logRecord struct {
 	SeverityText string     `json:"severity_text,omitempty"`
 	Body         string     `json:"body"`
 	Scope        string     `json:"scope,omitempty"`
+	Service      string     `json:"service,omitempty"`
 	TraceID      string     `json:"trace_id,omitempty"`
 	SpanID       string     `json:"span_id,omitempty"`
 	Attributes   []keyValue `json:"attributes"`
@@ -398,20 +407,21 @@ func (v *View) apiLogs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, logsResponse{Logs: v.logRecords(id, intParam(r, "limit", 200, 10000))})
+	writeJSON(w, logsResponse{Logs: v.logRecords(id, v.serviceMatcher(r.URL.Query().Get("service")), intParam(r, "limit", 200, 10000))})
 }
 
 // logRecords returns the last limit records of trace id (any when id is
-// invalid), oldest first.
-func (v *View) logRecords(id trace.TraceID, limit int) []logRecord {
+// invalid) and of the services service accepts (any when nil), oldest
+// first.
+func (v *View) logRecords(id trace.TraceID, service func(string) bool, limit int) []logRecord {
 	out := []logRecord{}
 	v.logs.each(func(e *logEntry) bool {
-		if id.IsValid() && e.traceID != id {
+		if id.IsValid() && e.traceID != id || service != nil && !service(e.service) {
 			return true
 		}
 		lr := logRecord{
 			Time: e.time, Severity: e.severity, SeverityText: e.sevText, Body: e.body,
-			Scope: e.scope, Attributes: kvs(e.attrs),
+			Scope: e.scope, Service: e.service, Attributes: kvs(e.attrs),
 		}
 		if e.traceID.IsValid() {
 			lr.TraceID = e.traceID.String()

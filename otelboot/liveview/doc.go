@@ -32,6 +32,14 @@
 //	GET /api/traces/{id}               waterfall and log records of a trace
 //	GET /api/logs?trace_id=&limit=     recent log records
 //	GET /api/info                      service, bounds, token requirement
+//	GET /api/services                  the services seen, most spans first
+//
+// Each of rates, heatmap, spans, traces and logs takes service=<name> to
+// show one service only. [View.StartOTLP] feeds the view from other
+// processes (OTLP/HTTP and OTLP/gRPC on one port), so one view can show
+// several services; it tells at most eight apart, counting further ones
+// together as "(other)", each at the cost of a per-second series (about
+// 130 KB) and a share of the span-name table.
 //
 // When [Config.Token] is set, every page and API request needs it, as
 // "Authorization: Bearer <token>" or "?token=<token>" (the page carries it

@@ -49,6 +49,8 @@ type View struct {
 
 	srvMu sync.Mutex
 	srv   *http.Server
+
+	otlp otlpState // receivers of StartOTLP (otlp_receiver.go)
 }
 
 // New returns a View bounded by cfg.
@@ -204,21 +206,23 @@ func (v *View) Start(addr string) (string, error) {
 	return "http://" + ln.Addr().String() + "/", nil
 }
 
-// Shutdown stops the server started by Start, waiting for open requests
-// within ctx. It returns nil when the server was not started. The view
-// keeps its data and its processors keep working.
+// Shutdown stops the server started by Start and the receivers started by
+// StartOTLP, waiting for open requests within ctx. It returns nil when
+// nothing was started. The view keeps its data and its processors keep
+// working.
 func (v *View) Shutdown(ctx context.Context) error {
+	oerr := v.ShutdownOTLP(ctx)
 	v.srvMu.Lock()
 	srv := v.srv
 	v.srv = nil
 	v.srvMu.Unlock()
 	if srv == nil {
-		return nil
+		return oerr
 	}
 	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("liveview: shutdown: %w", err)
+		return errors.Join(fmt.Errorf("liveview: shutdown: %w", err), oerr)
 	}
-	return nil
+	return oerr
 }
 
 // isLoopback reports whether host names this machine only. Other names

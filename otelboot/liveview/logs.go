@@ -16,6 +16,7 @@ type logEntry struct {
 	sevText  string
 	body     string
 	scope    string
+	service  string
 	traceID  trace.TraceID
 	spanID   trace.SpanID
 	attrs    []attribute.KeyValue
@@ -28,6 +29,7 @@ func newLogEntry(r *sdklog.Record) logEntry {
 		severity: int(r.Severity()),
 		sevText:  r.SeverityText(),
 		scope:    r.InstrumentationScope().Name,
+		service:  serviceOfResource(r.Resource()),
 		traceID:  r.TraceID(),
 		spanID:   r.SpanID(),
 	}

@@ -175,6 +175,7 @@ type store struct {
 	totalSpans  uint64
 	totalErrors uint64
 	service     string
+	svc         serviceIndex // per-service aggregates (services.go)
 }
 
 func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
@@ -196,6 +197,7 @@ func (s *store) ingest(batch []sdktrace.ReadOnlySpan) {
 }
 
 func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
+	s.ingestService(sp)
 	start, end := sp.StartTime(), sp.EndTime()
 	d := max(end.Sub(start), 0)
 	b := bucketOf(d)

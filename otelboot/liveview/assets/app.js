@@ -10,9 +10,15 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // service is the service filter: '' for all, or a name of /api/services.
+  var service = '', nServices = 0;
+
   function api(path) {
     var headers = {};
     if (token) headers['Authorization'] = 'Bearer ' + token;
+    if (service && !/^(services|info|traces\/)/.test(path)) {
+      path += (path.indexOf('?') < 0 ? '?' : '&') + 'service=' + encodeURIComponent(service);
+    }
     return fetch('api/' + path, { headers: headers, cache: 'no-store' }).then(function (r) {
       if (r.status === 401) throw new Error('401: token required or wrong');
       if (!r.ok) throw new Error(r.status + ' ' + r.statusText);
@@ -163,7 +169,7 @@
 
   function loadRates() {
     return api('rates?' + windowQuery()).then(function (r) {
-      $('service').textContent = r.service ? '· ' + r.service : '';
+      $('service').textContent = service ? '· ' + service : nServices > 1 ? '· ' + nServices + ' services' : r.service ? '· ' + r.service : '';
       drawBars($('chart-rate'), r.span_rate, r.errors, r.start, r.step);
       drawLine($('chart-errors'), r.error_rate, r.start, r.step);
       $('panel-rate').setAttribute('data-total', r.window_spans);
@@ -270,8 +276,26 @@
     s.textContent = err ? String(err.message || err) : 'updated ' + fmtClock(new Date());
   }
 
+  // loadServices lists the services seen in the selector, shown once there
+  // are two; the view keeps at most a few apart and groups the rest.
+  function loadServices() {
+    return api('services').then(function (r) {
+      var sel = $('f-service'), names = r.services.map(function (s) { return s.name; });
+      if (service && names.indexOf(service) < 0) names.push(service);
+      var have = [];
+      for (var i = 1; i < sel.options.length; i++) have.push(sel.options[i].value);
+      if (have.join('\n') !== names.join('\n')) {
+        while (sel.options.length > 1) sel.remove(1);
+        names.forEach(function (n) { sel.appendChild(el('option', { value: n }, n)); });
+        sel.value = service;
+      }
+      nServices = r.services.length;
+      $('service-filter').hidden = nServices < 2 && !service;
+    });
+  }
+
   function refreshDashboard() {
-    return Promise.all([loadRates(), loadHeatmap(), loadSpans(), loadTraces(), loadLogs()])
+    return Promise.all([loadServices(), loadRates(), loadHeatmap(), loadSpans(), loadTraces(), loadLogs()])
       .then(function () { setStatus(null); }, setStatus);
   }
 
@@ -292,7 +316,7 @@
   function spanDetails(s) {
     var d = el('div', { 'class': 'span-details' });
     d.hidden = true;
-    d.appendChild(el('div', { 'class': 'muted' }, s.kind + ' · ' + (s.scope || '') + ' · span ' + s.span_id +
+    d.appendChild(el('div', { 'class': 'muted' }, (s.service ? s.service + ' · ' : '') + s.kind + ' · ' + (s.scope || '') + ' · span ' + s.span_id +
       (s.parent_id ? ' · parent ' + s.parent_id : '') + ' · status ' + s.status + (s.status_message ? ': ' + s.status_message : '')));
     d.appendChild(el('h4', null, 'Attributes'));
     d.appendChild(kvTable(s.attributes));
@@ -377,6 +401,7 @@
     });
     $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
     $('window').addEventListener('change', function () { refreshDashboard(); });
+    $('f-service').addEventListener('change', function () { service = this.value; refreshDashboard(); });
     window.addEventListener('hashchange', route);
     route();
   });
