@@ -17,13 +17,16 @@ import (
 
 // The wrappers below sit beneath otelsql: database/sql -> otelsql -> sqlx ->
 // driver. otelsql keeps its metrics and its optional spans; sqlx makes the
-// one span per statement. The span starts after the driver returns (with
-// the statement's start time), because a driver may answer driver.ErrSkip
-// (go-sql-driver/mysql does for every statement with arguments unless
-// interpolateParams is set) and database/sql then runs the statement again
-// through a prepared statement: starting first would leave an empty span
-// behind. For queries the span stays open until the rows are closed, so
-// that it can carry the number of rows read.
+// one span per statement. The span starts before the statement is sent
+// (with the statement's start time), so that the SQL comment can carry
+// its id and the start hook runs before the statement. A driver may
+// answer driver.ErrSkip (go-sql-driver/mysql does for every statement
+// with arguments unless interpolateParams is set) and database/sql then
+// runs the statement again through a prepared statement on the same
+// connection: the span and its comment are handed on to it (conn.held),
+// so that no empty span is left behind. For queries the span stays open
+// until the rows are closed, so that it can carry the number of rows
+// read.
 
 var (
 	_ driver.Connector          = (*connector)(nil)
