@@ -460,3 +460,40 @@ func FuzzCommentPlacement(f *testing.F) {
 		}
 	})
 }
+
+// namer gives every routed request the endpoint name of a fixed handler.
+type namer string
+
+func (n namer) EndpointName(*http.Request) string { return string(n) }
+
+// TestCommenterController: under a request attached with a Namer, the
+// comment holds controller (the endpoint name) and framework, and
+// OmitController and OmitFramework leave them out one by one.
+func TestCommenterController(t *testing.T) {
+	fw := "framework='net%2Fhttp%3A" + strings.ReplaceAll(strings.ReplaceAll(runtime.Version(), " ", "%20"), "+", "%2B") + "'"
+	for _, c := range []struct {
+		opts SQLCommenterOptions
+		want string
+	}{
+		{SQLCommenterOptions{}, "SELECT 1 /*controller='get_user',driver_paramstyle='qmark'," + fw + ",route='%2Fusers%2F%7Bid%7D'*/"},
+		{SQLCommenterOptions{OmitController: true}, "SELECT 1 /*driver_paramstyle='qmark'," + fw + ",route='%2Fusers%2F%7Bid%7D'*/"},
+		{SQLCommenterOptions{OmitFramework: true}, "SELECT 1 /*controller='get_user',driver_paramstyle='qmark',route='%2Fusers%2F%7Bid%7D'*/"},
+		{SQLCommenterOptions{OmitController: true, OmitFramework: true, OmitRoute: true}, "SELECT 1 /*driver_paramstyle='qmark'*/"},
+	} {
+		d := &captureDriver{}
+		c.opts.OmitDBDriver = true
+		db := OpenDB(captureConnector{d}, WithSystem("sqlite"), WithSQLCommenter(true), WithMetrics(false), WithSQLCommenterOptions(c.opts))
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+			if _, err := db.ExecContext(r.Context(), "SELECT 1"); err != nil {
+				t.Error(err)
+			}
+		})
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, reqinfo.Attach(r, namer("get_user"))) })
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/42", nil))
+		if q := d.take(); len(q) != 1 || q[0] != c.want {
+			t.Errorf("%+v: sent %q, want %q", c.opts, q, c.want)
+		}
+		_ = db.Close()
+	}
+}

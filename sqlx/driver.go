@@ -285,7 +285,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 		if isHeld {
 			// The statement database/sql was to run fails here.
 			if held.span != nil {
-				c.info.endSpan(held.span, c.info.stmtAttrs(nil, held.st), err, MethodPrepare, query, nil, -1)
+				c.info.endSpan(held.span, c.info.stmtAttrs(nil, held.st), err, held.method, query, nil, -1)
 			}
 		} else {
 			c.prepareFailed(ctx, start, query, comment, err)

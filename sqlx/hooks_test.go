@@ -63,8 +63,13 @@ type hookConn struct{ skip bool }
 type hookStmt struct{ query string }
 type hookRows struct{ n int }
 
-func (d hookDriver) Open(string) (driver.Conn, error)         { return hookConn(d), nil }
-func (hookConn) Prepare(q string) (driver.Stmt, error)        { return hookStmt{q}, nil }
+func (d hookDriver) Open(string) (driver.Conn, error) { return hookConn(d), nil }
+func (hookConn) Prepare(q string) (driver.Stmt, error) {
+	if strings.Contains(q, "BADPREP") {
+		return nil, errHookFail
+	}
+	return hookStmt{q}, nil
+}
 func (hookConn) Close() error                                 { return nil }
 func (hookConn) Begin() (driver.Tx, error)                    { return nil, errors.New("no tx") }
 func (hookStmt) Close() error                                 { return nil }
@@ -289,5 +294,37 @@ func TestHookUnsampled(t *testing.T) {
 	}
 	if starts != 1 || ends != 0 {
 		t.Errorf("start hook %d calls, end hook %d; want 1 and 0", starts, ends)
+	}
+}
+
+// TestHeldPrepareFails: a statement the driver skips (driver.ErrSkip) and
+// that then fails to prepare gives one ERROR span, the one started for
+// it, whose id its comment carries, and one call of each hook, with the
+// method the start hook saw.
+func TestHeldPrepareFails(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	var methods []sqlx.Method
+	db := sqlx.OpenDB(connectorFor(hookDriver{skip: true}), sqlx.WithTracerProvider(tp), sqlx.WithSystem("mysql"), sqlx.WithMetrics(false),
+		sqlx.WithStartHook(func(_ context.Context, s sqlx.Statement) []attribute.KeyValue {
+			methods = append(methods, s.Method)
+			return nil
+		}),
+		sqlx.WithEndHook(func(_ trace.Span, s sqlx.Statement, _ int64, err error) {
+			if !errors.Is(err, errHookFail) {
+				t.Errorf("end hook error %v", err)
+			}
+			methods = append(methods, s.Method)
+		}))
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), "DELETE FROM BADPREP WHERE id = ?", 1); !errors.Is(err, errHookFail) {
+		t.Fatalf("err = %v", err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 || spans[0].Status.Code != codes.Error {
+		t.Fatalf("spans %v, want one ERROR span", spans)
+	}
+	if fmt.Sprint(methods) != "[exec exec]" {
+		t.Errorf("hook methods %v, want [exec exec]", methods)
 	}
 }

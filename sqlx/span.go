@@ -89,6 +89,8 @@ type began struct {
 	sent string
 	// comment is the SQL comment appended ("" for none).
 	comment string
+	// method is the call the span was started for.
+	method Method
 }
 
 // begin starts the span of a statement run by m that began at start,
@@ -113,7 +115,7 @@ func (d *dbInfo) begin(ctx context.Context, start time.Time, m Method, query str
 	} else {
 		_, span = d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
 	}
-	b := began{sent: query, comment: prepComment}
+	b := began{sent: query, comment: prepComment, method: m}
 	if !prepared && d.cm != nil && st.commentable {
 		// The span's own context: a database-side tool joins the
 		// statement to this very span. An unsampled span has one too
