@@ -95,7 +95,7 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r = reqinfo.Attach(r) // the route for sqlx's SQL comments; r unchanged unless asked
+	r = reqinfo.Attach(r, m) // the route and endpoint for sqlx's SQL comments; r unchanged unless asked
 	span := trace.SpanFromContext(r.Context())
 	if !span.IsRecording() {
 		if m.cfg.recover {
@@ -113,6 +113,12 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.finish(span, r, rw, nil)
 	}()
 	m.next.ServeHTTP(ww, r)
+}
+
+// EndpointName is the endpoint name (flask.endpoint) of r, whose Pattern
+// the router set, for sqlx's SQL comments (reqinfo.Namer).
+func (m *middleware) EndpointName(r *http.Request) string {
+	return m.routes.lookup(r, m.next, m.cfg).endpoint
 }
 
 // recoverUnsampled answers 500 for a panic of an unsampled request, so that

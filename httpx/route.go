@@ -26,6 +26,7 @@ type routeInfo struct {
 	route     string   // path part of the pattern
 	spanName  string   // when method != ""
 	wildcards []string // names of the pattern's wildcards, in order
+	endpoint  string   // flask.endpoint, sqlcommenter's controller
 	routeKV   attribute.KeyValue
 	oldKVs    []attribute.KeyValue // flask.route, flask.url_rule, flask.endpoint
 }
@@ -107,6 +108,7 @@ func newRouteInfo(pattern, endpoint string) *routeInfo {
 	if endpoint == "" {
 		endpoint = patternName(info.method, info.route)
 	}
+	info.endpoint = endpoint
 	info.routeKV = semconv.HTTPRouteKey.String(info.route)
 	info.oldKVs = []attribute.KeyValue{
 		semconv.FlaskRouteKey.String(info.route),

@@ -41,6 +41,8 @@ type config struct {
 	dial           bool
 	caller         bool
 	attrs          []attribute.KeyValue
+	startHook      StartHook
+	endHook        EndHook
 }
 
 // newConfig applies opts over the defaults, read from the OpenTelemetry

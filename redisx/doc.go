@@ -46,6 +46,20 @@
 // error. The error message is scrubbed of the masked arguments, which a
 // server echoes when it rejects a command.
 //
+// # Hooks
+//
+// WithStartHook sets a function called before the start of every command
+// and pipeline span with the caller's context and the Command (its name
+// and its text as db.redis.command records it); the attributes it
+// returns are given at the span's start, so the sampler sees them.
+// WithEndHook sets one called with every recorded span just before it
+// ends, with the Command and the error. A hook never sees the raw
+// arguments: the text is the span's, credentials always masked (values
+// too with WithValueMasking), and the error's text is scrubbed as the
+// span's is. A pipeline or transaction makes one call of each, as it makes
+// one span; the Command then lists its commands. Without hooks nothing is
+// computed for them.
+//
 // # Conventions
 //
 // With OTEL_SEMCONV_STABILITY_OPT_IN=database (or WithSemconv) the spans

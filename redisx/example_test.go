@@ -7,8 +7,10 @@ import (
 	"net"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/redisx"
 )
@@ -92,4 +94,36 @@ func ExampleWithValueMasking() {
 	// AUTH ? REDACTED
 	// RPUSH api_logs ?
 	// LRANGE api_logs ? ?
+}
+
+// The start hook sees the command as the span records it (credentials
+// masked) before the span starts, so that the sampler can use the
+// attributes it returns; the end hook sees the error.
+func ExampleWithStartHook() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	rdb := redis.NewClient(&redis.Options{
+		Addr:       "redis-master:6379",
+		MaxRetries: -1,
+		Dialer: func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("no server in this example")
+		},
+	})
+	defer rdb.Close()
+	err := redisx.Instrument(rdb, redisx.WithTracerProvider(tp), redisx.WithMetrics(false), redisx.WithDialSpans(false),
+		redisx.WithStartHook(func(ctx context.Context, cmd redisx.Command) []attribute.KeyValue {
+			fmt.Println("start:", cmd.Text)
+			return []attribute.KeyValue{attribute.String("app.command", cmd.Name)}
+		}),
+		redisx.WithEndHook(func(span trace.Span, cmd redisx.Command, err error) {
+			fmt.Println("end:", cmd.Name, err)
+		}))
+	if err != nil {
+		panic(err)
+	}
+
+	_ = rdb.Do(context.Background(), "AUTH", "app", "s3cret").Err()
+	// Output:
+	// start: AUTH app REDACTED
+	// end: AUTH no server in this example
 }

@@ -50,6 +50,9 @@ type hook struct {
 	extra  []attribute.KeyValue
 	db     int
 	tls    bool
+
+	startHook StartHook
+	endHook   EndHook
 }
 
 var _ redis.Hook = (*hook)(nil)
@@ -68,6 +71,9 @@ func newHook(in *instrumenter, opt *redis.Options) *hook {
 		extra:  in.conf.attrs,
 		db:     opt.DB,
 		tls:    opt.TLSConfig != nil,
+
+		startHook: in.conf.startHook,
+		endHook:   in.conf.endHook,
 	}
 	h.static = h.connAttrs(opt.Network, opt.Addr)
 	h.spanOpts = []trace.SpanStartOption{
@@ -159,7 +165,16 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			op = h.names.get(args)
 			name = semconv.DBSpanName(h.mode, commandSpanName, semconv.DBSystemRedis, op, "")
 		}
-		ctx, span := h.tracer.Start(ctx, name, h.spanOpts...)
+		opts := h.spanOpts
+		var hc Command
+		if h.startHook != nil {
+			if op == "" {
+				op = h.names.get(args)
+			}
+			hc = Command{Name: op, Text: h.commandText(args)}
+			opts = h.withHookAttrs(ctx, hc)
+		}
+		ctx, span := h.tracer.Start(ctx, name, opts...)
 		defer span.End()
 		if !span.IsRecording() {
 			return next(ctx, cmd)
@@ -167,11 +182,10 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if op == "" {
 			op = h.names.get(args)
 		}
-		bp := h.bufs.get()
-		b := redact.AppendRedisCommand(*bp, args, h.redact)
-		text := string(b)
-		*bp = b
-		h.bufs.put(bp)
+		text := hc.Text
+		if h.startHook == nil {
+			text = h.commandText(args)
+		}
 		h.setOperation(span, op, text)
 		if h.caller {
 			h.setCaller(span)
@@ -181,8 +195,64 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if err != nil && !errors.Is(err, redis.Nil) {
 			h.recordError(span, err, setup, args)
 		}
+		if h.endHook != nil {
+			h.endHook(span, Command{Name: op, Text: text}, scrubbed(err, h.scrubText(err, args)))
+		}
 		return err
 	}
+}
+
+// withHookAttrs calls the start hook with hc and returns the span start
+// options with the attributes it gave.
+func (h *hook) withHookAttrs(ctx context.Context, hc Command) []trace.SpanStartOption {
+	attrs := h.startHook(ctx, hc)
+	if len(attrs) == 0 {
+		return h.spanOpts
+	}
+	return append(h.spanOpts[:len(h.spanOpts):len(h.spanOpts)], trace.WithAttributes(attrs...))
+}
+
+// commandText is the command as db.statement records it.
+func (h *hook) commandText(args []any) string {
+	bp := h.bufs.get()
+	b := redact.AppendRedisCommand(*bp, args, h.redact)
+	text := string(b)
+	*bp = b
+	h.bufs.put(bp)
+	return text
+}
+
+// pipelineText is the text of a pipeline, one command a line.
+func (h *hook) pipelineText(cmds []redis.Cmder) string {
+	bp := h.bufs.get()
+	b := *bp
+	for i, cmd := range cmds {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		if h.redact.MaxLen > 0 && len(b) > h.redact.MaxLen {
+			b = append(b, redact.RedisTruncated...)
+			break
+		}
+		b = redact.AppendRedisCommand(b, cmd.Args(), h.redact)
+	}
+	text := string(b)
+	*bp = b
+	h.bufs.put(bp)
+	return text
+}
+
+// scrubText is the text of err as the span records it: scrubbed of the
+// arguments the command text masks; "" for no error.
+func (h *hook) scrubText(err error, args ...[]any) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	for _, a := range args {
+		msg = redact.ScrubRedisError(msg, a, h.redact)
+	}
+	return msg
 }
 
 // ProcessPipelineHook starts one span around a pipeline or a transaction
@@ -203,32 +273,29 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 			stableOp = h.batchOperation(cmds)
 			name = semconv.DBSpanName(h.mode, pipelineSpanName, semconv.DBSystemRedis, stableOp, "")
 		}
-		ctx, span := h.tracer.Start(ctx, name, h.spanOpts...)
+		opts := h.spanOpts
+		var hc Command
+		if h.startHook != nil {
+			hc = Command{Name: h.pipelineNames(cmds), Text: h.pipelineText(cmds), Pipeline: len(cmds)}
+			opts = h.withHookAttrs(ctx, hc)
+		}
+		ctx, span := h.tracer.Start(ctx, name, opts...)
 		defer span.End()
 		if !span.IsRecording() {
 			return next(ctx, cmds)
 		}
-
-		bp := h.bufs.get()
-		b := *bp
-		for i, cmd := range cmds {
-			if i > 0 {
-				b = append(b, '\n')
+		if h.startHook == nil {
+			hc = Command{Text: h.pipelineText(cmds), Pipeline: len(cmds)}
+			if semconv.EmitOld(h.mode) || h.endHook != nil {
+				hc.Name = h.pipelineNames(cmds)
 			}
-			if h.redact.MaxLen > 0 && len(b) > h.redact.MaxLen {
-				b = append(b, redact.RedisTruncated...)
-				break
-			}
-			b = redact.AppendRedisCommand(b, cmd.Args(), h.redact)
 		}
-		text := string(b)
-		*bp = b
-		h.bufs.put(bp)
+		text := hc.Text
 
 		attrs := make([]attribute.KeyValue, 0, 6)
 		if semconv.EmitOld(h.mode) {
 			attrs = append(attrs,
-				semconv.DBOperationKey.String(h.pipelineNames(cmds)),
+				semconv.DBOperationKey.String(hc.Name),
 				semconv.DBRedisCommandKey.String(text),
 				semconv.DBRedisNumCmdKey.Int(len(cmds)),
 			)
@@ -252,6 +319,9 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 
 		err := next(withOwnSpan(ctx, span), cmds)
 		if err != nil && errors.Is(err, redis.Nil) {
+			if h.endHook != nil {
+				h.endHook(span, hc, err)
+			}
 			return err
 		}
 		// Exec reports the first failed command; the hook sees only
@@ -273,6 +343,9 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 				}
 			}
 			h.recordError(span, failed, setup, args...)
+		}
+		if h.endHook != nil {
+			h.endHook(span, hc, scrubbed(failed, h.scrubText(failed, args...)))
 		}
 		return err
 	}

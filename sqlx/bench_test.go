@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/XSAM/otelsql"
+	"go.opentelemetry.io/otel/attribute"
 	mnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/sqlx"
@@ -42,6 +44,8 @@ func (r *fastRows) Next(dest []driver.Value) error {
 	return nil
 }
 
+var benchHookAttrs = []attribute.KeyValue{attribute.String("app.tenant", "acme")}
+
 type dropExporter struct{}
 
 func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
@@ -60,8 +64,12 @@ func BenchmarkOverhead(b *testing.B) {
 		"sqlx":    sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp), sqlx.WithSystem("mysql")),
 		"sqlx+commenter": sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp), sqlx.WithSystem("mysql"),
 			sqlx.WithSQLCommenter(true)),
+		// The cost of hooks, when set: nothing when not (impl=sqlx).
+		"sqlx+hooks": sqlx.OpenDB(connectorFor(fastDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithMeterProvider(mp), sqlx.WithSystem("mysql"),
+			sqlx.WithStartHook(func(context.Context, sqlx.Statement) []attribute.KeyValue { return benchHookAttrs }),
+			sqlx.WithEndHook(func(trace.Span, sqlx.Statement, int64, error) {})),
 	}
-	for _, name := range []string{"bare", "otelsql", "sqlx", "sqlx+commenter"} {
+	for _, name := range []string{"bare", "otelsql", "sqlx", "sqlx+commenter", "sqlx+hooks"} {
 		db := dbs[name]
 		b.Run("impl="+name, func(b *testing.B) {
 			var (

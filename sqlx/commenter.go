@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -44,6 +45,13 @@ type SQLCommenterOptions struct {
 	// OmitRoute leaves out route (the http.route of the httpx server
 	// span the statement runs under).
 	OmitRoute bool
+	// OmitController leaves out controller (the endpoint name,
+	// flask.endpoint, of the handler of the httpx server span the
+	// statement runs under).
+	OmitController bool
+	// OmitFramework leaves out framework ("net/http:go1.x", when the
+	// statement runs under an httpx server span).
+	OmitFramework bool
 	// InAttributes records the statement with its comment in
 	// db.statement / db.query.text.
 	InAttributes bool
@@ -51,8 +59,9 @@ type SQLCommenterOptions struct {
 
 // WithSQLCommenter says whether every statement is sent with a
 // sqlcommenter comment (https://google.github.io/sqlcommenter/spec/)
-// appended: traceparent and tracestate of the caller's span, the route of
-// the httpx server span it runs under, db_driver and driver_paramstyle.
+// appended: traceparent and tracestate of the statement's own span, the
+// route, controller (endpoint name) and framework of the httpx server span
+// it runs under, db_driver and driver_paramstyle.
 // Off by default; OTEL_GO_SQLCOMMENTER=true switches it on when this
 // option is not given. See the package documentation for the statements
 // that are left alone.
@@ -144,33 +153,44 @@ func driverName(d driver.Driver) string {
 	return pkg
 }
 
-// comment returns the comment for a statement run in ctx, "/*k='v',...*/",
-// or "" when there is nothing to say.
-func (c *commenter) comment(ctx context.Context) string {
-	var buf [5][2]string
+// comment returns the comment for a statement run in ctx whose span has
+// the context sc, "/*k='v',...*/", or "" when there is nothing to say.
+func (c *commenter) comment(ctx context.Context, sc trace.SpanContext) string {
+	var buf [7][2]string
 	kv := buf[:0]
 	// Appended in key order, so that formatComment has nothing to sort.
+	if !c.opts.OmitController {
+		if e := reqinfo.Endpoint(ctx); e != "" {
+			kv = append(kv, [2]string{"controller", e})
+		}
+	}
 	if c.dbDriver != "" {
 		kv = append(kv, [2]string{"db_driver", c.dbDriver})
 	}
 	if c.paramstyle != "" {
 		kv = append(kv, [2]string{"driver_paramstyle", c.paramstyle})
 	}
+	if !c.opts.OmitFramework && reqinfo.Attached(ctx) {
+		kv = append(kv, [2]string{"framework", framework})
+	}
 	if !c.opts.OmitRoute {
 		if r := reqinfo.Route(ctx); r != "" {
 			kv = append(kv, [2]string{"route", r})
 		}
 	}
-	if !c.opts.OmitTraceparent {
-		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-			kv = append(kv, [2]string{"traceparent", traceparent(sc)})
-			if ts := sc.TraceState(); ts.Len() > 0 {
-				kv = append(kv, [2]string{"tracestate", ts.String()})
-			}
+	if !c.opts.OmitTraceparent && sc.IsValid() {
+		kv = append(kv, [2]string{"traceparent", traceparent(sc)})
+		if ts := sc.TraceState(); ts.Len() > 0 {
+			kv = append(kv, [2]string{"tracestate", ts.String()})
 		}
 	}
 	return formatComment(kv)
 }
+
+// framework is the framework key of a statement run under an httpx server
+// span: the HTTP server's package and the Go release it comes with, as
+// Python's Flask commenter gives "flask:<version>".
+var framework = "net/http:" + runtime.Version()
 
 func traceparent(sc trace.SpanContext) string {
 	var b [55]byte

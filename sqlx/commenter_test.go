@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -257,6 +258,7 @@ func TestCommenterStatements(t *testing.T) {
 	ctx, root := tp.Tracer("t").Start(context.Background(), "root")
 	defer root.End()
 	for _, skip := range []bool{false, true} {
+		exp.Reset()
 		d := &captureDriver{skip: skip}
 		db := OpenDB(captureConnector{d}, WithTracerProvider(tp), WithSystem("mysql"), WithSQLCommenter(true), WithMetrics(false))
 		var x int
@@ -270,29 +272,52 @@ func TestCommenterStatements(t *testing.T) {
 		if len(sent) != 2 {
 			t.Fatalf("skip=%v: sent %q", skip, sent)
 		}
-		for _, q := range sent {
+		spans := exp.GetSpans()
+		exp.Reset()
+		if len(spans) != 2 {
+			for _, s := range spans {
+				t.Logf("%s %v %v", s.Name, s.Attributes, s.Events)
+			}
+			t.Fatalf("skip=%v: %d spans, want 2 (none left empty by driver.ErrSkip)", skip, len(spans))
+		}
+		for i, q := range sent {
 			m := commentRE.FindStringSubmatch(q)
 			if m == nil {
 				t.Fatalf("skip=%v: sent %q", skip, q)
 			}
-			if m[1] != root.SpanContext().TraceID().String() || m[2] != root.SpanContext().SpanID().String() || m[3] != "1" {
-				t.Errorf("traceparent of %q is not the caller's span %s", q, root.SpanContext().SpanID())
+			// The rule: the traceparent is the statement's own span,
+			// a child of the caller's.
+			s := spans[i]
+			if m[1] != root.SpanContext().TraceID().String() || m[2] != s.SpanContext.SpanID().String() || m[3] != "1" {
+				t.Errorf("skip=%v: traceparent of %q is not the statement's span %s", skip, q, s.SpanContext.SpanID())
+			}
+			if s.Parent.SpanID() != root.SpanContext().SpanID() {
+				t.Errorf("skip=%v: statement span's parent %s, want the caller's %s", skip, s.Parent.SpanID(), root.SpanContext().SpanID())
 			}
 		}
-		// Unsampled: still commented, with flags 00.
+		// Unsampled: still commented, with flags 00 and a span id that
+		// is not the caller's (the unsampled statement span's).
 		uctx := trace.ContextWithSpanContext(context.Background(), root.SpanContext().WithTraceFlags(0))
 		if _, err := db.ExecContext(uctx, "SELECT 1"); err != nil {
 			t.Fatal(err)
 		}
-		if q := d.take(); len(q) != 1 || !strings.HasSuffix(q[0], "-00'*/") {
+		if q := d.take(); len(q) != 1 || !strings.HasSuffix(q[0], "-00'*/") || strings.Contains(q[0], root.SpanContext().SpanID().String()) {
 			t.Errorf("unsampled: sent %q", q)
 		}
-		// No span context: no traceparent.
+		// No caller span: the statement's span is a root, and the
+		// comment names it.
 		if _, err := db.ExecContext(context.Background(), "SELECT 1;"); err != nil {
 			t.Fatal(err)
 		}
-		if q := d.take(); len(q) != 1 || q[0] != "SELECT 1 /*db_driver='github.com%2Fotelkit%2Fotelkit%2Fsqlx',driver_paramstyle='qmark'*/;" {
-			t.Errorf("no span: sent %q", q)
+		rootSpans := exp.GetSpans()
+		exp.Reset()
+		if len(rootSpans) != 1 {
+			t.Fatalf("no caller span: %d spans", len(rootSpans))
+		}
+		want := "SELECT 1 /*db_driver='github.com%2Fotelkit%2Fotelkit%2Fsqlx',driver_paramstyle='qmark',traceparent='" +
+			traceparent(rootSpans[0].SpanContext) + "'*/;"
+		if q := d.take(); len(q) != 1 || q[0] != want {
+			t.Errorf("no caller span: sent %q, want %q", q, want)
 		}
 		// Left alone: a statement with a comment.
 		if _, err := db.ExecContext(ctx, "/*!40101 SET NAMES utf8 */"); err != nil {
@@ -378,9 +403,9 @@ func TestCommenterRoute(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, reqinfo.Attach(r)) })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, reqinfo.Attach(r, nil)) })
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/42", nil))
-	const want = "SELECT 1 /*route='%2Fusers%2F%7Bid%7D'*/"
+	want := "SELECT 1 /*framework='net%2Fhttp%3A" + runtime.Version() + "',route='%2Fusers%2F%7Bid%7D'*/"
 	if q := d.take(); len(q) != 1 || q[0] != want {
 		t.Errorf("sent %q, want %q", q, want)
 	}
@@ -434,4 +459,41 @@ func FuzzCommentPlacement(f *testing.F) {
 			}
 		}
 	})
+}
+
+// namer gives every routed request the endpoint name of a fixed handler.
+type namer string
+
+func (n namer) EndpointName(*http.Request) string { return string(n) }
+
+// TestCommenterController: under a request attached with a Namer, the
+// comment holds controller (the endpoint name) and framework, and
+// OmitController and OmitFramework leave them out one by one.
+func TestCommenterController(t *testing.T) {
+	fw := "framework='net%2Fhttp%3A" + strings.ReplaceAll(strings.ReplaceAll(runtime.Version(), " ", "%20"), "+", "%2B") + "'"
+	for _, c := range []struct {
+		opts SQLCommenterOptions
+		want string
+	}{
+		{SQLCommenterOptions{}, "SELECT 1 /*controller='get_user',driver_paramstyle='qmark'," + fw + ",route='%2Fusers%2F%7Bid%7D'*/"},
+		{SQLCommenterOptions{OmitController: true}, "SELECT 1 /*driver_paramstyle='qmark'," + fw + ",route='%2Fusers%2F%7Bid%7D'*/"},
+		{SQLCommenterOptions{OmitFramework: true}, "SELECT 1 /*controller='get_user',driver_paramstyle='qmark',route='%2Fusers%2F%7Bid%7D'*/"},
+		{SQLCommenterOptions{OmitController: true, OmitFramework: true, OmitRoute: true}, "SELECT 1 /*driver_paramstyle='qmark'*/"},
+	} {
+		d := &captureDriver{}
+		c.opts.OmitDBDriver = true
+		db := OpenDB(captureConnector{d}, WithSystem("sqlite"), WithSQLCommenter(true), WithMetrics(false), WithSQLCommenterOptions(c.opts))
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+			if _, err := db.ExecContext(r.Context(), "SELECT 1"); err != nil {
+				t.Error(err)
+			}
+		})
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, reqinfo.Attach(r, namer("get_user"))) })
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/42", nil))
+		if q := d.take(); len(q) != 1 || q[0] != c.want {
+			t.Errorf("%+v: sent %q, want %q", c.opts, q, c.want)
+		}
+		_ = db.Close()
+	}
 }

@@ -66,6 +66,9 @@ type config struct {
 	commenterSet  bool
 	commenterOpts SQLCommenterOptions
 
+	startHook StartHook
+	endHook   EndHook
+
 	tracer trace.Tracer
 }
 

@@ -97,25 +97,32 @@
 // process list, PostgreSQL's pg_stat_activity and pg_stat_statements, slow
 // query logs) can join a statement to its trace:
 //
-//	SELECT * FROM users WHERE id = ? /*db_driver='github.com%2Fgo-sql-driver%2Fmysql%3Av1.9.3',driver_paramstyle='qmark',route='%2Fusers%2F%7Bid%7D',traceparent='00-5bd66ef5095369c7b0d1f8f4bd33716a-c532cb4098ac3dd2-01'*/
+//	SELECT * FROM users WHERE id = ? /*controller='get_user',db_driver='github.com%2Fgo-sql-driver%2Fmysql%3Av1.9.3',driver_paramstyle='qmark',framework='net%2Fhttp%3Ago1.25.1',route='%2Fusers%2F%7Bid%7D',traceparent='00-5bd66ef5095369c7b0d1f8f4bd33716a-c532cb4098ac3dd2-01'*/
 //
 // Keys are sorted, values URL-encoded (everything but letters, digits and
 // -_.~ as %XX), so the comment can hold no quote, no end of comment and
 // no placeholder character; it goes at the end, before a trailing ;. The
-// keys: traceparent (and tracestate when there is one) of the span in the
-// caller's context, sampled or not (flags 00), as Python does: sqlx starts
-// its span only after the driver answered, so the span id is the
-// caller's, the parent of the statement's span; route, the route pattern
-// (http.route) of the httpx server span the statement runs under (httpx
-// hands it over through its request's context once a DB with the
-// commenter is opened); db_driver, the driver's module path and version
-// from the binary's build information (the package path when there is
-// none); driver_paramstyle, "qmark" (MySQL, SQLite) or "numeric"
-// (PostgreSQL's $1). Python's dbapi_level, dbapi_threadsafety,
-// mysql_client_version and libpq_version have no Go counterpart and are
-// never emitted; SQLCommenterOptions leaves out the others one by one.
-// There is no controller key yet: the handler's name is not in the
-// request's context.
+// keys, named as the sqlcommenter spec and Python's Flask and DB-API
+// commenters name them: traceparent (and tracestate when there is one) of
+// the statement's own span, sampled or not (flags 00), as Python's DB-API
+// commenter gives the span it is inside, so that a database-side tool
+// joins the statement to that very span (sqlx starts the span before it
+// sends the statement; a driver's driver.ErrSkip hands the span and its
+// comment on to the prepared statement database/sql runs instead);
+// route, the route pattern (http.route) of the httpx server span the
+// statement runs under; controller, the endpoint name of its handler (the
+// flask.endpoint value, as Python's Flask commenter gives the endpoint;
+// sqlcommenter's action, the second half of a Rails-style
+// controller#action, has no net/http counterpart and is never emitted);
+// framework, "net/http:<Go release>" under an httpx server span (Flask's
+// is "flask:<version>"); httpx hands the three over through its request's
+// context once a DB with the commenter is opened; db_driver, the driver's
+// module path and version from the binary's build information (the
+// package path when there is none); driver_paramstyle, "qmark" (MySQL,
+// SQLite) or "numeric" (PostgreSQL's $1). Python's dbapi_level,
+// dbapi_threadsafety, mysql_client_version and libpq_version have no Go
+// counterpart and are never emitted; SQLCommenterOptions leaves out the
+// others one by one.
 //
 // A statement is left as it is when it holds a comment already
 // (sqlcommenter's rule: any /*, */ or --, and in MySQL #, even inside a
@@ -123,11 +130,24 @@
 // /*M! comments that the server executes; when it is empty; and when it
 // ends inside a string or quoted name that it never closes. A statement
 // prepared with Prepare carries the comment of the context it was
-// prepared in. The statement cache, the span name and db.statement /
+// prepared in (the traceparent of the preparer's span: a prepared
+// statement is sent once, before any of its runs has a span). The statement cache, the span name and db.statement /
 // db.query.text use the statement without the comment, unless
 // SQLCommenterOptions.InAttributes asks for the comment there too
 // (Python's enable_attribute_commenter). Off, the commenter costs
 // nothing; on, three allocations per statement.
+//
+// # Hooks
+//
+// WithStartHook sets a function called before the start of every
+// statement span with the caller's context and the Statement (the method,
+// the text as db.statement records it, the operation and the table); the
+// attributes it returns are given at the span's start, so the sampler
+// sees them. WithEndHook sets one called with every recorded statement
+// span just before it ends, with the Statement, the rows changed or read
+// and the error. A hook never receives a statement's bound arguments: not
+// in the Statement, and not in the error's text, scrubbed as the span's
+// is. Without hooks nothing is computed for them.
 //
 // # Built on otelsql
 //

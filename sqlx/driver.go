@@ -17,13 +17,16 @@ import (
 
 // The wrappers below sit beneath otelsql: database/sql -> otelsql -> sqlx ->
 // driver. otelsql keeps its metrics and its optional spans; sqlx makes the
-// one span per statement. The span starts after the driver returns (with
-// the statement's start time), because a driver may answer driver.ErrSkip
-// (go-sql-driver/mysql does for every statement with arguments unless
-// interpolateParams is set) and database/sql then runs the statement again
-// through a prepared statement: starting first would leave an empty span
-// behind. For queries the span stays open until the rows are closed, so
-// that it can carry the number of rows read.
+// one span per statement. The span starts before the statement is sent
+// (with the statement's start time), so that the SQL comment can carry
+// its id and the start hook runs before the statement. A driver may
+// answer driver.ErrSkip (go-sql-driver/mysql does for every statement
+// with arguments unless interpolateParams is set) and database/sql then
+// runs the statement again through a prepared statement on the same
+// connection: the span and its comment are handed on to it (conn.held),
+// so that no empty span is left behind. For queries the span stays open
+// until the rows are closed, so that it can carry the number of rows
+// read.
 
 var (
 	_ driver.Connector          = (*connector)(nil)
@@ -148,6 +151,15 @@ func (d wrappedDriverContext) OpenConnector(dsn string) (driver.Connector, error
 type conn struct {
 	driver.Conn
 	info *dbInfo
+	// held is the statement whose exec or query the driver answered
+	// driver.ErrSkip (go-sql-driver/mysql does for a statement with
+	// arguments unless interpolateParams is set): database/sql prepares
+	// it next on this connection and runs the prepared statement, which
+	// takes over its span and comment. database/sql calls the driver
+	// under the connection's lock, so no two calls touch held at once.
+	held      began
+	heldQuery string
+	holding   bool
 }
 
 func (c *conn) Ping(ctx context.Context) error {
@@ -157,60 +169,105 @@ func (c *conn) Ping(ctx context.Context) error {
 	return nil
 }
 
+// hold keeps b, the statement of query that the driver skipped, for the
+// prepared statement database/sql runs instead. A statement still held
+// (database/sql did not prepare it: never seen, but a Tx used from two
+// goroutines could interleave) has its span ended first.
+func (c *conn) hold(query string, b began) {
+	c.release()
+	if b.span == nil && b.comment == "" {
+		return
+	}
+	c.held, c.heldQuery, c.holding = b, query, true
+}
+
+// take returns the statement held for query, if any.
+func (c *conn) take(query string) (began, bool) {
+	if !c.holding || c.heldQuery != query {
+		return began{}, false
+	}
+	b := c.held
+	c.held, c.heldQuery, c.holding = began{}, "", false
+	return b, true
+}
+
+// release ends the span of a statement still held.
+func (c *conn) release() {
+	if !c.holding {
+		return
+	}
+	if c.held.span != nil {
+		c.held.span.End()
+	}
+	c.held, c.heldQuery, c.holding = began{}, "", false
+}
+
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ec, isCtx := c.Conn.(driver.ExecerContext)
+	//lint:ignore SA1019 the legacy interface, which database/sql supports too
+	e, isLegacy := c.Conn.(driver.Execer)
+	if !isCtx && !isLegacy {
+		return nil, driver.ErrSkip
+	}
 	start := time.Now()
-	sent, comment := c.info.commented(ctx, query)
+	b := c.info.begin(ctx, start, MethodExec, query, false, "")
 	var (
 		res driver.Result
 		err error
 	)
-	switch e := c.Conn.(type) {
-	case driver.ExecerContext:
-		res, err = e.ExecContext(ctx, sent, args)
-	//lint:ignore SA1019 the legacy interface, which database/sql supports too
-	case driver.Execer:
+	if isCtx {
+		res, err = ec.ExecContext(ctx, b.sent, args)
+	} else {
 		var dargs []driver.Value
 		if dargs, err = namedValueToValue(args); err == nil {
-			res, err = e.Exec(sent, dargs)
+			res, err = e.Exec(b.sent, dargs)
 		}
-	default:
-		return nil, driver.ErrSkip
 	}
 	if errors.Is(err, driver.ErrSkip) {
+		c.hold(query, b)
 		return res, err
 	}
-	c.info.endExec(ctx, start, query, comment, args, res, err)
+	c.info.endExec(b, query, args, res, err)
 	return res, err
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	qc, isCtx := c.Conn.(driver.QueryerContext)
+	//lint:ignore SA1019 the legacy interface, which database/sql supports too
+	q, isLegacy := c.Conn.(driver.Queryer)
+	if !isCtx && !isLegacy {
+		return nil, driver.ErrSkip
+	}
 	start := time.Now()
-	sent, comment := c.info.commented(ctx, query)
+	b := c.info.begin(ctx, start, MethodQuery, query, false, "")
 	var (
 		r   driver.Rows
 		err error
 	)
-	switch q := c.Conn.(type) {
-	case driver.QueryerContext:
-		r, err = q.QueryContext(ctx, sent, args)
-	//lint:ignore SA1019 the legacy interface, which database/sql supports too
-	case driver.Queryer:
+	if isCtx {
+		r, err = qc.QueryContext(ctx, b.sent, args)
+	} else {
 		var dargs []driver.Value
 		if dargs, err = namedValueToValue(args); err == nil {
-			r, err = q.Query(sent, dargs)
+			r, err = q.Query(b.sent, dargs)
 		}
-	default:
-		return nil, driver.ErrSkip
 	}
 	if errors.Is(err, driver.ErrSkip) {
+		c.hold(query, b)
 		return r, err
 	}
-	return c.info.endQuery(ctx, start, query, comment, args, r, err), err
+	return c.info.endQuery(b, query, args, r, err), err
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	start := time.Now()
-	sent, comment := c.info.commented(ctx, query)
+	held, isHeld := c.take(query)
+	sent, comment := query, ""
+	if isHeld {
+		sent, comment = held.sent, held.comment
+	} else {
+		sent, comment = c.info.commented(ctx, query)
+	}
 	var (
 		s   driver.Stmt
 		err error
@@ -220,19 +277,34 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	} else {
 		s, err = c.Conn.Prepare(sent)
 		if err == nil && ctx.Err() != nil {
-			return nil, errors.Join(ctx.Err(), s.Close())
+			err = errors.Join(ctx.Err(), s.Close())
+			s = nil
 		}
 	}
 	if err != nil {
-		c.prepareFailed(ctx, start, query, comment, err)
+		if isHeld {
+			// The statement database/sql was to run fails here.
+			if held.span != nil {
+				c.info.endSpan(held.span, c.info.stmtAttrs(nil, held.st), err, held.method, query, nil, -1)
+			}
+		} else {
+			c.prepareFailed(ctx, start, query, comment, err)
+		}
 		return nil, err
 	}
-	return &stmt{Stmt: s, conn: c, query: query, comment: comment}, nil
+	st := &stmt{Stmt: s, conn: c, query: query, comment: comment}
+	if isHeld {
+		st.held, st.holding = held, true
+	}
+	return st, nil
 }
 
 // prepareFailed reports a statement that failed to prepare (a syntax error,
 // a missing table) as the statement's ERROR span, since no execution will
 // follow; with ExtraPrepare on, otelsql's prepare span shows it instead.
+// The span starts after the failure: a successful preparation has no span
+// of sqlx's, so the comment of a prepared statement carries the
+// preparer's span id.
 func (c *conn) prepareFailed(ctx context.Context, start time.Time, query, comment string, err error) {
 	if errors.Is(err, driver.ErrSkip) {
 		return
@@ -241,8 +313,8 @@ func (c *conn) prepareFailed(ctx context.Context, start time.Time, query, commen
 		c.info.recordExtraError(ctx, err, query)
 		return
 	}
-	if span, attrs := c.info.stmtSpan(ctx, start, query, comment, nil); span != nil {
-		c.info.endSpan(span, attrs, err, query, nil)
+	if b := c.info.begin(ctx, start, MethodPrepare, query, true, comment); b.span != nil {
+		c.info.endSpan(b.span, c.info.stmtAttrs(nil, b.st), err, MethodPrepare, query, nil, -1)
 	}
 }
 
@@ -276,6 +348,7 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 func (c *conn) ResetSession(ctx context.Context) error {
+	c.release()
 	if r, ok := c.Conn.(driver.SessionResetter); ok {
 		return r.ResetSession(ctx)
 	}
@@ -296,6 +369,13 @@ func (c *conn) IsValid() bool {
 	return true
 }
 
+// Close closes the driver's connection, ending the span of a statement
+// still held.
+func (c *conn) Close() error {
+	c.release()
+	return c.Conn.Close()
+}
+
 // Raw returns the driver's connection, for sql.Conn.Raw users that assert
 // on the driver's own type.
 func (c *conn) Raw() driver.Conn { return c.Conn }
@@ -308,10 +388,35 @@ type stmt struct {
 	// comment is the SQL comment the statement was prepared with: a
 	// prepared statement is sent once, with its preparer's context.
 	comment string
+	// held is the statement database/sql prepared after the driver
+	// skipped it (see conn.held): its first run takes over its span.
+	held    began
+	holding bool
+}
+
+// begin returns the span of a run of s: the held one first, else a new
+// one.
+func (s *stmt) begin(ctx context.Context, start time.Time, m Method) began {
+	if s.holding {
+		b := s.held
+		s.held, s.holding = began{}, false
+		return b
+	}
+	return s.conn.info.begin(ctx, start, m, s.query, true, s.comment)
+}
+
+// Close closes the driver's statement, ending a held span never run.
+func (s *stmt) Close() error {
+	if s.holding && s.held.span != nil {
+		s.held.span.End()
+	}
+	s.held, s.holding = began{}, false
+	return s.Stmt.Close()
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	start := time.Now()
+	b := s.begin(ctx, start, MethodExec)
 	var (
 		res driver.Result
 		err error
@@ -326,12 +431,13 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 			}
 		}
 	}
-	s.conn.info.endExec(ctx, start, s.query, s.comment, args, res, err)
+	s.conn.info.endExec(b, s.query, args, res, err)
 	return res, err
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	start := time.Now()
+	b := s.begin(ctx, start, MethodQuery)
 	var (
 		r   driver.Rows
 		err error
@@ -346,7 +452,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 			}
 		}
 	}
-	return s.conn.info.endQuery(ctx, start, s.query, s.comment, args, r, err), err
+	return s.conn.info.endQuery(b, s.query, args, r, err), err
 }
 
 func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
@@ -358,31 +464,31 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 	return s.conn.CheckNamedValue(nv)
 }
 
-func (d *dbInfo) endExec(ctx context.Context, start time.Time, query, comment string, args []driver.NamedValue, res driver.Result, err error) {
-	span, attrs := d.stmtSpan(ctx, start, query, comment, nil)
-	if span == nil {
+func (d *dbInfo) endExec(b began, query string, args []driver.NamedValue, res driver.Result, err error) {
+	if b.span == nil {
 		return
 	}
+	attrs := d.stmtAttrs(nil, b.st)
+	rows := int64(-1)
 	if err == nil && res != nil {
 		if n, rerr := res.RowsAffected(); rerr == nil {
-			attrs = d.rowsAttrs(attrs, n, false)
+			attrs, rows = d.rowsAttrs(attrs, n, false), n
 		}
 	}
-	d.endSpan(span, attrs, err, query, args)
+	d.endSpan(b.span, attrs, err, MethodExec, query, args, rows)
 }
 
-func (d *dbInfo) endQuery(ctx context.Context, start time.Time, query, comment string, args []driver.NamedValue, r driver.Rows, err error) driver.Rows {
-	span, st := d.startSpan(ctx, start, query, comment)
-	if span == nil {
+func (d *dbInfo) endQuery(b began, query string, args []driver.NamedValue, r driver.Rows, err error) driver.Rows {
+	if b.span == nil {
 		return r
 	}
 	if err != nil {
-		d.endSpan(span, d.stmtAttrs(nil, st), err, query, args)
+		d.endSpan(b.span, d.stmtAttrs(nil, b.st), err, MethodQuery, query, args, -1)
 		return r
 	}
 	// One allocation for the wrapper and the attributes it will set.
-	w := &rows{Rows: r, span: span, info: d, query: query, args: args}
-	w.attrs = d.stmtAttrs(w.buf[:0], st)
+	w := &rows{Rows: r, span: b.span, info: d, query: query, args: args}
+	w.attrs = d.stmtAttrs(w.buf[:0], b.st)
 	return w
 }
 
@@ -421,7 +527,7 @@ func (r *rows) Close() error {
 		if r.err == nil {
 			r.err = err
 		}
-		r.info.endSpan(r.span, r.info.rowsAttrs(r.attrs, r.n, true), r.err, r.query, r.args)
+		r.info.endSpan(r.span, r.info.rowsAttrs(r.attrs, r.n, true), r.err, MethodQuery, r.query, r.args, r.n)
 		r.span, r.attrs, r.args = nil, nil, nil
 	}
 	return err
@@ -500,7 +606,7 @@ func (d *dbInfo) commented(ctx context.Context, query string) (sent, comment str
 	if !d.parses.get(query, d.cfg.sanitize).commentable {
 		return query, ""
 	}
-	if comment = d.cm.comment(ctx); comment == "" {
+	if comment = d.cm.comment(ctx, trace.SpanContextFromContext(ctx)); comment == "" {
 		return query, ""
 	}
 	return insertComment(query, comment), comment

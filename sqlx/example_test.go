@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/sqlx"
 )
@@ -113,4 +116,43 @@ func ExampleWrapDriver() {
 	// mysql.connect Error
 	// db.system mysql
 	// db.connection_string mysql://app@127.0.0.1:1/shop
+}
+
+// The start hook's attributes are given at the span's start, so that the
+// sampler can decide with them; the end hook sees the rows and the error.
+// Neither ever sees the bound arguments.
+func ExampleWithStartHook() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+
+	// In a service: sqlx.Open("mysql", dsn, sqlx.WithStartHook(...), ...).
+	// hookDriver stands in for a database: it fails the statements that
+	// name FAIL_users.
+	db := sqlx.OpenDB(connectorFor(hookDriver{}), sqlx.WithTracerProvider(tp), sqlx.WithSystem("mysql"),
+		sqlx.WithStartHook(func(ctx context.Context, s sqlx.Statement) []attribute.KeyValue {
+			if s.Table == "audit_log" {
+				return []attribute.KeyValue{attribute.Bool("app.audit", true)}
+			}
+			return nil
+		}),
+		sqlx.WithEndHook(func(span trace.Span, s sqlx.Statement, rows int64, err error) {
+			if err != nil {
+				span.SetAttributes(attribute.String("app.failed_operation", s.Operation))
+			}
+		}))
+	defer db.Close()
+
+	ctx := context.Background()
+	_, _ = db.ExecContext(ctx, "INSERT INTO audit_log (who) VALUES (?)", "alice")
+	_, _ = db.ExecContext(ctx, "DELETE FROM FAIL_users WHERE id = ?", 7)
+	for _, s := range exp.GetSpans() {
+		for _, kv := range s.Attributes {
+			if strings.HasPrefix(string(kv.Key), "app.") {
+				fmt.Println(kv.Key, kv.Value.String())
+			}
+		}
+	}
+	// Output:
+	// app.audit true
+	// app.failed_operation DELETE
 }

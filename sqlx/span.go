@@ -78,43 +78,80 @@ func newDBInfo(cfg *config, system, dsn string, drv driver.Driver) *dbInfo {
 
 var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 
-// stmtSpan starts the span of a statement that began at start and returns
-// it with the attributes to set when it ends, built into buf (they are set
-// in one call, so that the span's attribute slice is allocated once). The
-// span is nil when it is not recording (it has been ended then: nothing to
-// add to it).
-func (d *dbInfo) stmtSpan(ctx context.Context, start time.Time, query, comment string, buf []attribute.KeyValue) (trace.Span, []attribute.KeyValue) {
-	span, st := d.startSpan(ctx, start, query, comment)
-	if span == nil {
-		return nil, nil
-	}
-	return span, d.stmtAttrs(buf, st)
+// began is a statement whose span has started.
+type began struct {
+	// span is nil when it is not recording (it has been ended then:
+	// nothing to add to it).
+	span trace.Span
+	st   parsed
+	// sent is the text to send: the query with the SQL comment appended,
+	// or the query itself.
+	sent string
+	// comment is the SQL comment appended ("" for none).
+	comment string
+	// method is the call the span was started for.
+	method Method
 }
 
-// startSpan starts the span; it is nil (and ended) when not recording.
-// comment is the SQL comment the statement was sent with ("" for none),
-// recorded in the statement's text only when asked.
-func (d *dbInfo) startSpan(ctx context.Context, start time.Time, query, comment string) (trace.Span, parsed) {
-	m := d.cfg.mode
+// begin starts the span of a statement run by m that began at start,
+// before the statement is sent, so that the SQL comment carries the span's
+// own id. A statement prepared before (prepared) is sent with the comment
+// of its preparation, prepComment; any other is given one here when the
+// commenter is on and the statement may take one.
+func (d *dbInfo) begin(ctx context.Context, start time.Time, m Method, query string, prepared bool, prepComment string) began {
+	mode := d.cfg.mode
 	var st parsed
 	done := false
 	name := d.spanName
-	if semconv.StableNames(m) {
+	if semconv.StableNames(mode) || d.cm != nil || d.cfg.startHook != nil {
 		st, done = d.parses.get(query, d.cfg.sanitize), true
-		name = semconv.DBSpanName(m, d.spanName, d.system, st.operation, firstNonEmpty(st.table, d.namespace))
 	}
-	_, span := d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
+	if semconv.StableNames(mode) {
+		name = semconv.DBSpanName(mode, d.spanName, d.system, st.operation, firstNonEmpty(st.table, d.namespace))
+	}
+	var span trace.Span
+	if d.cfg.startHook != nil {
+		span = d.startHooked(ctx, start, name, d.statementOf(m, st))
+	} else {
+		_, span = d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
+	}
+	b := began{sent: query, comment: prepComment, method: m}
+	if !prepared && d.cm != nil && st.commentable {
+		// The span's own context: a database-side tool joins the
+		// statement to this very span. An unsampled span has one too
+		// (flags 00); under a no-op tracer it is the caller's.
+		sc := span.SpanContext()
+		if !sc.IsValid() {
+			sc = trace.SpanContextFromContext(ctx)
+		}
+		b.comment = d.cm.comment(ctx, sc)
+	}
+	if b.comment != "" && !prepared {
+		b.sent = insertComment(query, b.comment)
+	}
 	if !span.IsRecording() {
 		span.End()
-		return nil, st
+		return b
 	}
 	if !done {
 		st = d.parses.get(query, d.cfg.sanitize)
 	}
-	if comment != "" && d.cm.opts.InAttributes {
-		st.text = insertComment(st.text, comment)
+	if b.comment != "" && d.cm.opts.InAttributes {
+		st.text = insertComment(st.text, b.comment)
 	}
-	return span, st
+	b.span, b.st = span, st
+	return b
+}
+
+// startHooked starts a span with the attributes of the start hook.
+func (d *dbInfo) startHooked(ctx context.Context, start time.Time, name string, s Statement) trace.Span {
+	attrs := d.cfg.startHook(ctx, s)
+	if len(attrs) == 0 {
+		_, span := d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start))
+		return span
+	}
+	_, span := d.cfg.tracer.Start(ctx, name, clientKind, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
+	return span
 }
 
 // stmtAttrs appends the keys of a statement to dst.
@@ -166,13 +203,20 @@ func (d *dbInfo) rowsAttrs(attrs []attribute.KeyValue, n int64, query bool) []at
 	return attrs
 }
 
-// endSpan records err (if any), the error of statement query run with
-// args, sets attrs and ends span.
-func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error, query string, args []driver.NamedValue) {
+// endSpan records err (if any), the error of statement query run by m
+// with args, sets attrs, calls the end hook (rows is the rows changed or
+// read, -1 when unknown) and ends span.
+func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error, m Method, query string, args []driver.NamedValue, rows int64) {
 	if err != nil {
 		attrs = d.recordError(span, attrs, err, query, args)
 	}
 	span.SetAttributes(attrs...)
+	if d.cfg.endHook != nil && m != "" { // not for a connect span: no statement
+		if err != nil {
+			err = scrubbed(err, d.errorText(err, query, args))
+		}
+		d.cfg.endHook(span, d.statementOf(m, d.parses.get(query, d.cfg.sanitize)), rows, err)
+	}
 	span.End()
 }
 
@@ -241,7 +285,7 @@ func (d *dbInfo) connectErrorSpan(ctx context.Context, start time.Time, err erro
 		span.End()
 		return
 	}
-	d.endSpan(span, append([]attribute.KeyValue(nil), d.base...), err, "", nil)
+	d.endSpan(span, append([]attribute.KeyValue(nil), d.base...), err, "", "", nil, -1)
 }
 
 // recordException records the exception of err, whose text is msg, on span

@@ -8,7 +8,9 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/redisx"
 )
@@ -20,6 +22,8 @@ import (
 // with none. Run with
 //
 //	go test -run '^$' -bench GET -benchmem -count 5 | benchstat -col /impl -
+var benchHookAttrs = []attribute.KeyValue{attribute.String("app.tenant", "acme")}
+
 func BenchmarkGET(b *testing.B) {
 	type backend struct{ name, addr string }
 	mr := miniredis.RunT(b)
@@ -47,6 +51,12 @@ func BenchmarkGET(b *testing.B) {
 		}},
 		{"redisx-caller", func(c *redis.Client, tp *sdktrace.TracerProvider) error {
 			return redisx.Instrument(c, redisx.WithTracerProvider(tp), redisx.WithMetrics(false), redisx.WithCaller(true))
+		}},
+		// The cost of hooks when set; without them (impl=redisx) nothing.
+		{"redisx-hooks", func(c *redis.Client, tp *sdktrace.TracerProvider) error {
+			return redisx.Instrument(c, redisx.WithTracerProvider(tp), redisx.WithMetrics(false),
+				redisx.WithStartHook(func(context.Context, redisx.Command) []attribute.KeyValue { return benchHookAttrs }),
+				redisx.WithEndHook(func(trace.Span, redisx.Command, error) {}))
 		}},
 	}
 	for _, be := range backends {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +19,11 @@ import (
 
 // The sqlcommenter on real servers: the commented statements run (with
 // and without arguments, with a trailing ;), a statement with an
-// executable comment runs unchanged, and the comment with the caller's
-// traceparent is what the server shows for the statement while it runs.
+// executable comment runs unchanged, and the comment with the traceparent
+// of the statement's own span (the one exported, a child of the caller's)
+// is what the server shows for the statement while it runs. A statement
+// prepared with Prepare carries its preparer's span instead: it is sent
+// once, before any of its runs.
 
 type commenterCase struct {
 	b backend
@@ -31,7 +36,10 @@ type commenterCase struct {
 func runCommenter(t *testing.T, c commenterCase) {
 	b := c.b
 	h := newHarness(t, b, sqlx.WithSQLCommenter(true), sqlx.WithSQLCommenterOptions(sqlx.SQLCommenterOptions{InAttributes: true}))
-	want := "traceparent='00-" + h.root.SpanContext().TraceID().String() + "-" + h.root.SpanContext().SpanID().String() + "-01'"
+	tp := func(sc trace.SpanContext) string {
+		return "traceparent='00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-01'"
+	}
+	want := tp(h.root.SpanContext()) // the preparer's
 
 	var n int
 	if err := h.db.QueryRowContext(h.ctx, b.sql("SELECT ? + 1"), 41).Scan(&n); err != nil || n != 42 {
@@ -52,10 +60,31 @@ func runCommenter(t *testing.T, c commenterCase) {
 	if len(spans) != 3 {
 		t.Fatalf("%d spans", len(spans))
 	}
-	for _, s := range spans {
+	for i, s := range spans {
+		w := tp(s.SpanContext) // the statement's own span
+		if i == 2 {
+			w = want // prepared with Prepare
+		}
 		st, _ := attrMap(s.Attributes)["db.statement"].(string)
-		if !strings.Contains(st, want) || !strings.Contains(st, "db_driver=") {
-			t.Errorf("db.statement %q lacks the comment %s", st, want)
+		if !strings.Contains(st, w) || !strings.Contains(st, "db_driver=") {
+			t.Errorf("db.statement %q lacks the comment %s", st, w)
+		}
+		if s.Parent.SpanID() != h.root.SpanContext().SpanID() {
+			t.Errorf("span %s: parent %s, want the caller's", s.Name, s.Parent.SpanID())
+		}
+	}
+	// The statement cache keys on the statement without the comment:
+	// the span name and operation are the statement's, and db.statement
+	// without InAttributes is the statement as written.
+	plain := newHarness(t, b, sqlx.WithSQLCommenter(true))
+	for range 2 {
+		if err := plain.db.QueryRowContext(plain.ctx, b.sql("SELECT ? + 1"), 1).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range plain.spans() {
+		if st := attrMap(s.Attributes)["db.statement"]; st != b.sql("SELECT ? + 1") {
+			t.Errorf("without InAttributes: db.statement %q", st)
 		}
 	}
 
@@ -113,6 +142,11 @@ func runCommenter(t *testing.T, c commenterCase) {
 	if err := <-done; err != nil {
 		t.Fatalf("%s: %v", c.sleep, err)
 	}
+	for _, s := range h.spans() {
+		if st, _ := attrMap(s.Attributes)["db.statement"].(string); strings.HasPrefix(st, c.sleep) {
+			want = tp(s.SpanContext) // the exported span of the statement
+		}
+	}
 	if len(seen) != 1 || !strings.HasPrefix(seen[0], c.sleep+" /*db_driver=") || !strings.Contains(seen[0], want) || !strings.HasSuffix(seen[0], "*/") {
 		t.Fatalf("server shows %q, want %q with %s", seen, c.sleep, want)
 	}
@@ -137,16 +171,16 @@ func TestCommenterPostgreSQL(t *testing.T) {
 	})
 }
 
-// The route of an httpx server span reaches the comment of a statement
-// run in the handler, with the traceparent of the handler's span.
+// The route, endpoint name (controller) and framework of an httpx server
+// span reach the comment of a statement run in the handler, with the
+// traceparent of the statement's span, the handler span's child.
 func TestCommenterRouteFromHTTPX(t *testing.T) {
 	b := sqliteBackend(t)
 	h := newHarness(t, b, sqlx.WithSQLCommenter(true), sqlx.WithSQLCommenterOptions(sqlx.SQLCommenterOptions{InAttributes: true, OmitDBDriver: true}))
 	mux := httpx.NewServeMux(httpx.WithTracerProvider(h.tp))
-	var want string
+	var handler trace.SpanContext
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
-		sc := trace.SpanContextFromContext(r.Context())
-		want = "SELECT 1 /*driver_paramstyle='qmark',route='%2Fusers%2F%7Bid%7D',traceparent='00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-01'*/"
+		handler = trace.SpanContextFromContext(r.Context())
 		var n int
 		if err := h.db.QueryRowContext(r.Context(), "SELECT 1").Scan(&n); err != nil {
 			t.Error(err)
@@ -154,9 +188,15 @@ func TestCommenterRouteFromHTTPX(t *testing.T) {
 	})
 	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/7", nil))
 	var got []string
+	var want string
 	for _, s := range h.spans() {
 		if st, ok := attrMap(s.Attributes)["db.statement"].(string); ok {
 			got = append(got, st)
+			if s.Parent.SpanID() != handler.SpanID() {
+				t.Errorf("statement span's parent %s, want the handler's %s", s.Parent.SpanID(), handler.SpanID())
+			}
+			want = "SELECT 1 /*controller='get_users_id',driver_paramstyle='qmark',framework='net%2Fhttp%3A" + url.QueryEscape(runtime.Version()) +
+				"',route='%2Fusers%2F%7Bid%7D',traceparent='00-" + s.SpanContext.TraceID().String() + "-" + s.SpanContext.SpanID().String() + "-01'*/"
 		}
 	}
 	if len(got) != 1 || got[0] != want {
