@@ -53,6 +53,16 @@
 // histograms: otelboot uses it when all its readers are such, and the
 // SDK's histogram otherwise (delta or lowmemory temporality, exponential
 // histograms, a reader passed with WithMetricReader).
+//
+// Exemplars: duration carries the trace and span id of spans where the
+// exemplar filter allows (OTEL_METRICS_EXEMPLAR_FILTER, read as the SDK
+// reads it: trace_based by default, so sampled spans only; always_on;
+// always_off). With the SDK's histogram, OnEnd records through a context
+// carrying the span's span context (two allocations, made only when the
+// filter lets the span through) and the SDK's reservoir keeps one exemplar
+// per bucket. With a Producer, each attribute set keeps one exemplar per
+// bucket itself, replaced by a later span of that bucket once it is a
+// second old, at no allocation (see exemplarEvery).
 package spanmetrics
 
 import (
@@ -121,9 +131,10 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	window   time.Duration
-	now      func() time.Time
-	producer *Producer
+	window    time.Duration
+	now       func() time.Time
+	producer  *Producer
+	exemplars ExemplarFilter
 }
 
 // WithProducer makes the Processor record duration into pr, which must be
@@ -138,6 +149,15 @@ func WithProducer(pr *Producer) Option {
 // most 62 s).
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.window = d })
+}
+
+// WithExemplarFilter sets which spans leave an exemplar (trace and span
+// id) on duration; the default is [ExemplarFilterFromEnv], the filter the
+// SDK's meter provider applies. With the SDK's histogram the meter
+// provider's own filter decides too: this one only spares OnEnd the
+// context that carries the span when that filter would drop it.
+func WithExemplarFilter(f ExemplarFilter) Option {
+	return optionFunc(func(c *config) { c.exemplars = f })
 }
 
 // withClock replaces time.Now for the gauges (tests).
@@ -318,9 +338,10 @@ type Processor struct {
 	tokenArr [64]uint64
 	nextTok  atomic.Uint64
 
-	duration metric.Float64Histogram // nil with a Producer
-	reg      metric.Registration
-	sets     *registry
+	duration  metric.Float64Histogram // nil with a Producer
+	exemplars ExemplarFilter
+	reg       metric.Registration
+	sets      *registry
 
 	shutdown atomic.Bool
 }
@@ -332,7 +353,7 @@ var _ sdktrace.SpanProcessor = (*Processor)(nil)
 // on mp. It returns an error when an instrument or the callback cannot be
 // registered, or when the Producer already serves another Processor.
 func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
-	c := config{window: DefaultWindow, now: time.Now}
+	c := config{window: DefaultWindow, now: time.Now, exemplars: ExemplarFilterFromEnv()}
 	for _, o := range opts {
 		o.apply(&c)
 	}
@@ -349,10 +370,11 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		n <<= 1
 	}
 	p := &Processor{
-		shards: make([]shard, n),
-		mask:   uint64(n - 1),
-		window: int64(c.window / time.Second),
-		now:    c.now,
+		shards:    make([]shard, n),
+		mask:      uint64(n - 1),
+		window:    int64(c.window / time.Second),
+		now:       c.now,
+		exemplars: c.exemplars,
 	}
 	for i := range p.tokenArr {
 		p.tokenArr[i] = uint64(i)
@@ -473,7 +495,12 @@ func (p *Processor) Snapshot() Snapshot {
 // OnStart does nothing.
 func (p *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd counts s and records its duration.
+// OnEnd counts s and records its duration, with s as an exemplar where the
+// exemplar filter allows: with a Producer, into the bucket's exemplar slot
+// when the one it holds is older than exemplarEvery; with the SDK's
+// histogram, through a context that carries s's span context (made only
+// when the filter lets s through, so that a filtered span costs no
+// allocation).
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.shutdown.Load() {
 		return
@@ -486,9 +513,22 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	d := end.Sub(s.StartTime())
 	e := p.sets.entry(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})
 	if e.h != nil {
-		e.h.record(int64(d), r)
+		b := e.h.record(int64(d), r)
+		if p.exemplars != ExemplarsAlwaysOff {
+			if sl, en := &e.h.ex[b], end.UnixNano(); sl.due(en) {
+				if sc := s.SpanContext(); p.exemplars.allows(sc) {
+					sl.store(sc, en, int64(d))
+				}
+			}
+		}
 	} else {
-		p.duration.Record(context.Background(), float64(d)/float64(time.Millisecond), e.opts...)
+		ctx := context.Background()
+		if p.exemplars != ExemplarsAlwaysOff {
+			if sc := s.SpanContext(); p.exemplars.allows(sc) {
+				ctx = trace.ContextWithSpanContext(ctx, sc)
+			}
+		}
+		p.duration.Record(ctx, float64(d)/float64(time.Millisecond), e.opts...)
 	}
 	p.tokens.Put(t)
 }
