@@ -203,8 +203,16 @@ type shard struct {
 }
 
 // kindSets holds the entries of one span name by kind and status code; an
-// entry is nil until first used. It is never modified once published.
+// entry is nil until first used.
 type kindSets [6][3]*entry
+
+// nameSets is the kindSets of one span name. It is never modified once
+// published: a new kind or status makes a new nameSets sharing the
+// entries, so that a nameSets held by a token stays valid.
+type nameSets struct {
+	name string
+	sets kindSets
+}
 
 type attrKey struct {
 	name   string
@@ -223,7 +231,7 @@ type entry struct {
 
 // registry maps attribute keys to entries; lookups take no lock.
 type registry struct {
-	sets      atomic.Pointer[map[string]*kindSets] // by span name; copy on write
+	sets      atomic.Pointer[map[string]*nameSets] // by span name; copy on write
 	list      atomic.Pointer[[]*entry]             // every entry with a histogram; copy on write
 	mu        sync.Mutex                           // serializes writers
 	n         int                                  // sets created; guarded by mu
@@ -233,7 +241,7 @@ type registry struct {
 
 func newRegistry(histShards int) *registry {
 	r := &registry{histShard: histShards}
-	empty := map[string]*kindSets{}
+	empty := map[string]*nameSets{}
 	r.sets.Store(&empty)
 	r.list.Store(&[]*entry{})
 	for k := range r.other {
@@ -283,6 +291,14 @@ func (r *registry) totals() (n, failed int64) {
 
 // entry returns the entry of k, creating it on first use.
 func (r *registry) entry(k attrKey) *entry {
+	e, _ := r.entryOf(k, nil)
+	return e
+}
+
+// entryOf returns the entry of k, creating it on first use, and the
+// nameSets of k's name it was found in (nil for the overflow sets). If
+// hint is the nameSets of k's name, the map is not read.
+func (r *registry) entryOf(k attrKey, hint *nameSets) (*entry, *nameSets) {
 	ki, si := int(k.kind), int(k.status)
 	if ki < 0 || ki >= len(r.other) {
 		ki = 0
@@ -290,34 +306,39 @@ func (r *registry) entry(k attrKey) *entry {
 	if si < 0 || si >= len(r.other[0]) {
 		si = 0
 	}
-	if ks := (*r.sets.Load())[k.name]; ks != nil {
-		if e := ks[ki][si]; e != nil {
-			return e
+	if hint != nil && hint.name == k.name {
+		if e := hint.sets[ki][si]; e != nil {
+			return e, hint
+		}
+	}
+	if ns := (*r.sets.Load())[k.name]; ns != nil {
+		if e := ns.sets[ki][si]; e != nil {
+			return e, ns
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cur := *r.sets.Load()
 	old := cur[k.name]
-	if old != nil && old[ki][si] != nil {
-		return old[ki][si]
+	if old != nil && old.sets[ki][si] != nil {
+		return old.sets[ki][si], old
 	}
 	if r.n >= MaxAttributeSets {
-		return r.other[ki][si]
+		return r.other[ki][si], nil
 	}
-	ks := &kindSets{}
+	ns := &nameSets{name: k.name}
 	if old != nil {
-		*ks = *old
+		ns.sets = old.sets
 	}
-	ks[ki][si] = r.newEntry(attrKey{name: k.name, kind: trace.SpanKind(ki), status: codes.Code(si)})
-	next := make(map[string]*kindSets, len(cur)+1)
+	ns.sets[ki][si] = r.newEntry(attrKey{name: k.name, kind: trace.SpanKind(ki), status: codes.Code(si)})
+	next := make(map[string]*nameSets, len(cur)+1)
 	for name, v := range cur {
 		next[name] = v
 	}
-	next[k.name] = ks
+	next[k.name] = ns
 	r.sets.Store(&next)
 	r.n++
-	return ks[ki][si]
+	return ns.sets[ki][si], ns
 }
 
 // Processor is an sdktrace.SpanProcessor that records span_rate, error_rate
@@ -335,7 +356,7 @@ type Processor struct {
 	// keeps one object per P), so that a core keeps writing the same cache
 	// lines. Its objects point into tokenArr: no allocation.
 	tokens   sync.Pool
-	tokenArr [64]uint64
+	tokenArr [64]token
 	nextTok  atomic.Uint64
 
 	duration  metric.Float64Histogram // nil with a Producer
@@ -347,6 +368,17 @@ type Processor struct {
 }
 
 var _ sdktrace.SpanProcessor = (*Processor)(nil)
+
+// token is a shard index handed out by Processor.tokens, with the names'
+// attribute sets of the last span ended with it: consecutive spans of one
+// name on one P (a loop of queries, the same route) skip the map lookup.
+// last is atomic because two Ps can hold the same token when the pool has
+// made more than len(tokenArr) of them. Padded to a cache line.
+type token struct {
+	r    uint64
+	last atomic.Pointer[nameSets]
+	_    [48]byte
+}
 
 // New returns a Processor whose instruments are created on mp. With
 // WithProducer, duration is recorded into the Producer rather than created
@@ -377,7 +409,7 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		exemplars: c.exemplars,
 	}
 	for i := range p.tokenArr {
-		p.tokenArr[i] = uint64(i)
+		p.tokenArr[i].r = uint64(i)
 	}
 	p.tokens.New = func() any { return &p.tokenArr[p.nextTok.Add(1)%uint64(len(p.tokenArr))] }
 	m := mp.Meter(ScopeName)
@@ -507,11 +539,15 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	end := s.EndTime()
 	status := s.Status().Code
-	t := p.tokens.Get().(*uint64)
-	r := *t
+	t := p.tokens.Get().(*token)
+	r := t.r
 	p.count(r, end, status == codes.Error)
 	d := end.Sub(s.StartTime())
-	e := p.sets.entry(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})
+	last := t.last.Load()
+	e, ns := p.sets.entryOf(attrKey{name: s.Name(), kind: s.SpanKind(), status: status}, last)
+	if ns != last && ns != nil {
+		t.last.Store(ns)
+	}
 	if e.h != nil {
 		b := e.h.record(int64(d), r)
 		if p.exemplars != ExemplarsAlwaysOff {
