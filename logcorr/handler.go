@@ -2,7 +2,6 @@ package logcorr
 
 import (
 	"context"
-	"encoding/hex"
 	"log/slog"
 	"slices"
 
@@ -127,9 +126,8 @@ func (h *corrHandler) Handle(ctx context.Context, r slog.Record) error {
 // allocation.
 func (h *corrHandler) idAttrs(dst []slog.Attr, sc trace.SpanContext) []slog.Attr {
 	var buf [48]byte
-	tid, sid := sc.TraceID(), sc.SpanID()
-	hex.Encode(buf[:32], tid[:])
-	hex.Encode(buf[32:], sid[:])
+	hexTraceID((*[32]byte)(buf[:32]), sc.TraceID())
+	hexSpanID((*[16]byte)(buf[32:]), sc.SpanID())
 	s := string(buf[:])
 	if k := h.cfg.traceIDKey; k != "" {
 		dst = append(dst, slog.String(k, s[:32]))

@@ -3,7 +3,6 @@ package logcorr
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -297,14 +296,16 @@ func (h *textHandler) appendField(b []byte, fl field, r *slog.Record, t time.Tim
 		if !sc.IsValid() {
 			return append(b, '0')
 		}
-		id := sc.TraceID()
-		return hex.AppendEncode(b, id[:])
+		var a [32]byte
+		hexTraceID(&a, sc.TraceID())
+		return append(b, a[:]...)
 	case fieldSpanID:
 		if !sc.IsValid() {
 			return append(b, '0')
 		}
-		id := sc.SpanID()
-		return hex.AppendEncode(b, id[:])
+		var a [16]byte
+		hexSpanID(&a, sc.SpanID())
+		return append(b, a[:]...)
 	case fieldTraceSampled:
 		if sc.IsSampled() {
 			return append(b, "True"...)

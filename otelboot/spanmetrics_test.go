@@ -215,3 +215,53 @@ func TestSpanMetricsPrometheus(t *testing.T) {
 		t.Errorf("duration count of GET /bands: %d lines with 5, want 1:\n%s", n, body)
 	}
 }
+
+// TestDurationExemplarsOverOTLP: through the real Start and an OTLP
+// receiver, the exported duration histogram carries exemplars whose trace
+// and span ids are those of exported spans (the default filter,
+// trace_based, and always_on), one in each bucket a span fell in, with the
+// Producer (cumulative) and with the SDK's histogram (delta); with
+// OTEL_METRICS_EXEMPLAR_FILTER=always_off it carries none.
+func TestDurationExemplarsOverOTLP(t *testing.T) {
+	for _, pref := range []string{"", "delta"} {
+		for _, filter := range []string{"", "always_on", "always_off"} {
+			t.Run("temporality="+pref+"/filter="+filter, func(t *testing.T) {
+				r := otlptest.NewHTTPReceiver(t)
+				cleanEnv(t, "OTEL_EXPORTER_OTLP_ENDPOINT", r.URL, "OTEL_LOGS_EXPORTER", "none",
+					"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", pref, "OTEL_METRICS_EXEMPLAR_FILTER", filter)
+				shutdown, _ := start(t)
+				endSpans()
+				shut(t, shutdown)
+
+				exported := map[string]bool{} // trace id + span id
+				for _, s := range r.Spans() {
+					exported[string(s.GetTraceId())+string(s.GetSpanId())] = true
+				}
+				if len(exported) != 6 {
+					t.Fatalf("%d spans exported, want 6", len(exported))
+				}
+				m := metricByName(r, spanmetrics.DurationName)
+				if m == nil {
+					t.Fatal("no duration metric")
+				}
+				var n int
+				for _, dp := range m.GetHistogram().GetDataPoints() {
+					name, _ := otlptest.Attr(dp.GetAttributes(), string(spanmetrics.SpanNameKey))
+					for _, e := range dp.GetExemplars() {
+						n++
+						if !exported[string(e.GetTraceId())+string(e.GetSpanId())] {
+							t.Errorf("%s: exemplar %x/%x is not an exported span", name, e.GetTraceId(), e.GetSpanId())
+						}
+					}
+				}
+				want := 6 // the five bands in five buckets, and the failed span
+				if filter == "always_off" {
+					want = 0
+				}
+				if n != want {
+					t.Errorf("%d exemplars, want %d", n, want)
+				}
+			})
+		}
+	}
+}

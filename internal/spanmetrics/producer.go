@@ -41,6 +41,7 @@ type hist struct {
 	shards []histShard
 	mask   uint64
 	start  time.Time
+	ex     [numBuckets]exSlot // one exemplar per bucket
 }
 
 func newHist(n int) *hist {
@@ -52,10 +53,10 @@ func newHist(n int) *hist {
 	return h
 }
 
-// record adds a duration of d nanoseconds to the shard chosen by r. The
-// extremes and the sum are updated before the count, so that a collection
-// that sees the count sees them too.
-func (h *hist) record(d int64, r uint64) {
+// record adds a duration of d nanoseconds to the shard chosen by r and
+// returns its bucket. The extremes and the sum are updated before the
+// count, so that a collection that sees the count sees them too.
+func (h *hist) record(d int64, r uint64) int {
 	sh := &h.shards[r&h.mask]
 	for {
 		m := sh.min.Load()
@@ -70,7 +71,9 @@ func (h *hist) record(d int64, r uint64) {
 		}
 	}
 	sh.sum.Add(d)
-	sh.counts[durbucket.Of(d)].Add(1)
+	b := durbucket.Of(d)
+	sh.counts[b].Add(1)
+	return b
 }
 
 // count returns the number of values in h.
@@ -111,6 +114,11 @@ func (h *hist) point(dp *metricdata.HistogramDataPoint[float64]) bool {
 	dp.Min = metricdata.NewExtrema(nanosToMillis(lo))
 	dp.Max = metricdata.NewExtrema(nanosToMillis(hi))
 	dp.StartTime = h.start
+	for b := range h.ex {
+		if e, ok := h.ex[b].load(); ok {
+			dp.Exemplars = append(dp.Exemplars, e)
+		}
+	}
 	return true
 }
 

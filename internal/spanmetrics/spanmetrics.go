@@ -53,6 +53,16 @@
 // histograms: otelboot uses it when all its readers are such, and the
 // SDK's histogram otherwise (delta or lowmemory temporality, exponential
 // histograms, a reader passed with WithMetricReader).
+//
+// Exemplars: duration carries the trace and span id of spans where the
+// exemplar filter allows (OTEL_METRICS_EXEMPLAR_FILTER, read as the SDK
+// reads it: trace_based by default, so sampled spans only; always_on;
+// always_off). With the SDK's histogram, OnEnd records through a context
+// carrying the span's span context (two allocations, made only when the
+// filter lets the span through) and the SDK's reservoir keeps one exemplar
+// per bucket. With a Producer, each attribute set keeps one exemplar per
+// bucket itself, replaced by a later span of that bucket once it is a
+// second old, at no allocation (see exemplarEvery).
 package spanmetrics
 
 import (
@@ -121,9 +131,10 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	window   time.Duration
-	now      func() time.Time
-	producer *Producer
+	window    time.Duration
+	now       func() time.Time
+	producer  *Producer
+	exemplars ExemplarFilter
 }
 
 // WithProducer makes the Processor record duration into pr, which must be
@@ -138,6 +149,15 @@ func WithProducer(pr *Producer) Option {
 // most 62 s).
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.window = d })
+}
+
+// WithExemplarFilter sets which spans leave an exemplar (trace and span
+// id) on duration; the default is [ExemplarFilterFromEnv], the filter the
+// SDK's meter provider applies. With the SDK's histogram the meter
+// provider's own filter decides too: this one only spares OnEnd the
+// context that carries the span when that filter would drop it.
+func WithExemplarFilter(f ExemplarFilter) Option {
+	return optionFunc(func(c *config) { c.exemplars = f })
 }
 
 // withClock replaces time.Now for the gauges (tests).
@@ -183,8 +203,16 @@ type shard struct {
 }
 
 // kindSets holds the entries of one span name by kind and status code; an
-// entry is nil until first used. It is never modified once published.
+// entry is nil until first used.
 type kindSets [6][3]*entry
+
+// nameSets is the kindSets of one span name. It is never modified once
+// published: a new kind or status makes a new nameSets sharing the
+// entries, so that a nameSets held by a token stays valid.
+type nameSets struct {
+	name string
+	sets kindSets
+}
 
 type attrKey struct {
 	name   string
@@ -203,7 +231,7 @@ type entry struct {
 
 // registry maps attribute keys to entries; lookups take no lock.
 type registry struct {
-	sets      atomic.Pointer[map[string]*kindSets] // by span name; copy on write
+	sets      atomic.Pointer[map[string]*nameSets] // by span name; copy on write
 	list      atomic.Pointer[[]*entry]             // every entry with a histogram; copy on write
 	mu        sync.Mutex                           // serializes writers
 	n         int                                  // sets created; guarded by mu
@@ -213,7 +241,7 @@ type registry struct {
 
 func newRegistry(histShards int) *registry {
 	r := &registry{histShard: histShards}
-	empty := map[string]*kindSets{}
+	empty := map[string]*nameSets{}
 	r.sets.Store(&empty)
 	r.list.Store(&[]*entry{})
 	for k := range r.other {
@@ -263,6 +291,14 @@ func (r *registry) totals() (n, failed int64) {
 
 // entry returns the entry of k, creating it on first use.
 func (r *registry) entry(k attrKey) *entry {
+	e, _ := r.entryOf(k, nil)
+	return e
+}
+
+// entryOf returns the entry of k, creating it on first use, and the
+// nameSets of k's name it was found in (nil for the overflow sets). If
+// hint is the nameSets of k's name, the map is not read.
+func (r *registry) entryOf(k attrKey, hint *nameSets) (*entry, *nameSets) {
 	ki, si := int(k.kind), int(k.status)
 	if ki < 0 || ki >= len(r.other) {
 		ki = 0
@@ -270,34 +306,39 @@ func (r *registry) entry(k attrKey) *entry {
 	if si < 0 || si >= len(r.other[0]) {
 		si = 0
 	}
-	if ks := (*r.sets.Load())[k.name]; ks != nil {
-		if e := ks[ki][si]; e != nil {
-			return e
+	if hint != nil && hint.name == k.name {
+		if e := hint.sets[ki][si]; e != nil {
+			return e, hint
+		}
+	}
+	if ns := (*r.sets.Load())[k.name]; ns != nil {
+		if e := ns.sets[ki][si]; e != nil {
+			return e, ns
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cur := *r.sets.Load()
 	old := cur[k.name]
-	if old != nil && old[ki][si] != nil {
-		return old[ki][si]
+	if old != nil && old.sets[ki][si] != nil {
+		return old.sets[ki][si], old
 	}
 	if r.n >= MaxAttributeSets {
-		return r.other[ki][si]
+		return r.other[ki][si], nil
 	}
-	ks := &kindSets{}
+	ns := &nameSets{name: k.name}
 	if old != nil {
-		*ks = *old
+		ns.sets = old.sets
 	}
-	ks[ki][si] = r.newEntry(attrKey{name: k.name, kind: trace.SpanKind(ki), status: codes.Code(si)})
-	next := make(map[string]*kindSets, len(cur)+1)
+	ns.sets[ki][si] = r.newEntry(attrKey{name: k.name, kind: trace.SpanKind(ki), status: codes.Code(si)})
+	next := make(map[string]*nameSets, len(cur)+1)
 	for name, v := range cur {
 		next[name] = v
 	}
-	next[k.name] = ks
+	next[k.name] = ns
 	r.sets.Store(&next)
 	r.n++
-	return ks[ki][si]
+	return ns.sets[ki][si], ns
 }
 
 // Processor is an sdktrace.SpanProcessor that records span_rate, error_rate
@@ -315,24 +356,36 @@ type Processor struct {
 	// keeps one object per P), so that a core keeps writing the same cache
 	// lines. Its objects point into tokenArr: no allocation.
 	tokens   sync.Pool
-	tokenArr [64]uint64
+	tokenArr [64]token
 	nextTok  atomic.Uint64
 
-	duration metric.Float64Histogram // nil with a Producer
-	reg      metric.Registration
-	sets     *registry
+	duration  metric.Float64Histogram // nil with a Producer
+	exemplars ExemplarFilter
+	reg       metric.Registration
+	sets      *registry
 
 	shutdown atomic.Bool
 }
 
 var _ sdktrace.SpanProcessor = (*Processor)(nil)
 
+// token is a shard index handed out by Processor.tokens, with the names'
+// attribute sets of the last span ended with it: consecutive spans of one
+// name on one P (a loop of queries, the same route) skip the map lookup.
+// last is atomic because two Ps can hold the same token when the pool has
+// made more than len(tokenArr) of them. Padded to a cache line.
+type token struct {
+	r    uint64
+	last atomic.Pointer[nameSets]
+	_    [48]byte
+}
+
 // New returns a Processor whose instruments are created on mp. With
 // WithProducer, duration is recorded into the Producer rather than created
 // on mp. It returns an error when an instrument or the callback cannot be
 // registered, or when the Producer already serves another Processor.
 func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
-	c := config{window: DefaultWindow, now: time.Now}
+	c := config{window: DefaultWindow, now: time.Now, exemplars: ExemplarFilterFromEnv()}
 	for _, o := range opts {
 		o.apply(&c)
 	}
@@ -349,13 +402,14 @@ func New(mp metric.MeterProvider, opts ...Option) (*Processor, error) {
 		n <<= 1
 	}
 	p := &Processor{
-		shards: make([]shard, n),
-		mask:   uint64(n - 1),
-		window: int64(c.window / time.Second),
-		now:    c.now,
+		shards:    make([]shard, n),
+		mask:      uint64(n - 1),
+		window:    int64(c.window / time.Second),
+		now:       c.now,
+		exemplars: c.exemplars,
 	}
 	for i := range p.tokenArr {
-		p.tokenArr[i] = uint64(i)
+		p.tokenArr[i].r = uint64(i)
 	}
 	p.tokens.New = func() any { return &p.tokenArr[p.nextTok.Add(1)%uint64(len(p.tokenArr))] }
 	m := mp.Meter(ScopeName)
@@ -473,22 +527,44 @@ func (p *Processor) Snapshot() Snapshot {
 // OnStart does nothing.
 func (p *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd counts s and records its duration.
+// OnEnd counts s and records its duration, with s as an exemplar where the
+// exemplar filter allows: with a Producer, into the bucket's exemplar slot
+// when the one it holds is older than exemplarEvery; with the SDK's
+// histogram, through a context that carries s's span context (made only
+// when the filter lets s through, so that a filtered span costs no
+// allocation).
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.shutdown.Load() {
 		return
 	}
 	end := s.EndTime()
 	status := s.Status().Code
-	t := p.tokens.Get().(*uint64)
-	r := *t
+	t := p.tokens.Get().(*token)
+	r := t.r
 	p.count(r, end, status == codes.Error)
 	d := end.Sub(s.StartTime())
-	e := p.sets.entry(attrKey{name: s.Name(), kind: s.SpanKind(), status: status})
+	last := t.last.Load()
+	e, ns := p.sets.entryOf(attrKey{name: s.Name(), kind: s.SpanKind(), status: status}, last)
+	if ns != last && ns != nil {
+		t.last.Store(ns)
+	}
 	if e.h != nil {
-		e.h.record(int64(d), r)
+		b := e.h.record(int64(d), r)
+		if p.exemplars != ExemplarsAlwaysOff {
+			if sl, en := &e.h.ex[b], end.UnixNano(); sl.due(en) {
+				if sc := s.SpanContext(); p.exemplars.allows(sc) {
+					sl.store(sc, en, int64(d))
+				}
+			}
+		}
 	} else {
-		p.duration.Record(context.Background(), float64(d)/float64(time.Millisecond), e.opts...)
+		ctx := context.Background()
+		if p.exemplars != ExemplarsAlwaysOff {
+			if sc := s.SpanContext(); p.exemplars.allows(sc) {
+				ctx = trace.ContextWithSpanContext(ctx, sc)
+			}
+		}
+		p.duration.Record(ctx, float64(d)/float64(time.Millisecond), e.opts...)
 	}
 	p.tokens.Put(t)
 }

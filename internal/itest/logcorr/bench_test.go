@@ -14,23 +14,36 @@ import (
 	"github.com/otelkit/otelkit/logcorr"
 )
 
-// idHandler is the hand-written peer: it adds trace_id and span_id to each
-// record logged inside a valid span context.
-type idHandler struct{ slog.Handler }
+// idHandler is the hand-written peer: it adds trace_id and span_id (and,
+// with flags, trace_flags) to each record logged inside a valid span
+// context.
+type idHandler struct {
+	slog.Handler
+	flags bool
+}
 
 func (h idHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+		if h.flags {
+			r.AddAttrs(slog.String("trace_flags", sc.TraceFlags().String()))
+		}
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
-func (h idHandler) WithAttrs(as []slog.Attr) slog.Handler { return idHandler{h.Handler.WithAttrs(as)} }
-func (h idHandler) WithGroup(name string) slog.Handler    { return idHandler{h.Handler.WithGroup(name)} }
+func (h idHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return idHandler{h.Handler.WithAttrs(as), h.flags}
+}
+func (h idHandler) WithGroup(name string) slog.Handler {
+	return idHandler{h.Handler.WithGroup(name), h.flags}
+}
 
 // BenchmarkHandler logs one record with two attributes to slog's text
 // handler inside a span the SDK samples or does not: bare, under the
-// hand-written idHandler and under logcorr.NewHandler.
+// hand-written idHandler and under logcorr.NewHandler (which adds
+// trace_flags too); like for like, logcorr-2ids is NewHandler without
+// trace_flags and handwritten-3ids the peer with it.
 func BenchmarkHandler(b *testing.B) {
 	for _, sm := range []struct {
 		name string
@@ -44,8 +57,11 @@ func BenchmarkHandler(b *testing.B) {
 			h    slog.Handler
 		}{
 			{"bare", slog.NewTextHandler(io.Discard, nil)},
-			{"handwritten", idHandler{slog.NewTextHandler(io.Discard, nil)}},
+			{"handwritten", idHandler{Handler: slog.NewTextHandler(io.Discard, nil)}},
 			{"logcorr", logcorr.NewHandler(slog.NewTextHandler(io.Discard, nil))},
+			{"logcorr-2ids", logcorr.NewHandler(slog.NewTextHandler(io.Discard, nil),
+				logcorr.WithAttrKeys(logcorr.TraceIDKey, logcorr.SpanIDKey, ""))},
+			{"handwritten-3ids", idHandler{Handler: slog.NewTextHandler(io.Discard, nil), flags: true}},
 		} {
 			b.Run("sampling="+sm.name+"/impl="+bc.name, func(b *testing.B) {
 				logger := slog.New(bc.h)
