@@ -18,7 +18,7 @@ var required = []struct{ wrapper, peer string }{
 	{"sqlx", "otelsql"},
 	{"redisx", "redisotel"},
 	{"kafkax", "kotel"},
-	{"logcorr", "hand-written trace_id/span_id slog handler"},
+	{"logcorr", "hand-written trace_id/span_id/trace_flags slog handler"},
 }
 
 // TestDocNamesEveryWrapper checks the committed docs/benchmarks.md: each
