@@ -26,7 +26,9 @@
 // are derived from every finished span unless [WithSpanMetrics](false). When
 // OTELKIT_VIEW_ADDR is set, it serves the live view there, and with
 // OTELKIT_VIEW_OTLP_ADDR (or [WithLiveViewOTLP]) the view also takes what
-// other processes export over OTLP, shown by service. The Go runtime
+// other processes export over OTLP, shown by service (with
+// OTELKIT_VIEW_LOG_FINDINGS=true, each new finding of the view is also
+// logged once at WARN through the logger provider). The Go runtime
 // metrics of the contrib runtime instrumentation (go.memory.used,
 // go.goroutine.count, go.memory.gc.goal, go.schedule.duration, ...) are
 // recorded on its meter provider unless [WithRuntimeMetrics](false) or

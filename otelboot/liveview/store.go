@@ -120,7 +120,8 @@ type nameStats struct {
 	buckets  [numBuckets]uint64
 	lastSeen time.Time
 	recent   [recentDurations]time.Duration
-	nrecent  int // total written to recent
+	nrecent  int      // total written to recent
+	rate     rateRing // counts per few seconds, for spikes (findings.go)
 }
 
 // slowBucket returns the bucket above which a span of this name is slow:
@@ -201,7 +202,8 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	start, end := sp.StartTime(), sp.EndTime()
 	d := max(end.Sub(start), 0)
 	b := bucketOf(d)
-	isErr := sp.Status().Code == codes.Error
+	st := sp.Status()
+	isErr := st.Code == codes.Error
 
 	s.totalSpans++
 	if isErr {
@@ -217,6 +219,7 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	}
 
 	name := sp.Name()
+	fixed := 480 + len(name) + len(st.Description) // spanBytes without two getter calls
 	ns := s.names[name]
 	if ns == nil {
 		if len(s.names) >= maxNames {
@@ -241,14 +244,15 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	ns.buckets[b]++
 	ns.recent[ns.nrecent%recentDurations] = d
 	ns.nrecent++
+	ns.rate.add(end.Unix(), isErr)
 	if end.After(ns.lastSeen) {
 		ns.lastSeen = end
 	}
 
-	s.addToTrace(sp, start, end, isErr, slow)
+	s.addToTrace(sp, start, end, isErr, slow, fixed)
 }
 
-func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr, slow bool) {
+func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr, slow bool, fixed int) {
 	sc := sp.SpanContext()
 	t := s.traces[sc.TraceID()]
 	if t == nil {
@@ -264,7 +268,7 @@ func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr
 	if len(t.spans) >= maxSpansPerTrace {
 		t.dropped++
 	} else {
-		n := spanBytes(sp)
+		n := fixed + spanVarBytes(sp)
 		t.spans = append(t.spans, sp)
 		t.bytes += n
 		list.bytes += n
@@ -349,8 +353,14 @@ func (s *store) tracesNewestFirst() []*traceEntry {
 // spanBytes estimates the memory a kept span holds: the SDK's snapshot and
 // its attributes, events and links.
 func spanBytes(sp sdktrace.ReadOnlySpan) int {
-	n := 480 + len(sp.Name()) + len(sp.Status().Description)
-	n += attrsBytes(sp.Attributes())
+	return 480 + len(sp.Name()) + len(sp.Status().Description) + spanVarBytes(sp)
+}
+
+// spanVarBytes is the part of spanBytes in attributes, events and links.
+// The SDK's getters copy the whole snapshot, so the hot path reads each
+// field once.
+func spanVarBytes(sp sdktrace.ReadOnlySpan) int {
+	n := attrsBytes(sp.Attributes())
 	for _, e := range sp.Events() {
 		n += 96 + len(e.Name) + attrsBytes(e.Attributes)
 	}
