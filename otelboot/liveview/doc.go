@@ -34,14 +34,15 @@
 //	GET /api/logs?trace_id=&limit=     recent log records
 //	GET /api/info                      service, bounds, token requirement
 //	GET /api/services                  the services seen, most spans first
+//	GET /api/findings                  the dashboard read (below)
 //
 // Each of rates, heatmap, spans, traces and logs takes service=<name> to
 // show one service only. [View.StartOTLP] feeds the view from other
 // processes (OTLP/HTTP and OTLP/gRPC on one port), so one view can show
 // several services; it tells at most eight apart, counting further ones
 // together as "(other)", each at the cost of a per-second series (about
-// 130 KB) and a share of the span-name table.
-//	GET /api/findings                  the dashboard read (below)
+// 130 KB) and a share of the span-name table. Findings are computed over
+// every service.
 //
 // Findings read the dashboard the way section 8 of the spec does, shown at
 // the top of the page and in /api/findings as {"findings":[{"kind",
