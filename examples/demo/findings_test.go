@@ -41,12 +41,12 @@ func (f finding) String() string {
 // rate slots, so the phases take real time: the spike needs its baseline,
 // about 35 s of steady traffic, and the rest happens inside it.
 const (
-	fdBaseRate      = 8                       // requests/s of steady traffic
-	fdBurstFactor   = 4                       // the burst adds this many times the steady rate, all on fdBurstRoute
+	fdBaseRate      = 6                       // requests/s of steady traffic
+	fdBurstFactor   = 2                       // the burst adds this many times the steady rate, all on fdBurstRoute
 	fdBeforeFailure = 8 * time.Second         // steady traffic before the external API fails
 	fdFailing       = 3 * time.Second         // the external API fails for this long
 	fdUsers         = 12                      // users listed by the N+1 request (plus the admin)
-	fdUpstream      = 20 * time.Millisecond   // the external API's answer time when it works
+	fdUpstream      = 150 * time.Millisecond  // the external API's answer time when it works (the call dominates its route)
 	fdDetect        = 20 * time.Second        // how long after the burst starts the findings may take
 	fdSlack         = 1500 * time.Millisecond // clock slack on first_seen / last_seen
 
@@ -202,7 +202,7 @@ func TestFindingsOnDemo(t *testing.T) {
 		{"GET", "/db/messages?limit=20", user},
 		{"GET", "/external/data", user},
 		{"GET", "/admin/users?n_plus_one=true", admin},
-		{"GET", "/healthz", ""},
+		{"GET", "/db/messages/search?q=message", user},
 	}
 	var burstOn atomic.Bool
 	var sent, burstSent atomic.Int64
@@ -254,7 +254,9 @@ func TestFindingsOnDemo(t *testing.T) {
 	}
 	start := time.Now()
 	firstSlot := start.Unix() / fdSlotSec
-	burstStart := time.Unix((firstSlot+1+fdBaselineSlots)*fdSlotSec, 0)
+	// The first slot the baseline is complete in; the burst starts a
+	// little into it, once steady traffic was read against that baseline.
+	baselineReady := time.Unix((firstSlot+2+fdBaselineSlots)*fdSlotSec, 0)
 	drive(fdBaseRate, func() bool { return true }, func(i int) (string, string, string) {
 		s := steady[i%len(steady)]
 		return s.method, s.path, s.bearer
@@ -281,7 +283,7 @@ func TestFindingsOnDemo(t *testing.T) {
 	// Steady traffic until the baseline is long enough; the span rate has
 	// not jumped anywhere (the failure may show as an error-rate spike of
 	// the external route: errors did jump).
-	time.Sleep(time.Until(burstStart))
+	time.Sleep(time.Until(baselineReady.Add(300 * time.Millisecond)))
 	for _, f := range fdFindings(t, view) {
 		if _, ok := f.Numbers["span_rate"]; f.Kind == "spike" && (ok || f.Route == fdBurstRoute) {
 			t.Errorf("span-rate spike under steady traffic: %v", f)
@@ -289,6 +291,7 @@ func TestFindingsOnDemo(t *testing.T) {
 	}
 
 	// The burst, on until the findings are there.
+	burstStart := time.Now()
 	burstOn.Store(true)
 	// The findings, polled until each expected one is there.
 	type want struct {
