@@ -24,7 +24,9 @@
 // (OTELKIT_LOG_CORRELATION=true or [WithLogCorrelation](true); off by
 // default, as in Python). Span metrics (span_rate, error_rate, duration)
 // are derived from every finished span unless [WithSpanMetrics](false). When
-// OTELKIT_VIEW_ADDR is set, it serves the live view there. The Go runtime
+// OTELKIT_VIEW_ADDR is set, it serves the live view there (with
+// OTELKIT_VIEW_LOG_FINDINGS=true, each new finding of the view is also
+// logged once at WARN through the logger provider). The Go runtime
 // metrics of the contrib runtime instrumentation (go.memory.used,
 // go.goroutine.count, go.memory.gc.goal, go.schedule.duration, ...) are
 // recorded on its meter provider unless [WithRuntimeMetrics](false) or

@@ -378,7 +378,7 @@ func (s *starter) liveView() (*liveview.View, error) {
 		return nil, nil
 	}
 	token, _ := get("OTELKIT_VIEW_TOKEN")
-	v := liveview.New(liveview.Config{Token: token})
+	v := liveview.New(liveview.Config{Token: token, LogFindings: s.env.boolean("OTELKIT_VIEW_LOG_FINDINGS")})
 	got, err := v.Start(addr)
 	if err != nil {
 		return nil, fmt.Errorf("otelboot: OTELKIT_VIEW_ADDR=%q: %w", addr, err)

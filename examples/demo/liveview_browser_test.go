@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -233,13 +235,63 @@ func TestLiveViewInBrowser(t *testing.T) {
 		chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Errorf("one-minute window: fewer than 3 bars: %v", err)
 	}
+	// The findings panel reads the dashboard: the external call failing one
+	// time in three is a failing call under its route.
+	finding, err := chromedp.Run(tctx, chromedp.Poll[string](`(function () {
+		const li = document.querySelector('#findings li.finding[data-kind="failing_call"][data-child="HTTP GET"]');
+		return li && li.dataset.route === 'GET /external/data' && li.querySelectorAll('a.trace-link').length > 0 ?
+			li.querySelector('.summary').textContent : null;
+	})()`, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		all, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.getElementById('findings-panel').innerText`))
+		t.Errorf("findings panel shows no failing call of HTTP GET under GET /external/data: %v\n%s", err, all)
+	} else {
+		t.Logf("finding: %s", finding)
+	}
+	// A click on a heatmap cell lists the traces that fell in it.
+	cellText, err := chromedp.Run(tctx, chromedp.Evaluate[string](`(function () {
+		const cells = Array.from(document.querySelectorAll('#chart-heatmap rect.cell'));
+		const xs = [...new Set(cells.map(c => +c.getAttribute('x')))].sort((a, b) => a - b);
+		const x = xs.length > 1 ? xs[xs.length - 2] : xs[0];
+		const c = cells.find(c => +c.getAttribute('x') === x);
+		c.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+		return c.querySelector('title').textContent;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := chromedp.Run(tctx, chromedp.Poll[int](`(function () {
+		const f = document.getElementById('cell-filter');
+		const n = document.querySelectorAll('#traces tbody tr.trace-row').length;
+		return !f.hidden && document.getElementById('traces').dataset.cell && n > 0 ? n : null;
+	})()`, chromedp.WithPollingTimeout(15*time.Second)))
+	var cellSpans int
+	if m := regexp.MustCompile(`: (\d+) spans`).FindStringSubmatch(cellText); m == nil {
+		t.Errorf("cell title %q: no span count", cellText)
+	} else if cellSpans, err = strconv.Atoi(m[1]); err != nil {
+		t.Errorf("cell title %q: %v", cellText, err)
+	}
+	switch {
+	case err != nil:
+		t.Errorf("heatmap cell %q: no traces listed: %v", cellText, err)
+	case listed > cellSpans:
+		t.Errorf("heatmap cell %q lists %d traces, more than its spans", cellText, listed)
+	default:
+		t.Logf("heatmap cell %q lists %d traces", cellText, listed)
+	}
 	dir := t.TempDir()
 	lvScreenshot(t, tctx, filepath.Join(dir, "dashboard.png"), "/tmp/liveview.png")
+	if _, err := chromedp.Run(tctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('cell-clear').click()`)); err != nil {
+		t.Fatal(err)
+	}
 
 	// Open the slowest trace from the list sorted by duration.
 	if err := chromedp.Do(tctx,
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := chromedp.Evaluate[chromedp.Void](`(function () {
+				// The external calls only: on a loaded machine another
+				// request can outlast the first, slow, external call.
+				document.getElementById('f-name').value = 'GET /external/data';
 				const s = document.getElementById('f-sort');
 				s.value = 'duration';
 				s.dispatchEvent(new Event('input'));
@@ -330,7 +382,7 @@ func lvScreenshot(t *testing.T, ctx context.Context, path, also string) {
 // kept trace.
 func lvSlowestTrace(t *testing.T, base, token string) string {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"api/traces?sort=duration&limit=1", nil)
+	req, _ := http.NewRequest("GET", base+"api/traces?sort=duration&limit=1&name=GET+%2Fexternal%2Fdata", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

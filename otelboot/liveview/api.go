@@ -177,7 +177,8 @@ type traceSummary struct {
 
 // tracesResponse is the JSON of /api/traces: the kept traces matching the
 // filters name (a substring of any span name, any case), status ("ok" or
-// "error") and min_ms, newest first or, with sort=duration, slowest first.
+// "error"), min_ms and the heatmap cell or bar from, to, min_ns, max_ns
+// (exemplars.go), newest first or, with sort=duration, slowest first.
 type tracesResponse struct {
 	Traces  []traceSummary `json:"traces"`
 	Matched int            `json:"matched"`
@@ -191,6 +192,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 	status := q.Get("status")
 	minMS, _ := strconv.ParseFloat(q.Get("min_ms"), 64)
 	limit := intParam(r, "limit", 100, 1000)
+	cell := parseCellFilter(q) // exemplars.go
 
 	v.lockStore()
 	all := v.store.tracesNewestFirst()
@@ -201,7 +203,8 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 		case status == "error" && t.errors == 0,
 			status == "ok" && t.errors > 0,
 			ms(d) < minMS,
-			name != "" && !t.hasName(name):
+			name != "" && !t.hasName(name),
+			!cell.match(t):
 			continue
 		}
 		st := "ok"

@@ -29,6 +29,11 @@ type Config struct {
 	// Token, when set, is required by the handler (Authorization: Bearer
 	// or ?token=). It is required when serving on a non-loopback address.
 	Token string
+	// LogFindings, when true, makes a served view (Start) compute its
+	// findings every few seconds and emit each new one once, as a WARN
+	// record through the OpenTelemetry global logger provider, so that
+	// they reach the log backends too. Off by default.
+	LogFindings bool
 }
 
 func (c Config) withDefaults() Config {

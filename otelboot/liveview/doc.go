@@ -29,9 +29,27 @@
 //	GET /api/heatmap?window=300&step=5 spans per column and duration bucket
 //	GET /api/spans                     count, errors, p50/p95/p99 per name
 //	GET /api/traces?name=&status=error&min_ms=&sort=duration&limit=
+//	    &from=&to=&min_ns=&max_ns=     the traces of a heatmap cell or bar
 //	GET /api/traces/{id}               waterfall and log records of a trace
 //	GET /api/logs?trace_id=&limit=     recent log records
 //	GET /api/info                      service, bounds, token requirement
+//	GET /api/findings                  the dashboard read (below)
+//
+// Findings read the dashboard the way section 8 of the spec does, shown at
+// the top of the page and in /api/findings as {"findings":[{"kind",
+// "route", "child", "summary", "numbers", "traces", "first_seen",
+// "last_seen"}]}: a bottleneck (the child span name, or the route's own
+// code, holding at least half of the time of a route's traces at or above
+// its p95), a failing call (the error span at the end of a chain of errors,
+// by name and error.type, in bursts of at least three), a spike (a route's
+// span or error rate over the last 5 to 10 s at least three times its
+// baseline of up to five minutes before; never without 30 s of baseline,
+// so never at start-up), a latency band (the spec's band holding each
+// route's p50, and a move to another band against the route's own
+// baseline) and an N+1 (one parent running the same statement shape, or
+// Redis command, at least five times in sequence). They are computed on
+// demand from what the view keeps, at most once a second; with
+// [Config.LogFindings] each new one is also logged once at WARN.
 //
 // When [Config.Token] is set, every page and API request needs it, as
 // "Authorization: Bearer <token>" or "?token=<token>" (the page carries it

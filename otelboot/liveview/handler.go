@@ -28,6 +28,7 @@ func (v *View) newHandler() http.Handler {
 	mux.HandleFunc("GET /api/traces", v.auth(v.apiTraces))
 	mux.HandleFunc("GET /api/traces/{id}", v.auth(v.apiTrace))
 	mux.HandleFunc("GET /api/logs", v.auth(v.apiLogs))
+	mux.HandleFunc("GET /api/findings", v.auth(v.apiFindings))
 	return securityHeaders(v.hostGuard(mux))
 }
 

@@ -39,8 +39,9 @@ type View struct {
 	freeBatches [][]sdktrace.ReadOnlySpan
 	aggregating bool
 
-	store *store
-	logs  *logRing
+	store  *store
+	logs   *logRing
+	fstate findingsState // findings.go
 
 	handler http.Handler
 
@@ -195,6 +196,7 @@ func (v *View) Start(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("liveview: listen: %w", err)
 	}
+	v.startFindingsLog()
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
 		v.listenIP.Store(ta.IP)
 	}
@@ -212,6 +214,7 @@ func (v *View) Shutdown(ctx context.Context) error {
 	srv := v.srv
 	v.srv = nil
 	v.srvMu.Unlock()
+	v.stopFindingsLog()
 	if srv == nil {
 		return nil
 	}

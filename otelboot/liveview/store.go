@@ -120,7 +120,8 @@ type nameStats struct {
 	buckets  [numBuckets]uint64
 	lastSeen time.Time
 	recent   [recentDurations]time.Duration
-	nrecent  int // total written to recent
+	nrecent  int      // total written to recent
+	rate     rateRing // counts per few seconds, for spikes (findings.go)
 }
 
 // slowBucket returns the bucket above which a span of this name is slow:
@@ -239,6 +240,7 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	ns.buckets[b]++
 	ns.recent[ns.nrecent%recentDurations] = d
 	ns.nrecent++
+	ns.rate.add(end.Unix(), isErr)
 	if end.After(ns.lastSeen) {
 		ns.lastSeen = end
 	}

@@ -93,7 +93,11 @@
         'class': 'bar' + (errors[i] > 0 ? ' haserr' : ''),
         x: f.left + i * bw + 0.5, y: M.t + f.ph - h, width: Math.max(1, bw - 1), height: h
       });
-      r.appendChild(sv('title', null, fmtUnix(start + i * step) + ': ' + fmtNum(v) + ' span/s'));
+      r.appendChild(sv('title', null, fmtUnix(start + i * step) + ': ' + fmtNum(v) + ' span/s (click: traces)'));
+      var from = start + i * step;
+      r.addEventListener('click', function () {
+        setCell({ from: from, to: from + step, text: fmtUnix(from) + '+' + step + 's, any duration' });
+      });
       svg.appendChild(r);
     });
   }
@@ -136,11 +140,19 @@
         if (!n) return;
         var frac = max > 1 ? Math.log(n) / Math.log(max) : 1;
         var r = sv('rect', {
-          x: f.left + x * cw, y: rowTop(i), width: Math.max(1, cw - 0.5), height: rh - 0.5,
+          'class': 'cell', x: f.left + x * cw, y: rowTop(i), width: Math.max(1, cw - 0.5), height: rh - 0.5,
           fill: heatColor(0.15 + 0.85 * frac)
         });
         var lo = i ? hm.labels[i - 1] : '0', hi = i < hm.labels.length ? hm.labels[i] : '∞';
-        r.appendChild(sv('title', null, fmtUnix(hm.start + x * hm.step) + '  ' + lo + '–' + hi + ': ' + n + ' spans'));
+        r.appendChild(sv('title', null, fmtUnix(hm.start + x * hm.step) + '  ' + lo + '–' + hi + ': ' + n + ' spans (click: traces)'));
+        var from = hm.start + x * hm.step;
+        r.addEventListener('click', function () {
+          setCell({
+            from: from, to: from + hm.step,
+            min_ns: i ? hm.bounds_ns[i - 1] : null, max_ns: i < hm.bounds_ns.length ? hm.bounds_ns[i] : null,
+            text: fmtUnix(from) + '+' + hm.step + 's, ' + lo + '–' + hi
+          });
+        });
         svg.appendChild(r);
       });
     });
@@ -152,6 +164,58 @@
     });
     svg.appendChild(sv('line', { 'class': 'axis', x1: f.left, x2: f.left, y1: M.t, y2: M.t + rows * rh }));
     if (!hm.total) svg.appendChild(sv('text', { x: w / 2, y: M.t + rows * rh / 2, 'text-anchor': 'middle', 'class': 'empty' }, 'no spans in this window yet'));
+  }
+
+  // ---- exemplars: the traces of a heatmap cell or a bar ---------------------
+
+  var cell = null;
+
+  function setCell(c) {
+    cell = c;
+    $('cell-filter').hidden = !c;
+    $('cell-text').textContent = c ? 'cell ' + c.text : '';
+    loadTraces().then(function () {
+      if (c) $('traces').scrollIntoView({ block: 'nearest' });
+    }, setStatus);
+  }
+
+  // ---- findings -------------------------------------------------------------
+
+  var KIND_LABEL = {
+    failing_call: 'failing call', spike: 'spike', n_plus_one: 'N+1',
+    latency_band: 'band moved', bottleneck: 'bottleneck'
+  };
+
+  function loadFindings() {
+    return api('findings').then(function (r) {
+      var ul = $('findings'), bands = $('bands');
+      clear(ul); clear(bands);
+      var shown = 0;
+      r.findings.forEach(function (f) {
+        if (f.kind === 'latency_band' && !f.numbers.moved) {
+          var b = el('span', { 'class': 'band', title: f.summary });
+          b.textContent = f.route + ' · p50 ' + fmtMs(f.numbers.p50_ms) + ' → ' + fmtMs(f.numbers.band_ms) + ' band';
+          bands.appendChild(b);
+          return;
+        }
+        shown++;
+        var li = el('li', { 'class': 'finding', 'data-kind': f.kind, 'data-route': f.route, 'data-child': f.child });
+        li.appendChild(el('span', { 'class': 'badge k-' + f.kind }, KIND_LABEL[f.kind] || f.kind));
+        li.appendChild(el('span', { 'class': 'summary' }, f.summary));
+        var when = fmtIso(f.first_seen), last = fmtIso(f.last_seen);
+        li.appendChild(el('span', { 'class': 'when' }, when === last ? when : when + '–' + last));
+        var ex = el('span', { 'class': 'ex' }, f.traces.length ? 'traces' : '');
+        f.traces.forEach(function (id) {
+          ex.appendChild(el('a', { href: traceHref(id), 'class': 'trace-link' }, id.slice(0, 8)));
+        });
+        li.appendChild(ex);
+        ul.appendChild(li);
+      });
+      if (!shown) ul.appendChild(el('li', { 'class': 'muted' }, 'nothing to report: no failing call, spike, N+1, bottleneck or band move in what the view keeps'));
+      if (bands.firstChild) bands.insertBefore(el('span', null, 'latency bands (p50):'), bands.firstChild);
+      $('findings-panel').setAttribute('data-count', shown);
+      $('findings-sum').textContent = shown + ' finding' + (shown === 1 ? '' : 's');
+    });
   }
 
   // ---- dashboard ------------------------------------------------------------
@@ -218,10 +282,17 @@
     if ($('f-status').value) q.set('status', $('f-status').value);
     if ($('f-min').value) q.set('min_ms', $('f-min').value);
     if ($('f-sort').value) q.set('sort', $('f-sort').value);
+    if (cell) {
+      q.set('from', cell.from); q.set('to', cell.to);
+      if (cell.min_ns != null) q.set('min_ns', cell.min_ns);
+      if (cell.max_ns != null) q.set('max_ns', cell.max_ns);
+    }
     q.set('limit', '50');
+    var forCell = cell ? cell.text : '';
     return api('traces?' + q.toString()).then(function (r) {
       var tb = $('traces').tBodies[0];
       clear(tb);
+      $('traces').setAttribute('data-cell', forCell);
       $('traces-count').textContent = r.matched + ' matching of ' + r.kept + ' kept (' + r.evicted + ' evicted)';
       r.traces.forEach(function (t) {
         var tr = el('tr', { 'class': 'trace-row' + (t.status === 'error' ? ' error' : ''), 'data-trace-id': t.trace_id });
@@ -271,7 +342,7 @@
   }
 
   function refreshDashboard() {
-    return Promise.all([loadRates(), loadHeatmap(), loadSpans(), loadTraces(), loadLogs()])
+    return Promise.all([loadFindings(), loadRates(), loadHeatmap(), loadSpans(), loadTraces(), loadLogs()])
       .then(function () { setStatus(null); }, setStatus);
   }
 
@@ -376,6 +447,7 @@
       $(id).addEventListener('input', function () { loadTraces().catch(setStatus); });
     });
     $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
+    $('cell-clear').addEventListener('click', function () { setCell(null); });
     $('window').addEventListener('change', function () { refreshDashboard(); });
     window.addEventListener('hashchange', route);
     route();
