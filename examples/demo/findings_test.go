@@ -46,7 +46,7 @@ const (
 	fdBeforeFailure = 8 * time.Second         // steady traffic before the external API fails
 	fdFailing       = 3 * time.Second         // the external API fails for this long
 	fdUsers         = 12                      // users listed by the N+1 request (plus the admin)
-	fdUpstream      = 150 * time.Millisecond  // the external API's answer time when it works (the call dominates its route)
+	fdUpstream      = 300 * time.Millisecond  // the external API's answer time when it works: the spec's band, and the call dominates its route
 	fdDetect        = 20 * time.Second        // how long after the burst starts the findings may take
 	fdSlack         = 1500 * time.Millisecond // clock slack on first_seen / last_seen
 
@@ -92,9 +92,6 @@ func TestFindingsOnDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = shutdown(context.Background()) })
-	if code, _ := fdGet(t, view, "/api/findings"); code == http.StatusNotFound {
-		t.Skip("this live view serves no GET /api/findings yet (issue 18's findings)")
-	}
 
 	// The external API: answers in fdUpstream, or 503 while failing is set.
 	var failing atomic.Bool
@@ -373,8 +370,12 @@ func TestFindingsOnDemo(t *testing.T) {
 	}
 	// The N+1 and the failing call name one route each: the steady
 	// traffic's other routes make no N+1 (the API log's two-command
-	// pipeline included) and fail nowhere else.
-	for _, f := range got {
+	// pipeline included) and fail nowhere else. Read once the traffic has
+	// stopped and the view's cached answer (one second) has expired, so
+	// that every trace is complete: a snapshot taken while an N+1 request
+	// runs holds a trace whose server span has not ended yet.
+	time.Sleep(1100 * time.Millisecond)
+	for _, f := range fdFindings(t, view) {
 		switch {
 		case f.Kind == "n_plus_one" && f.Route != fdNPlusOne:
 			t.Errorf("N+1 on a route that runs no statement twice: %v", f)
