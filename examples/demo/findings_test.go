@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/otelkit/otelkit/examples/demo/app"
 	"github.com/otelkit/otelkit/otelboot"
 	"github.com/otelkit/otelkit/otelboot/liveview"
@@ -335,6 +337,10 @@ func TestFindingsOnDemo(t *testing.T) {
 	}
 	burstOn.Store(false)
 	burstEnd := time.Now()
+	if len(missing) == 0 {
+		// The page, under steady traffic: the panel shows the findings.
+		fdBrowser(t, view)
+	}
 	stopTraffic()
 	t.Logf("%v in all; sent %d steady and %d burst requests (%.0f/s in the burst), %d transport errors",
 		time.Since(start).Round(time.Millisecond), sent.Load(), burstSent.Load(),
@@ -452,4 +458,98 @@ func fdTraceRoot(t *testing.T, view *liveview.View, id string) string {
 		}
 	}
 	return ""
+}
+
+// fdBrowser opens the view's page in Chromium (when there is one) and
+// checks that the findings panel lists the N+1, the failing call and the
+// spike with their routes, and that a click on a heatmap cell lists the
+// traces that fell in it. It saves a screenshot of the page to
+// /tmp/liveview-findings.png (docs/liveview-findings.png is one).
+func fdBrowser(t *testing.T, view *liveview.View) {
+	t.Helper()
+	bin := lvChromium()
+	if bin == "" {
+		t.Log("no chromium binary found (install Debian's chromium package, or set OTELKIT_CHROMIUM): the page is not checked")
+		return
+	}
+	base, err := view.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = view.Shutdown(context.Background()) })
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1100),
+	)
+	defer cancel()
+	ctx, cancel = chromedp.NewContext(ctx)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, time.Minute)
+	defer tcancel()
+	if err := chromedp.Do(tctx, chromedp.Navigate(base)); err != nil {
+		t.Fatal(err)
+	}
+	// A one-minute window (one bar per second) shows the burst best.
+	if _, err := chromedp.Run(tctx, chromedp.Evaluate[chromedp.Void](`(function () {
+		const w = document.getElementById('window');
+		w.value = '60';
+		w.dispatchEvent(new Event('change'));
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	// Each wanted [kind, route, child] once it is listed.
+	type item struct {
+		Kind  string `json:"kind"`
+		Route string `json:"route"`
+		Child string `json:"child"`
+	}
+	wanted := []item{{"n_plus_one", fdNPlusOne, fdCountStmt}, {"failing_call", fdExtRoute, fdClientSpan}, {"spike", fdBurstRoute, ""}}
+	js, _ := json.Marshal(wanted)
+	listed, err := chromedp.Run(tctx, chromedp.Poll[[]item](`(function () {
+		const want = `+string(js)+`;
+		const items = Array.from(document.querySelectorAll('#findings li.finding')).map(li => ({
+			kind: li.dataset.kind, route: li.dataset.route, child: li.dataset.child || '',
+		}));
+		const ok = want.every(w => items.some(i => i.kind === w.kind && i.route === w.route && i.child === w.child));
+		const drawn = document.querySelectorAll('#chart-heatmap rect.cell').length > 0 &&
+			document.querySelectorAll('#chart-rate rect.bar').length >= 10;
+		return ok && drawn ? items : null;
+	})()`, chromedp.WithPollingInterval(250*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		got, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.getElementById('findings').innerText`))
+		t.Errorf("the findings panel does not list %v: %v\n%s", wanted, err, got)
+		return
+	}
+	t.Logf("findings panel: %+v", listed)
+	lvScreenshot(t, tctx, filepath.Join(t.TempDir(), "findings.png"), "/tmp/liveview-findings.png")
+
+	// A click on the most recent heatmap cell lists its traces.
+	if _, err := chromedp.Run(tctx, chromedp.Evaluate[chromedp.Void](`(function () {
+		const cells = document.querySelectorAll('#chart-heatmap rect.cell');
+		cells[cells.length - 1].dispatchEvent(new MouseEvent('click', { bubbles: true }));
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(tctx, chromedp.Poll[int](`(function () {
+		const tb = document.getElementById('traces');
+		const n = tb.querySelectorAll('tbody tr.trace-row').length;
+		return tb.dataset.cell && n > 0 ? n : null;
+	})()`, chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		t.Errorf("a heatmap cell click lists no trace: %v", err)
+	} else {
+		t.Logf("heatmap cell click: %d traces listed", rows)
+	}
 }
