@@ -625,3 +625,16 @@ func FuzzNormalizeStatement(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFindings measures one computation of the findings over a full
+// store: the default 1000 traces of the demo's shapes (about 3,000 spans).
+func BenchmarkFindings(b *testing.B) {
+	start := time.Now().Truncate(time.Minute).Add(-10 * time.Minute)
+	v, g, c := newTestView(start)
+	demoTraffic(g, start, 125, 8)
+	c.set(start.Add(125 * time.Second))
+	b.ReportAllocs()
+	for b.Loop() {
+		v.computeFindings(true, false)
+	}
+}
