@@ -356,8 +356,25 @@ func (a *App) readKafka(ctx context.Context, limit int64) ([]LogEntry, error) {
 	return out, nil
 }
 
+// adminUsers lists every user with their message count: one query that
+// joins and counts. ?n_plus_one=true answers the same with the classic N+1
+// shape instead (one query for the users, then one COUNT per user), so that
+// the live view's N+1 finding can be seen on the demo; it is off by default.
 func (a *App) adminUsers(w http.ResponseWriter, r *http.Request, _ session) {
-	us, err := store{a.db}.users(r.Context())
+	nPlusOne := false
+	if s := r.URL.Query().Get("n_plus_one"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "n_plus_one must be true or false")
+			return
+		}
+		nPlusOne = b
+	}
+	users := store{a.db}.users
+	if nPlusOne {
+		users = store{a.db}.usersOneByOne
+	}
+	us, err := users(r.Context())
 	if err != nil {
 		a.internalError(w, r, err)
 		return

@@ -204,6 +204,38 @@ func (s store) users(ctx context.Context) ([]UserSummary, error) {
 	return out, rows.Err()
 }
 
+// usersOneByOne answers what users does, with the N+1 shape: the users
+// first, then one COUNT(*) per user, each its own statement and span.
+func (s store) usersOneByOne(ctx context.Context) ([]UserSummary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, username, is_admin, created_at FROM users ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []UserSummary{}
+	var ids []int64
+	for rows.Next() {
+		var us UserSummary
+		var id, created int64
+		if err := rows.Scan(&id, &us.Username, &us.IsAdmin, &created); err != nil {
+			return nil, err
+		}
+		us.CreatedAt = time.UnixMicro(created).UTC()
+		out = append(out, us)
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // the connection goes back to the pool before the counts
+	for i, id := range ids {
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE user_id = ?`, id).Scan(&out[i].MessageCount); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // escapeLike escapes LIKE's wildcards with the '!' escape character, which
 // means the same on SQLite and MySQL (a backslash would not).
 func escapeLike(s string) string {
