@@ -91,12 +91,11 @@ func newConfig(opts []Option) *config {
 }
 
 // otelhttpOptions returns the options passed to otelhttp: ours first, the
-// caller's raw otelhttp options last so that they win.
-func (c *config) otelhttpOptions(extra ...otelhttp.Option) []otelhttp.Option {
-	var o []otelhttp.Option
-	if c.tp != nil {
-		o = append(o, otelhttp.WithTracerProvider(c.tp))
-	}
+// caller's raw otelhttp options last so that they win. otelhttp starts its
+// spans with httpx's tracer (see tracerProvider), around the provider set
+// with WithTracerProvider or, without one, the one otelhttp would use.
+func (c *config) otelhttpOptions(client bool, extra ...otelhttp.Option) []otelhttp.Option {
+	o := []otelhttp.Option{otelhttp.WithTracerProvider(&tracerProvider{tp: c.tp, client: client})}
 	if c.mp != nil {
 		o = append(o, otelhttp.WithMeterProvider(c.mp))
 	}

@@ -50,11 +50,25 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	c := newConfig(opts).forClient()
 	mode := c.mode
 	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes}
-	rt := otelhttp.NewTransport(in, c.otelhttpOptions(
+	// The names of the standard methods are built once, not per request.
+	names := make(map[string]string, len(standardMethods))
+	for _, m := range standardMethods {
+		names[m] = semconv.HTTPClientSpanName(mode, m)
+	}
+	rt := otelhttp.NewTransport(in, c.otelhttpOptions(true,
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			if n, ok := names[r.Method]; ok {
+				return n
+			}
 			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
 	return &Transport{rt: rt, base: base, filter: c.filter, prop: c.prop}
+}
+
+// standardMethods are the methods of RFC 9110 and PATCH.
+var standardMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
 }
 
 // Client returns an *http.Client whose Transport is NewTransport(nil, opts...).
@@ -117,15 +131,24 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	if !span.IsRecording() {
 		return t.base.RoundTrip(r)
 	}
-	buf, _ := t.attrs.Get().(*[6]attribute.KeyValue)
-	if buf == nil {
-		buf = new([6]attribute.KeyValue)
+	var attrs []attribute.KeyValue
+	st := stateOf(r.Context(), span)
+	if st != nil {
+		// otelhttp started the span with httpx's tracer: the keys go with
+		// otelhttp's last ones (the response's or error.type), in one call.
+		attrs = st.hold()
+	} else {
+		// A tracer provider of the caller's own (WithOtelhttpOptions).
+		buf, _ := t.attrs.Get().(*[6]attribute.KeyValue)
+		if buf == nil {
+			buf = new([6]attribute.KeyValue)
+		}
+		defer func() {
+			clear(buf[:]) // drop references to request data
+			t.attrs.Put(buf)
+		}()
+		attrs = buf[:0]
 	}
-	defer func() {
-		clear(buf[:]) // drop references to request data
-		t.attrs.Put(buf)
-	}()
-	attrs := buf[:0]
 	// otelhttp's url.full drops the user info but keeps the query as is:
 	// replace it with a redacted one.
 	u := redact.URL(r.URL)
@@ -145,24 +168,30 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 
-	// The request's keys are set with the response's, in one call and in
-	// the same order as two calls would: nothing sets attributes on the
-	// span in between, and one call saves the SDK a lock and a copy.
+	// The request's keys are set with the response's, in one call: nothing
+	// of httpx sets attributes on the span in between, and one call saves
+	// the SDK a lock, a copy and a growth of its attribute slice.
 	var hdrs []attribute.KeyValue
 	if t.captureReq != nil {
 		hdrs = t.captureReq.attrs(nil, r.Header)
 	}
 	res, err := t.base.RoundTrip(r)
-	if len(hdrs) > 0 {
-		span.SetAttributes(hdrs...)
-	}
-	if res != nil && t.captureRes != nil {
-		if h := t.captureRes.attrs(nil, res.Header); len(h) > 0 {
-			span.SetAttributes(h...)
+	if err == nil && res != nil && semconv.EmitOld(t.mode) {
+		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
+		if res.ContentLength >= 0 {
+			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
 		}
 	}
-	if err != nil || res == nil {
+	attrs = append(attrs, hdrs...)
+	if res != nil && t.captureRes != nil {
+		attrs = t.captureRes.attrs(attrs, res.Header)
+	}
+	if st != nil {
+		st.setPending(attrs)
+	} else {
 		span.SetAttributes(attrs...)
+	}
+	if err != nil || res == nil {
 		if err != nil {
 			recordError(span, err)
 			// otelhttp records the span's error.type by semconv.ErrorType,
@@ -173,17 +202,18 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return res, err
 	}
-	if semconv.EmitOld(t.mode) {
-		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
-		if res.ContentLength >= 0 {
-			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
-		}
-	}
-	span.SetAttributes(attrs...)
 	if res.Body != nil && res.Body != http.NoBody {
 		if _, rw := res.Body.(io.Writer); !rw { // keep 101 bodies writable
-			res.Body = &clientBody{ReadCloser: res.Body, span: span,
-				countLen: semconv.EmitOld(t.mode) && res.ContentLength < 0}
+			var b *clientBody
+			if st != nil {
+				b = &st.body // allocated with the span's state
+			} else {
+				b = new(clientBody)
+			}
+			b.ReadCloser = res.Body
+			b.span = span
+			b.countLen = semconv.EmitOld(t.mode) && res.ContentLength < 0
+			res.Body = b
 		}
 	}
 	return res, nil
