@@ -44,10 +44,24 @@ func NewHandler(h http.Handler, opts ...Option) http.Handler {
 func newHandler(h http.Handler, t *routes, c *config) http.Handler {
 	m := &middleware{next: h, routes: t, cfg: c}
 	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions(false)...)
+	if c.startHook != nil {
+		traced = &startHooked{next: traced, hook: c.startHook}
+	}
 	if c.filter == nil {
 		return traced
 	}
 	return &filtered{traced: traced, m: m}
+}
+
+// startHooked runs the start hook before otelhttp starts the span, and
+// hands its attributes to httpx's tracer through the request's context.
+type startHooked struct {
+	next http.Handler
+	hook StartHook
+}
+
+func (h *startHooked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.next.ServeHTTP(w, withStartAttrs(r, h.hook))
 }
 
 // filtered sends the requests that the filter excludes straight to the
@@ -159,6 +173,12 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 		}
 	}
 
+	status := 0 // the response's status code; 0: none before the panic goes on
+	if rw.wroteHeader {
+		status = rw.status
+	} else if !repanic {
+		status = http.StatusOK
+	}
 	var attrs []attribute.KeyValue
 	hold := st != nil && !repanic
 	if hold {
@@ -189,11 +209,7 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 			semconv.HTTPMethodKey.String(r.Method),
 			semconv.HTTPURLKey.String(fullURL),
 		)
-		if rw.wroteHeader || !repanic {
-			status := rw.status
-			if !rw.wroteHeader {
-				status = http.StatusOK
-			}
+		if status != 0 {
 			attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(status))
 		}
 		if ua := r.UserAgent(); ua != "" {
@@ -216,6 +232,14 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 		st.setPending(attrs)
 	} else {
 		span.SetAttributes(attrs...)
+	}
+	if hook := m.cfg.serverEnd; hook != nil {
+		call := func() { hook(span, r, status, rw.Header()) }
+		if hold {
+			st.after = call // after the held keys, with otelhttp's last ones
+		} else {
+			call()
+		}
 	}
 	if repanic {
 		// End the span here: otelhttp's deferred End is then a no-op, and

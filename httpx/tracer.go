@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -34,12 +35,13 @@ import (
 // local span, or the global one.
 type tracerProvider struct {
 	embedded.TracerProvider
-	tp     trace.TracerProvider // nil: resolved per span
-	client bool
+	tp        trace.TracerProvider // nil: resolved per span
+	client    bool
+	startHook bool // a start hook puts its attributes in the context
 }
 
 func (p *tracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
-	t := &tracer{name: name, opts: opts, client: p.client}
+	t := &tracer{name: name, opts: opts, client: p.client, startHook: p.startHook}
 	if p.tp != nil {
 		t.fixed = p.tp.Tracer(name, opts...)
 	}
@@ -48,11 +50,12 @@ func (p *tracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.T
 
 type tracer struct {
 	embedded.Tracer
-	fixed  trace.Tracer // from WithTracerProvider; nil: resolved per span
-	name   string
-	opts   []trace.TracerOption
-	client bool
-	last   atomic.Pointer[resolvedTracer] // the last resolved provider's tracer
+	fixed     trace.Tracer // from WithTracerProvider; nil: resolved per span
+	name      string
+	opts      []trace.TracerOption
+	client    bool
+	startHook bool
+	last      atomic.Pointer[resolvedTracer] // the last resolved provider's tracer
 }
 
 type resolvedTracer struct {
@@ -83,12 +86,21 @@ func (t *tracer) resolve(ctx context.Context) trace.Tracer {
 }
 
 // startAttrsKey holds, in a request's context, the start hook's attributes
-// for the span otelhttp starts next.
+// for the span otelhttp starts next. It is set for every request when there
+// is a start hook, even with no attributes, so that a span of a handler or
+// transport with a hook never takes those of an outer one.
 type startAttrsKey struct{}
 
+// withStartAttrs returns r with the start hook's attributes in its context.
+func withStartAttrs(r *http.Request, hook StartHook) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), startAttrsKey{}, hook(r)))
+}
+
 func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	if a, ok := ctx.Value(startAttrsKey{}).([]attribute.KeyValue); ok && len(a) > 0 {
-		opts = append(opts[:len(opts):len(opts)], trace.WithAttributes(a...))
+	if t.startHook {
+		if a, _ := ctx.Value(startAttrsKey{}).([]attribute.KeyValue); len(a) > 0 {
+			opts = append(opts[:len(opts):len(opts)], trace.WithAttributes(a...))
+		}
 	}
 	ctx, span := t.resolve(ctx).Start(ctx, name, opts...)
 	if !span.IsRecording() {
@@ -138,6 +150,8 @@ type spanState struct {
 
 	rw   rwBase     // server: the response writer
 	body clientBody // client: the response body
+
+	after func() // the end hook's call, run after the held keys are set
 }
 
 // hold returns an empty slice to append the held keys to; set them with
@@ -160,6 +174,10 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 		clear(s.buf[:]) // drop references to request data
 		pendingPool.Put(s.buf)
 		s.buf = nil
+	}
+	if f := s.after; f != nil {
+		s.after = nil
+		f()
 	}
 }
 

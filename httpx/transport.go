@@ -35,6 +35,7 @@ type Transport struct {
 	base   http.RoundTripper
 	filter func(*http.Request) bool // nil: trace every request
 	prop   propagation.TextMapPropagator
+	hook   StartHook
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -49,7 +50,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	}
 	c := newConfig(opts).forClient()
 	mode := c.mode
-	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes}
+	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes, endHook: c.clientEnd}
 	// The names of the standard methods are built once, not per request.
 	names := make(map[string]string, len(standardMethods))
 	for _, m := range standardMethods {
@@ -62,7 +63,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 			}
 			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
-	return &Transport{rt: rt, base: base, filter: c.filter, prop: c.prop}
+	return &Transport{rt: rt, base: base, filter: c.filter, prop: c.prop, hook: c.startHook}
 }
 
 // standardMethods are the methods of RFC 9110 and PATCH.
@@ -81,6 +82,9 @@ func Client(opts ...Option) *http.Client {
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if t.filter != nil && !t.filter(r) {
 		return t.roundTripExcluded(r)
+	}
+	if t.hook != nil {
+		r = withStartAttrs(r, t.hook) // a shallow copy: r itself is not changed
 	}
 	res, err := t.rt.RoundTrip(r)
 	return res, errtype.Strip(err) // the caller gets the base's own error
@@ -123,7 +127,8 @@ type clientInner struct {
 	// captureReq and captureRes say which headers become attributes.
 	captureReq, captureRes *headerCapture
 	// attrs holds *[6]attribute.KeyValue buffers, as middleware.attrs does.
-	attrs sync.Pool
+	attrs   sync.Pool
+	endHook ClientEndHook
 }
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -191,9 +196,20 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	} else {
 		span.SetAttributes(attrs...)
 	}
+	if err != nil {
+		recordError(span, err)
+	}
+	if hook := t.endHook; hook != nil {
+		baseErr := err
+		call := func() { hook(span, r, res, baseErr) }
+		if st != nil {
+			st.after = call // after the held keys, with otelhttp's last ones
+		} else {
+			call()
+		}
+	}
 	if err != nil || res == nil {
 		if err != nil {
-			recordError(span, err)
 			// otelhttp records the span's error.type by semconv.ErrorType,
 			// which reads ErrorType: give it the one rule of the wrappers.
 			// Its client metric names the Go type instead, which Carry
