@@ -41,6 +41,10 @@ type config struct {
 	resSet     bool
 	captureReq *headerCapture // resolved by forServer / forClient
 	captureRes *headerCapture
+
+	startHook StartHook
+	serverEnd ServerEndHook
+	clientEnd ClientEndHook
 }
 
 // forServer resolves, for a server handler, what the options leave to the
@@ -91,12 +95,11 @@ func newConfig(opts []Option) *config {
 }
 
 // otelhttpOptions returns the options passed to otelhttp: ours first, the
-// caller's raw otelhttp options last so that they win.
-func (c *config) otelhttpOptions(extra ...otelhttp.Option) []otelhttp.Option {
-	var o []otelhttp.Option
-	if c.tp != nil {
-		o = append(o, otelhttp.WithTracerProvider(c.tp))
-	}
+// caller's raw otelhttp options last so that they win. otelhttp starts its
+// spans with httpx's tracer (see tracerProvider), around the provider set
+// with WithTracerProvider or, without one, the one otelhttp would use.
+func (c *config) otelhttpOptions(client bool, extra ...otelhttp.Option) []otelhttp.Option {
+	o := []otelhttp.Option{otelhttp.WithTracerProvider(&tracerProvider{tp: c.tp, client: client, startHook: c.startHook != nil})}
 	if c.mp != nil {
 		o = append(o, otelhttp.WithMeterProvider(c.mp))
 	}
@@ -218,4 +221,62 @@ func WithCapturedResponseHeaders(names ...string) Option {
 		c.resHeaders = names
 		c.resSet = true
 	})
+}
+
+// StartHook is called with a request just before the start of its server
+// or client span (Python's request_hook, but run before the start). The
+// attributes it returns are given to the tracer at the start
+// (trace.WithAttributes), so the sampler sees them in its parameters, and
+// they are on the span. It runs for every request that is not excluded
+// (WithFilter, the excluded URL variables), sampled or not, since the
+// sampler decides after it; never for an excluded request nor when the
+// side is switched off. It runs on the request's goroutine; it must not
+// keep r, nor change it. A hook must not panic: httpx does not recover its
+// panic, which reaches the caller as a panic of the handler or of the
+// round trip would.
+type StartHook func(r *http.Request) []attribute.KeyValue
+
+// ServerEndHook is called with a recorded server span just before it ends
+// (Python's Flask response_hook), after httpx has set its attributes, so
+// span can take more attributes or events and replace httpx's. status is
+// the response's status code (200 when the handler wrote nothing), or 0
+// when the handler panicked before writing and the panic goes on; header
+// is the response's header map. It is not called for an unsampled or
+// excluded request. It must not end the span, keep r or header, nor
+// change r; it must not panic (see StartHook).
+type ServerEndHook func(span trace.Span, r *http.Request, status int, header http.Header)
+
+// ClientEndHook is called with a recorded client span when the base
+// transport's round trip returns (Python's requests response_hook), after
+// httpx has set its attributes and recorded err as an exception event, so
+// span can take more attributes or events and replace httpx's. res is the
+// response, whose body is not read yet (nil on error); err is the base
+// transport's error, nil on success. otelhttp sets the span's status after
+// the hook and ends the span when the body is read or closed. It is not
+// called for an unsampled or excluded request. It must not end the span,
+// read res.Body, keep r or res, nor change them; it must not panic (see
+// StartHook).
+type ClientEndHook func(span trace.Span, r *http.Request, res *http.Response, err error)
+
+// WithStartHook sets the hook called before the start of each server span
+// (NewHandler, NewServeMux) or client span (NewTransport, Client); see
+// StartHook. The last of several of these options wins; nil removes it.
+// Without it, a request costs what it costs without hooks.
+func WithStartHook(hook StartHook) Option {
+	return optionFunc(func(c *config) { c.startHook = hook })
+}
+
+// WithServerEndHook sets the hook called with every recorded server span
+// just before it ends (see ServerEndHook); NewTransport and Client ignore
+// it. The last of several of these options wins; nil removes it.
+func WithServerEndHook(hook ServerEndHook) Option {
+	return optionFunc(func(c *config) { c.serverEnd = hook })
+}
+
+// WithClientEndHook sets the hook called with every recorded client span
+// when the base round trip returns (see ClientEndHook); NewHandler and
+// NewServeMux ignore it. The last of several of these options wins; nil
+// removes it.
+func WithClientEndHook(hook ClientEndHook) Option {
+	return optionFunc(func(c *config) { c.clientEnd = hook })
 }

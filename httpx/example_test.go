@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/httpx"
@@ -164,3 +166,55 @@ func ExampleNewTransport() {
 	// HTTP GET client Error
 	// true
 }
+
+// Hooks: the start hook's attributes reach the sampler (here, one that
+// keeps only the requests of one tenant) and the span; the end hook adds
+// to the recorded span what the response says.
+func ExampleWithStartHook() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(tenantSampler{"acme"}))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	mux := httpx.NewServeMux(httpx.WithTracerProvider(tp),
+		httpx.WithStartHook(func(r *http.Request) []attribute.KeyValue {
+			return []attribute.KeyValue{attribute.String("app.tenant", r.Header.Get("X-Tenant"))}
+		}),
+		httpx.WithServerEndHook(func(span trace.Span, _ *http.Request, _ int, h http.Header) {
+			span.SetAttributes(attribute.String("app.cache", h.Get("X-Cache")))
+		}))
+	mux.HandleFunc("GET /admin/users/{username}/messages", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Cache", "hit")
+		getUserMessages(w, r)
+	})
+
+	for _, tenant := range []string{"acme", "globex"} {
+		r := httptest.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
+		r.Header.Set("X-Tenant", tenant)
+		mux.ServeHTTP(httptest.NewRecorder(), r)
+	}
+
+	for _, s := range exp.GetSpans() {
+		for _, kv := range s.Attributes {
+			if kv.Key == "app.tenant" || kv.Key == "app.cache" {
+				fmt.Println(s.Name, kv.Key, kv.Value.String())
+			}
+		}
+	}
+	// Output:
+	// GET /admin/users/{username}/messages app.tenant acme
+	// GET /admin/users/{username}/messages app.cache hit
+}
+
+// tenantSampler samples the spans whose start attributes name its tenant.
+type tenantSampler struct{ tenant string }
+
+func (s tenantSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	for _, kv := range p.Attributes {
+		if kv.Key == "app.tenant" && kv.Value.AsString() == s.tenant {
+			return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+		}
+	}
+	return sdktrace.SamplingResult{Decision: sdktrace.Drop}
+}
+
+func (s tenantSampler) Description() string { return "tenant=" + s.tenant }

@@ -43,11 +43,25 @@ func NewHandler(h http.Handler, opts ...Option) http.Handler {
 
 func newHandler(h http.Handler, t *routes, c *config) http.Handler {
 	m := &middleware{next: h, routes: t, cfg: c}
-	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions()...)
+	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions(false)...)
+	if c.startHook != nil {
+		traced = &startHooked{next: traced, hook: c.startHook}
+	}
 	if c.filter == nil {
 		return traced
 	}
 	return &filtered{traced: traced, m: m}
+}
+
+// startHooked runs the start hook before otelhttp starts the span, and
+// hands its attributes to httpx's tracer through the request's context.
+type startHooked struct {
+	next http.Handler
+	hook StartHook
+}
+
+func (h *startHooked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.next.ServeHTTP(w, withStartAttrs(r, h.hook))
 }
 
 // filtered sends the requests that the filter excludes straight to the
@@ -104,13 +118,23 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r)
 		return
 	}
-	ww, rw := newRespWriter(w)
+	var ww http.ResponseWriter
+	var rw *respWriter
+	st := stateOf(r.Context(), span)
+	if st != nil {
+		// otelhttp started the span with httpx's tracer: the writer lives
+		// in its state, and the keys go with otelhttp's last ones.
+		ww, rw = st.rw.init(w)
+	} else {
+		// A tracer provider of the caller's own (WithOtelhttpOptions).
+		ww, rw = newRespWriter(w)
+	}
 	defer func() {
 		if v := recover(); v != nil {
-			m.finish(span, r, rw, v)
+			m.finish(span, st, r, rw, v)
 			return
 		}
-		m.finish(span, r, rw, nil)
+		m.finish(span, st, r, rw, nil)
 	}()
 	m.next.ServeHTTP(ww, r)
 }
@@ -135,8 +159,9 @@ func (m *middleware) recoverUnsampled(w http.ResponseWriter) {
 }
 
 // finish sets the span's name and attributes after the handler returned or
-// panicked with v.
-func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v any) {
+// panicked with v. With st (the span started by httpx's tracer) the keys are
+// held for otelhttp's last SetAttributes call, unless the span ends here.
+func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw *respWriter, v any) {
 	var info *routeInfo
 	if r.Pattern != "" {
 		info = m.routes.lookup(r, m.next, m.cfg)
@@ -157,15 +182,27 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 		}
 	}
 
-	buf, _ := m.attrs.Get().(*[12]attribute.KeyValue)
-	if buf == nil {
-		buf = new([12]attribute.KeyValue)
+	status := 0 // the response's status code; 0: none before the panic goes on
+	if rw.wroteHeader {
+		status = rw.status
+	} else if !repanic {
+		status = http.StatusOK
 	}
-	attrs := buf[:0]
-	defer func() {
-		clear(attrs) // drop references to request data
-		m.attrs.Put(buf)
-	}()
+	var attrs []attribute.KeyValue
+	hold := st != nil && !repanic
+	if hold {
+		attrs = st.hold()
+	} else {
+		buf, _ := m.attrs.Get().(*[12]attribute.KeyValue)
+		if buf == nil {
+			buf = new([12]attribute.KeyValue)
+		}
+		attrs = buf[:0]
+		defer func() {
+			clear(buf[:]) // drop references to request data
+			m.attrs.Put(buf)
+		}()
+	}
 	if info != nil {
 		attrs = append(attrs, info.routeKV)
 	}
@@ -176,15 +213,12 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 		}
 	}
 	if semconv.EmitOld(m.cfg.mode) {
+		fullURL, viewArgs := serverURLAndViewArgs(r, info)
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
-			semconv.HTTPURLKey.String(serverURL(r)),
+			semconv.HTTPURLKey.String(fullURL),
 		)
-		if rw.wroteHeader || !repanic {
-			status := rw.status
-			if !rw.wroteHeader {
-				status = http.StatusOK
-			}
+		if status != 0 {
 			attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(status))
 		}
 		if ua := r.UserAgent(); ua != "" {
@@ -196,15 +230,25 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 		attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(rw.written))
 		if info != nil {
 			attrs = append(attrs, info.oldKVs...)
-			attrs = append(attrs, semconv.FlaskViewArgsKey.String(info.viewArgs(r)))
+			attrs = append(attrs, semconv.FlaskViewArgsKey.String(viewArgs))
 		}
 	}
-	span.SetAttributes(attrs...)
 	if m.cfg.captureReq != nil || m.cfg.captureRes != nil {
-		var h []attribute.KeyValue
-		h = m.cfg.captureReq.attrs(h, r.Header)
-		h = m.cfg.captureRes.attrs(h, rw.Header())
-		span.SetAttributes(h...)
+		attrs = m.cfg.captureReq.attrs(attrs, r.Header)
+		attrs = m.cfg.captureRes.attrs(attrs, rw.Header())
+	}
+	if hold {
+		st.setPending(attrs)
+	} else {
+		span.SetAttributes(attrs...)
+	}
+	if hook := m.cfg.serverEnd; hook != nil {
+		call := func() { hook(span, r, status, rw.Header()) }
+		if hold {
+			st.after = call // after the held keys, with otelhttp's last ones
+		} else {
+			call()
+		}
 	}
 	if repanic {
 		// End the span here: otelhttp's deferred End is then a no-op, and
@@ -215,23 +259,44 @@ func (m *middleware) finish(span trace.Span, r *http.Request, rw *respWriter, v 
 	}
 }
 
-// serverURL returns the request's full URL, redacted by the rule of
-// internal/redact (user info, sensitive query, path and fragment
-// parameters, nested URLs). A Host header holding user info has it masked.
-func serverURL(r *http.Request) string {
+// serverURLAndViewArgs returns the request's full URL, redacted by the rule
+// of internal/redact (user info, sensitive query, path and fragment
+// parameters, nested URLs; a Host header holding user info has it masked),
+// and info.viewArgs(r) ("{}" when info is nil). In the common case (no query, no user info, no path
+// parameters) both are built in one string, of which they are the two
+// parts: one allocation instead of two on every recorded request.
+func serverURLAndViewArgs(r *http.Request, info *routeInfo) (fullURL, viewArgs string) {
 	host := r.Host
 	if i := strings.LastIndexByte(host, '@'); i >= 0 {
 		host = redact.Mask + host[i:]
 	}
-	if r.URL != nil && r.URL.Scheme == "" && r.URL.Host == "" && r.URL.User == nil &&
-		r.URL.RawQuery == "" && r.URL.Fragment == "" && r.URL.Opaque == "" &&
-		strings.IndexByte(r.URL.Path, ';') < 0 {
+	if r.URL != nil && (r.URL.Scheme == "" || r.URL.Scheme == "http" || r.URL.Scheme == "https") &&
+		r.URL.User == nil && r.URL.RawQuery == "" && !r.URL.ForceQuery && r.URL.Fragment == "" &&
+		r.URL.Opaque == "" && !r.URL.OmitHost && strings.IndexByte(r.URL.Path, ';') < 0 {
 		// The common case, without copying the URL twice.
 		scheme := "http://"
-		if r.TLS != nil {
+		switch {
+		case r.URL.Scheme == "https":
+			scheme = "https://"
+		case r.URL.Scheme == "" && r.TLS != nil:
 			scheme = "https://"
 		}
-		return scheme + host + r.URL.EscapedPath()
+		if r.URL.Host != "" {
+			host = r.URL.Host
+		}
+		path := r.URL.EscapedPath()
+		if info == nil || len(info.wildcards) == 0 {
+			return scheme + host + path, info.viewArgs(r)
+		}
+		var b strings.Builder
+		b.Grow(len(scheme) + len(host) + len(path) + info.viewArgsLen(r))
+		b.WriteString(scheme)
+		b.WriteString(host)
+		b.WriteString(path)
+		n := b.Len()
+		info.writeViewArgs(&b, r)
+		s := b.String()
+		return s[:n], s[n:]
 	}
 	u := url.URL{}
 	if r.URL != nil {
@@ -246,5 +311,5 @@ func serverURL(r *http.Request) string {
 	if u.Host == "" {
 		u.Host = host
 	}
-	return redact.URL(&u)
+	return redact.URL(&u), info.viewArgs(r)
 }

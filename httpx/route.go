@@ -127,24 +127,38 @@ func (info *routeInfo) name(method string) string {
 }
 
 // viewArgs returns the JSON object of the request's path values, in the
-// pattern's order; "{}" when the pattern has no wildcard.
+// pattern's order; "{}" when the pattern has no wildcard (or info is nil).
 func (info *routeInfo) viewArgs(r *http.Request) string {
-	if len(info.wildcards) == 0 {
+	if info == nil || len(info.wildcards) == 0 {
 		return "{}"
 	}
 	var b strings.Builder // one allocation: String does not copy
-	b.Grow(64)
+	b.Grow(info.viewArgsLen(r))
+	info.writeViewArgs(&b, r)
+	return b.String()
+}
+
+// viewArgsLen is the length of viewArgs(r) when no value needs escaping.
+func (info *routeInfo) viewArgsLen(r *http.Request) int {
+	n := 2
+	for _, w := range info.wildcards {
+		n += len(w) + len(r.PathValue(w)) + 6 // "w":"v",
+	}
+	return n
+}
+
+// writeViewArgs writes viewArgs(r) to b, for a pattern with wildcards.
+func (info *routeInfo) writeViewArgs(b *strings.Builder, r *http.Request) {
 	b.WriteByte('{')
 	for i, w := range info.wildcards {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		writeJSONString(&b, w)
+		writeJSONString(b, w)
 		b.WriteByte(':')
-		writeJSONString(&b, r.PathValue(w))
+		writeJSONString(b, r.PathValue(w))
 	}
 	b.WriteByte('}')
-	return b.String()
 }
 
 // jsonPlain reports whether s is printable ASCII with no quote or

@@ -36,6 +36,7 @@ type Transport struct {
 	base   http.RoundTripper
 	filter func(*http.Request) bool // nil: trace every request
 	prop   propagation.TextMapPropagator
+	hook   StartHook
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -50,12 +51,26 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	}
 	c := newConfig(opts).forClient()
 	mode := c.mode
-	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes}
-	rt := otelhttp.NewTransport(in, c.otelhttpOptions(
+	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes, endHook: c.clientEnd}
+	// The names of the standard methods are built once, not per request.
+	names := make(map[string]string, len(standardMethods))
+	for _, m := range standardMethods {
+		names[m] = semconv.HTTPClientSpanName(mode, m)
+	}
+	rt := otelhttp.NewTransport(in, c.otelhttpOptions(true,
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			if n, ok := names[r.Method]; ok {
+				return n
+			}
 			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
-	return &Transport{rt: rt, base: base, filter: c.filter, prop: c.prop}
+	return &Transport{rt: rt, base: base, filter: c.filter, prop: c.prop, hook: c.startHook}
+}
+
+// standardMethods are the methods of RFC 9110 and PATCH.
+var standardMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
 }
 
 // Client returns an *http.Client whose Transport is NewTransport(nil, opts...).
@@ -68,6 +83,9 @@ func Client(opts ...Option) *http.Client {
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if t.filter != nil && !t.filter(r) {
 		return t.roundTripExcluded(r)
+	}
+	if t.hook != nil {
+		r = withStartAttrs(r, t.hook) // a shallow copy: r itself is not changed
 	}
 	res, err := t.rt.RoundTrip(r)
 	return res, errtype.Strip(err) // the caller gets the base's own error
@@ -110,7 +128,8 @@ type clientInner struct {
 	// captureReq and captureRes say which headers become attributes.
 	captureReq, captureRes *headerCapture
 	// attrs holds *[6]attribute.KeyValue buffers, as middleware.attrs does.
-	attrs sync.Pool
+	attrs   sync.Pool
+	endHook ClientEndHook
 }
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -118,15 +137,24 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	if !span.IsRecording() {
 		return t.base.RoundTrip(r)
 	}
-	buf, _ := t.attrs.Get().(*[6]attribute.KeyValue)
-	if buf == nil {
-		buf = new([6]attribute.KeyValue)
+	var attrs []attribute.KeyValue
+	st := stateOf(r.Context(), span)
+	if st != nil {
+		// otelhttp started the span with httpx's tracer: the keys go with
+		// otelhttp's last ones (the response's or error.type), in one call.
+		attrs = st.hold()
+	} else {
+		// A tracer provider of the caller's own (WithOtelhttpOptions).
+		buf, _ := t.attrs.Get().(*[6]attribute.KeyValue)
+		if buf == nil {
+			buf = new([6]attribute.KeyValue)
+		}
+		defer func() {
+			clear(buf[:]) // drop references to request data
+			t.attrs.Put(buf)
+		}()
+		attrs = buf[:0]
 	}
-	defer func() {
-		clear(buf[:]) // drop references to request data
-		t.attrs.Put(buf)
-	}()
-	attrs := buf[:0]
 	// otelhttp's url.full drops the user info but keeps the query as is:
 	// replace it with a redacted one.
 	u := redact.URL(r.URL)
@@ -146,26 +174,43 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 
-	// The request's keys are set with the response's, in one call and in
-	// the same order as two calls would: nothing sets attributes on the
-	// span in between, and one call saves the SDK a lock and a copy.
+	// The request's keys are set with the response's, in one call: nothing
+	// of httpx sets attributes on the span in between, and one call saves
+	// the SDK a lock, a copy and a growth of its attribute slice.
 	var hdrs []attribute.KeyValue
 	if t.captureReq != nil {
 		hdrs = t.captureReq.attrs(nil, r.Header)
 	}
 	res, err := t.base.RoundTrip(r)
-	if len(hdrs) > 0 {
-		span.SetAttributes(hdrs...)
+	if err == nil && res != nil && semconv.EmitOld(t.mode) {
+		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
+		if res.ContentLength >= 0 {
+			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
+		}
 	}
+	attrs = append(attrs, hdrs...)
 	if res != nil && t.captureRes != nil {
-		if h := t.captureRes.attrs(nil, res.Header); len(h) > 0 {
-			span.SetAttributes(h...)
+		attrs = t.captureRes.attrs(attrs, res.Header)
+	}
+	if st != nil {
+		st.setPending(attrs)
+	} else {
+		span.SetAttributes(attrs...)
+	}
+	if err != nil {
+		recordError(span, err)
+	}
+	if hook := t.endHook; hook != nil {
+		baseErr := err
+		call := func() { hook(span, r, res, baseErr) }
+		if st != nil {
+			st.after = call // after the held keys, with otelhttp's last ones
+		} else {
+			call()
 		}
 	}
 	if err != nil || res == nil {
-		span.SetAttributes(attrs...)
 		if err != nil {
-			recordError(span, err)
 			// otelhttp records the span's error.type by semconv.ErrorType,
 			// which reads ErrorType: give it the one rule of the wrappers.
 			// Its client metric names the Go type instead, which Carry
@@ -174,17 +219,18 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return res, err
 	}
-	if semconv.EmitOld(t.mode) {
-		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
-		if res.ContentLength >= 0 {
-			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
-		}
-	}
-	span.SetAttributes(attrs...)
 	if res.Body != nil && res.Body != http.NoBody {
 		if _, rw := res.Body.(io.Writer); !rw { // keep 101 bodies writable
-			res.Body = &clientBody{ReadCloser: res.Body, span: span,
-				countLen: semconv.EmitOld(t.mode) && res.ContentLength < 0}
+			var b *clientBody
+			if st != nil {
+				b = &st.body // allocated with the span's state
+			} else {
+				b = new(clientBody)
+			}
+			b.ReadCloser = res.Body
+			b.span = span
+			b.countLen = semconv.EmitOld(t.mode) && res.ContentLength < 0
+			res.Body = b
 		}
 	}
 	return res, nil

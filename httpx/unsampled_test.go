@@ -249,7 +249,7 @@ func TestClientUnsampledAddsNothing(t *testing.T) {
 	bare := allocs(otelhttp.NewTransport(fakeRT{}, otelhttp.WithTracerProvider(f.tp),
 		otelhttp.WithMeterProvider(f.mp), otelhttp.WithPropagators(prop)))
 	got := allocs(NewTransport(fakeRT{}, WithTracerProvider(f.tp), WithMeterProvider(f.mp), WithPropagators(prop)))
-	if got != bare {
+	if got > bare { // fewer: httpx's client span names are built once
 		t.Errorf("unsampled: httpx %v allocations per round trip, otelhttp alone %v", got, bare)
 	}
 }

@@ -36,7 +36,13 @@ type rwBase struct{ respWriter }
 // newRespWriter returns the writer to hand to the handler and its state.
 // It makes one allocation, whatever w implements.
 func newRespWriter(w http.ResponseWriter) (http.ResponseWriter, *respWriter) {
-	b := &rwBase{respWriter{w: w}}
+	b := &rwBase{}
+	return b.init(w)
+}
+
+// init is newRespWriter for a writer allocated with other state.
+func (b *rwBase) init(w http.ResponseWriter) (http.ResponseWriter, *respWriter) {
+	b.respWriter = respWriter{w: w}
 	return b.combo(), &b.respWriter
 }
 

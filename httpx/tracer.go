@@ -1,0 +1,199 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+)
+
+// The tracer that otelhttp starts its spans with is httpx's (tracerProvider,
+// passed with otelhttp.WithTracerProvider), so that httpx's keys reach the
+// span in the calls otelhttp makes anyway instead of calls of their own:
+//
+//   - the start hook's attributes are added to otelhttp's span start
+//     options, so the sampler sees them;
+//   - the keys that httpx computes when the handler or the base round trip
+//     returns are held (spanState.pending) and added to otelhttp's own last
+//     SetAttributes call (the response's keys, or error.type), in front of
+//     otelhttp's: the SDK then grows the span's attribute slice once at the
+//     end, as it does under bare otelhttp, instead of twice.
+//
+// Only a recording span is wrapped; the context handed down keeps the SDK's
+// span itself (trace.SpanFromContext returns it, child spans are counted),
+// and the wrapper is reached through spanStateKey. The wrapper's labeler is
+// installed as otelhttp's, which then allocates none of its own.
+
+// tracerProvider gives otelhttp the tracer below. With no provider set it
+// resolves one per span as otelhttp would: the provider of the context's
+// local span, or the global one.
+type tracerProvider struct {
+	embedded.TracerProvider
+	tp        trace.TracerProvider // nil: resolved per span
+	client    bool
+	startHook bool // a start hook puts its attributes in the context
+}
+
+func (p *tracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	t := &tracer{name: name, opts: opts, client: p.client, startHook: p.startHook}
+	if p.tp != nil {
+		t.fixed = p.tp.Tracer(name, opts...)
+	}
+	return t
+}
+
+type tracer struct {
+	embedded.Tracer
+	fixed     trace.Tracer // from WithTracerProvider; nil: resolved per span
+	name      string
+	opts      []trace.TracerOption
+	client    bool
+	startHook bool
+	last      atomic.Pointer[resolvedTracer] // the last resolved provider's tracer
+}
+
+type resolvedTracer struct {
+	tp trace.TracerProvider
+	t  trace.Tracer
+}
+
+// resolve returns the tracer of the provider that otelhttp would use for a
+// span started in ctx when no provider is set: the provider of the local
+// span of ctx, or the global provider. (On the server, ctx already holds
+// the extracted remote span context, whose provider is never used.)
+func (t *tracer) resolve(ctx context.Context) trace.Tracer {
+	if t.fixed != nil {
+		return t.fixed
+	}
+	var tp trace.TracerProvider
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !sc.IsRemote() {
+		tp = trace.SpanFromContext(ctx).TracerProvider()
+	} else {
+		tp = otel.GetTracerProvider()
+	}
+	if r := t.last.Load(); r != nil && r.tp == tp {
+		return r.t
+	}
+	r := &resolvedTracer{tp: tp, t: tp.Tracer(t.name, t.opts...)}
+	t.last.Store(r)
+	return r.t
+}
+
+// startAttrsKey holds, in a request's context, the start hook's attributes
+// for the span otelhttp starts next. It is set for every request when there
+// is a start hook, even with no attributes, so that a span of a handler or
+// transport with a hook never takes those of an outer one.
+type startAttrsKey struct{}
+
+// withStartAttrs returns r with the start hook's attributes in its context.
+func withStartAttrs(r *http.Request, hook StartHook) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), startAttrsKey{}, hook(r)))
+}
+
+func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if t.startHook {
+		if a, _ := ctx.Value(startAttrsKey{}).([]attribute.KeyValue); len(a) > 0 {
+			opts = append(opts[:len(opts):len(opts)], trace.WithAttributes(a...))
+		}
+	}
+	ctx, span := t.resolve(ctx).Start(ctx, name, opts...)
+	if !span.IsRecording() {
+		return ctx, span
+	}
+	st := &spanState{Span: span}
+	if t.client {
+		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
+			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
+		}
+	} else if _, found := otelhttp.LabelerFromContext(ctx); !found {
+		ctx = otelhttp.ContextWithLabeler(ctx, &st.labeler)
+	}
+	return context.WithValue(ctx, spanStateKey{}, st), st
+}
+
+type spanStateKey struct{}
+
+// stateOf returns the wrapper of span, the recording span of ctx, when
+// httpx's tracer started it; nil otherwise (a tracer provider passed with
+// WithOtelhttpOptions, or the state of an outer span).
+func stateOf(ctx context.Context, span trace.Span) *spanState {
+	st, _ := ctx.Value(spanStateKey{}).(*spanState)
+	if st == nil || st.Span.SpanContext().SpanID() != span.SpanContext().SpanID() {
+		return nil
+	}
+	return st
+}
+
+// pendingLen is the size of the pooled buffers of held keys: the most that
+// the server or the client holds without captured headers, and otelhttp's
+// last keys.
+const pendingLen = 24
+
+var pendingPool = sync.Pool{New: func() any { return new([pendingLen]attribute.KeyValue) }}
+
+// spanState is the span otelhttp holds: the SDK's recording span, the keys
+// httpx holds for otelhttp's last SetAttributes call, and the per-request
+// state that httpx would otherwise allocate apart (the labeler, the
+// server's response writer, the client's response body).
+type spanState struct {
+	trace.Span
+	labeler otelhttp.Labeler
+
+	buf     *[pendingLen]attribute.KeyValue // from pendingPool, nil when none held
+	pending []attribute.KeyValue            // held keys, in buf (or beyond when captured headers overflow it)
+
+	rw   rwBase     // server: the response writer
+	body clientBody // client: the response body
+
+	after func() // the end hook's call, run after the held keys are set
+}
+
+// hold returns an empty slice to append the held keys to; set them with
+// setPending.
+func (s *spanState) hold() []attribute.KeyValue {
+	if s.buf == nil {
+		s.buf = pendingPool.Get().(*[pendingLen]attribute.KeyValue)
+	}
+	return s.buf[:0]
+}
+
+func (s *spanState) setPending(a []attribute.KeyValue) { s.pending = a }
+
+// flush sets the held keys followed by attrs in one call.
+func (s *spanState) flush(attrs []attribute.KeyValue) {
+	all := append(s.pending, attrs...)
+	s.Span.SetAttributes(all...)
+	s.pending = nil
+	if s.buf != nil {
+		clear(s.buf[:]) // drop references to request data
+		pendingPool.Put(s.buf)
+		s.buf = nil
+	}
+	if f := s.after; f != nil {
+		s.after = nil
+		f()
+	}
+}
+
+// SetAttributes sets attrs after the held keys, in one call.
+func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
+	if s.pending == nil {
+		s.Span.SetAttributes(attrs...)
+		return
+	}
+	s.flush(attrs)
+}
+
+// End sets the keys still held and ends the span.
+func (s *spanState) End(opts ...trace.SpanEndOption) {
+	if s.pending != nil {
+		s.flush(nil)
+	}
+	s.Span.End(opts...)
+}
