@@ -324,12 +324,15 @@ func (v *View) snapshotForFindings() ([]keptTrace, []routeStats) {
 	all := make([]sdktrace.ReadOnlySpan, 0, n)
 	traces := make([]keptTrace, 0, len(s.traces))
 	for _, t := range s.traces {
+		// A finding's route is the name of the trace's local root. While
+		// the root has not ended the trace has no route yet and findings
+		// skip it (its spans are read again once the root ends).
+		if t.root == nil {
+			continue
+		}
 		start := len(all)
 		all = append(all, t.spans...)
-		kt := keptTrace{id: t.id, root: t.root, spans: all[start:len(all):len(all)]}
-		if f := t.first(); f != nil {
-			kt.route = f.Name()
-		}
+		kt := keptTrace{id: t.id, route: t.root.Name(), root: t.root, spans: all[start:len(all):len(all)]}
 		traces = append(traces, kt)
 	}
 	var routes []routeStats

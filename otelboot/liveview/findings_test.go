@@ -638,3 +638,48 @@ func BenchmarkFindings(b *testing.B) {
 		v.computeFindings(true, false)
 	}
 }
+
+// The rule: a finding's route is the name of the trace's local root; a
+// trace whose root has not ended yet (a request still running) gives no
+// finding of any kind, and once the root ends its findings carry the
+// root's name. Checked on every kind: N+1, failing call, bottleneck,
+// spike and latency band (the last two read server span names).
+func TestFindingsWaitForTheRoot(t *testing.T) {
+	start := time.Now().Add(-time.Minute)
+	v, g, _ := newTestView(start.Add(time.Minute))
+	ctx, root := g.tr.Start(context.Background(), "GET /admin/users", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithTimestamp(start))
+	// The session lookup starts first, so it is the earliest span.
+	_, c := g.tr.Start(ctx, "redis GET", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(start),
+		trace.WithAttributes(attribute.String("db.system", "redis"), attribute.String("db.statement", "GET session:1")))
+	c.End(trace.WithTimestamp(start.Add(time.Millisecond)))
+	for i := 0; i < 8; i++ {
+		at := start.Add(time.Duration(2+2*i) * time.Millisecond)
+		_, c := g.tr.Start(ctx, "sqlite.query", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(at),
+			trace.WithAttributes(attribute.String("db.system", "sqlite"),
+				attribute.String("db.statement", fmt.Sprintf("SELECT COUNT(*) FROM messages WHERE user_id = %d", i))))
+		c.End(trace.WithTimestamp(at.Add(time.Millisecond)))
+	}
+	for i := 0; i < 4; i++ {
+		at := start.Add(time.Duration(20+i) * time.Millisecond)
+		_, c := g.tr.Start(ctx, "redis GET", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(at))
+		c.SetAttributes(attribute.String("error.type", "timeout"))
+		c.SetStatus(codes.Error, "timeout")
+		c.End(trace.WithTimestamp(at.Add(time.Millisecond)))
+	}
+	if fs := mustCompute(v); len(fs) != 0 {
+		t.Fatalf("the root has not ended, want no findings, got %+v", fs)
+	}
+	root.End(trace.WithTimestamp(start.Add(40 * time.Millisecond)))
+	fs := mustCompute(v)
+	for _, kind := range []string{kindNPlusOne, kindFailingCall} {
+		if got := kinds(fs, kind); len(got) != 1 {
+			t.Errorf("%s: want 1 finding once the root ended, got %+v", kind, got)
+		}
+	}
+	for _, f := range fs {
+		if f.Route != "GET /admin/users" {
+			t.Errorf("%s: route %q, want the root's name", f.Kind, f.Route)
+		}
+	}
+}
