@@ -535,6 +535,32 @@ func fdBrowser(t *testing.T, view *liveview.View) {
 	t.Logf("findings panel: %+v", listed)
 	lvScreenshot(t, tctx, filepath.Join(t.TempDir(), "findings.png"), "/tmp/liveview-findings.png")
 
+	// The rule: nothing in the findings panel (the findings, the latency
+	// band strip) reaches past the panel's right edge, on a laptop-width
+	// screen and on a narrower one.
+	for _, width := range []int64{1280, 800} {
+		if err := chromedp.Do(tctx, chromedp.EmulateViewport(width, 1000)); err != nil {
+			t.Fatal(err)
+		}
+		past, err := chromedp.Run(tctx, chromedp.Poll[[]string](`(function () {
+			const panel = document.getElementById('findings-panel');
+			if (!document.querySelector('#bands span.band')) return null;
+			const right = panel.getBoundingClientRect().right;
+			return Array.from(panel.querySelectorAll('*'))
+				.filter(e => e.getBoundingClientRect().right > right + 0.5)
+				.map(e => e.tagName.toLowerCase() + '.' + e.className + ' "' + e.textContent.slice(0, 50) + '" right ' +
+					Math.round(e.getBoundingClientRect().right) + ' > ' + Math.round(right));
+		})()`, chromedp.WithPollingTimeout(15*time.Second)))
+		if err != nil {
+			t.Errorf("width %d: no latency band strip: %v", width, err)
+			continue
+		}
+		lvScreenshot(t, tctx, filepath.Join(t.TempDir(), "findings-narrow.png"), fmt.Sprintf("/tmp/liveview-findings-%d.png", width))
+		if len(past) > 0 {
+			t.Errorf("width %d: %d element(s) of the findings panel run past its right edge: %q", width, len(past), past)
+		}
+	}
+
 	// A click on the most recent heatmap cell lists its traces.
 	if _, err := chromedp.Run(tctx, chromedp.Evaluate[chromedp.Void](`(function () {
 		const cells = document.querySelectorAll('#chart-heatmap rect.cell');

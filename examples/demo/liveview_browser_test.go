@@ -310,7 +310,10 @@ func TestLiveViewInBrowser(t *testing.T) {
 		t.Fatalf("slowest trace %s not first when sorted by duration: %v", slowest, err)
 	}
 	if err := chromedp.Do(tctx,
-		chromedp.Click(chromedp.CSS(`#traces tbody tr:first-child a.trace-link`)),
+		// The row found above, by id: the list refreshes every few
+		// seconds, and a refresh between the poll and the click can put
+		// another trace first.
+		chromedp.Click(chromedp.CSS(`#traces tbody tr[data-trace-id="`+first+`"] a.trace-link`)),
 		chromedp.WaitVisible(chromedp.CSS(`#waterfall .span-row`)),
 	); err != nil {
 		t.Fatal(err)

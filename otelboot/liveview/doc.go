@@ -36,17 +36,19 @@
 //	GET /api/services                  the services seen, most spans first
 //	GET /api/findings                  the dashboard read (below)
 //
-// Each of rates, heatmap, spans, traces and logs takes service=<name> to
-// show one service only. [View.StartOTLP] feeds the view from other
+// Each of rates, heatmap, spans, traces, logs and findings takes
+// service=<name> to show one service only. [View.StartOTLP] feeds the view from other
 // processes (OTLP/HTTP and OTLP/gRPC on one port), so one view can show
 // several services; it tells at most eight apart, counting further ones
 // together as "(other)", each at the cost of a per-second series (about
-// 130 KB) and a share of the span-name table. Findings are computed over
-// every service.
+// 130 KB) and a share of the span-name table. Findings are read per
+// service (a trace belongs to its local root's service), so two services'
+// routes of the same name never mix; without service= they cover all
+// services.
 //
 // Findings read the dashboard the way section 8 of the spec does, shown at
 // the top of the page and in /api/findings as {"findings":[{"kind",
-// "route", "child", "summary", "numbers", "traces", "first_seen",
+// "service", "route", "child", "summary", "numbers", "traces", "first_seen",
 // "last_seen"}]}: a bottleneck (the child span name, or the route's own
 // code, holding at least half of the time of a route's traces at or above
 // its p95), a failing call (the error span at the end of a chain of errors,
@@ -58,7 +60,9 @@
 // baseline) and an N+1 (one parent running the same statement shape, or
 // Redis command, at least five times in sequence). They are computed on
 // demand from what the view keeps, at most once a second; with
-// [Config.LogFindings] each new one is also logged once at WARN.
+// [Config.LogFindings] each new one is also logged once at WARN. A
+// finding's route is the name of its trace's local root; a trace whose
+// root has not ended yet (a request still running) is not read.
 //
 // When [Config.Token] is set, every page and API request needs it, as
 // "Authorization: Bearer <token>" or "?token=<token>" (the page carries it

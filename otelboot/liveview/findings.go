@@ -145,6 +145,7 @@ func (r *rateRing) at(idx int64) rateSlot {
 // Finding is one reading of the dashboard, as /api/findings returns it.
 type finding struct {
 	Kind      string             `json:"kind"`
+	Service   string             `json:"service"`
 	Route     string             `json:"route"`
 	Child     string             `json:"child"`
 	Summary   string             `json:"summary"`
@@ -192,22 +193,36 @@ type findingsState struct {
 // keptTrace is a copy, taken under the store lock, of what findings read
 // of a kept trace (the spans are immutable snapshots).
 type keptTrace struct {
-	id    trace.TraceID
-	route string
-	root  sdktrace.ReadOnlySpan
-	spans []sdktrace.ReadOnlySpan
+	id      trace.TraceID
+	service string // the root's service, as tracked
+	route   string
+	root    sdktrace.ReadOnlySpan
+	spans   []sdktrace.ReadOnlySpan
 }
 
 // routeStats is a copy of the aggregates of a server span name.
 type routeStats struct {
+	service  string
 	name     string
 	count    uint64
 	p50, p95 time.Duration
 	rate     rateRing
 }
 
-func (v *View) apiFindings(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, findingsResponse{Findings: v.findings()})
+// apiFindings answers /api/findings; service=<name> keeps the findings of
+// one service (as /api/services names it).
+func (v *View) apiFindings(w http.ResponseWriter, r *http.Request) {
+	fs := v.findings()
+	if svc := r.URL.Query().Get("service"); svc != "" {
+		kept := []finding{}
+		for _, f := range fs {
+			if f.Service == svc {
+				kept = append(kept, f)
+			}
+		}
+		fs = kept
+	}
+	writeJSON(w, findingsResponse{Findings: fs})
 }
 
 // findings returns the current findings, computing them when the cached
@@ -228,13 +243,54 @@ func (v *View) computeFindings(force, logging bool) (all, unlogged []finding) {
 	if !force && !logging && fs.cached != nil && now.Sub(fs.at) < findingsTTL && !now.Before(fs.at) {
 		return fs.cached, nil
 	}
-	traces, routes := v.snapshotForFindings()
+	traces, routes, multi := v.snapshotForFindings()
+	// Findings are read per service (a trace belongs to its root's
+	// service), so two services' routes of the same name never mix; the
+	// service is part of a finding's identity and, while several are
+	// tracked, of its summary.
+	type part struct {
+		traces []keptTrace
+		routes []routeStats
+	}
+	parts := map[string]*part{}
+	partOf := func(svc string) *part {
+		p := parts[svc]
+		if p == nil {
+			p = &part{}
+			parts[svc] = p
+		}
+		return p
+	}
+	for _, t := range traces {
+		p := partOf(t.service)
+		p.traces = append(p.traces, t)
+	}
+	for _, r := range routes {
+		p := partOf(r.service)
+		p.routes = append(p.routes, r)
+	}
+	svcs := make([]string, 0, len(parts))
+	for svc := range parts {
+		svcs = append(svcs, svc)
+	}
+	sort.Strings(svcs)
 	cur := make([]finding, 0, 16)
-	cur = append(cur, bottlenecks(traces, routes)...)
-	cur = append(cur, nPlusOnes(traces)...)
-	cur = append(cur, failingCalls(traces)...)
-	cur = append(cur, spikes(traces, routes, now)...)
-	cur = append(cur, fs.latencyBands(traces, routes, now)...)
+	for _, svc := range svcs {
+		p := parts[svc]
+		from := len(cur)
+		cur = append(cur, bottlenecks(p.traces, p.routes)...)
+		cur = append(cur, nPlusOnes(p.traces)...)
+		cur = append(cur, failingCalls(p.traces)...)
+		cur = append(cur, spikes(p.traces, p.routes, now)...)
+		cur = append(cur, fs.latencyBands(svc, p.traces, p.routes, now)...)
+		for i := from; i < len(cur); i++ {
+			f := &cur[i]
+			f.Service, f.key = svc, svc+"|"+f.key
+			if multi {
+				f.Summary = svc + " · " + f.Summary
+			}
+		}
+	}
 
 	if fs.states == nil {
 		fs.states = make(map[string]*findingState)
@@ -312,8 +368,9 @@ func (fs *findingsState) trimStates() {
 }
 
 // snapshotForFindings copies, under the store lock, the kept traces and
-// the aggregates of server span names.
-func (v *View) snapshotForFindings() ([]keptTrace, []routeStats) {
+// the aggregates of server span names, each with its service, and reports
+// whether more than one service is tracked.
+func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
 	v.lockStore()
 	defer v.store.mu.Unlock()
 	s := v.store
@@ -324,24 +381,42 @@ func (v *View) snapshotForFindings() ([]keptTrace, []routeStats) {
 	all := make([]sdktrace.ReadOnlySpan, 0, n)
 	traces := make([]keptTrace, 0, len(s.traces))
 	for _, t := range s.traces {
+		// A finding's route is the name of the trace's local root. While
+		// the root has not ended the trace has no route yet and findings
+		// skip it (its spans are read again once the root ends).
+		if t.root == nil {
+			continue
+		}
 		start := len(all)
 		all = append(all, t.spans...)
-		kt := keptTrace{id: t.id, root: t.root, spans: all[start:len(all):len(all)]}
-		if f := t.first(); f != nil {
-			kt.route = f.Name()
-		}
+		kt := keptTrace{id: t.id, service: s.svc.tracked(s.svc.serviceOf(t.root)), route: t.root.Name(), root: t.root,
+			spans: all[start:len(all):len(all)]}
 		traces = append(traces, kt)
 	}
 	var routes []routeStats
-	for name, ns := range s.names {
+	add := func(svc, name string, ns *nameStats) {
 		if ns.kind != trace.SpanKindServer || name == otherName {
-			continue
+			return
 		}
 		p50, p95, _ := ns.quantiles()
-		routes = append(routes, routeStats{name: name, count: ns.count, p50: p50, p95: p95, rate: ns.rate})
+		routes = append(routes, routeStats{service: svc, name: name, count: ns.count, p50: p50, p95: p95, rate: ns.rate})
 	}
-	sort.Slice(routes, func(i, j int) bool { return routes[i].name < routes[j].name })
-	return traces, routes
+	if !s.svc.multi {
+		for name, ns := range s.names {
+			add(s.svc.first, name, ns)
+		}
+	} else {
+		for k, ns := range s.svc.names {
+			add(k.service, k.name, ns)
+		}
+	}
+	sort.Slice(routes, func(i, j int) bool {
+		if routes[i].service != routes[j].service {
+			return routes[i].service < routes[j].service
+		}
+		return routes[i].name < routes[j].name
+	})
+	return traces, routes, s.svc.multi
 }
 
 func spanDur(s sdktrace.ReadOnlySpan) time.Duration { return max(s.EndTime().Sub(s.StartTime()), 0) }
@@ -889,7 +964,7 @@ func bandText(i int) string {
 // from the route's baseline band: a different band with a p50 at least
 // bandMoveFactor from the baseline's. A move held for findingMemory
 // becomes the baseline. The caller holds fs.mu.
-func (fs *findingsState) latencyBands(traces []keptTrace, routes []routeStats, now time.Time) []finding {
+func (fs *findingsState) latencyBands(svc string, traces []keptTrace, routes []routeStats, now time.Time) []finding {
 	if fs.bands == nil {
 		fs.bands = make(map[string]*bandState)
 	}
@@ -899,10 +974,11 @@ func (fs *findingsState) latencyBands(traces []keptTrace, routes []routeStats, n
 			continue
 		}
 		band := bandOf(r.p50)
-		bs := fs.bands[r.name]
+		bk := svc + "|" + r.name
+		bs := fs.bands[bk]
 		if bs == nil {
 			bs = &bandState{band: band, p50: r.p50, candidate: -1}
-			fs.bands[r.name] = bs
+			fs.bands[bk] = bs
 		}
 		ratio := float64(r.p50) / float64(bs.p50)
 		moved := band != bs.band && (ratio >= bandMoveFactor || ratio <= 1/bandMoveFactor)
@@ -939,7 +1015,7 @@ func (fs *findingsState) latencyBands(traces []keptTrace, routes []routeStats, n
 		}
 		out = append(out, f)
 	}
-	if len(fs.bands) > maxNames {
+	if len(fs.bands) > maxNames*maxServices {
 		clear(fs.bands) // names are capped by the store; this only guards
 	}
 	return out
@@ -965,6 +1041,7 @@ func logFindings(fs []finding) {
 		r.SetBody(attribute.StringValue("live view finding: " + f.Summary))
 		attrs := []attribute.KeyValue{
 			attribute.String("otelkit.finding.kind", f.Kind),
+			attribute.String("otelkit.finding.service", f.Service),
 			attribute.String("otelkit.finding.route", f.Route),
 			attribute.String("otelkit.finding.child", f.Child),
 		}

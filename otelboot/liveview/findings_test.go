@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -443,12 +444,12 @@ func TestAPIFindingsShape(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, f := range raw.Findings {
-		for _, k := range []string{"kind", "route", "child", "summary", "numbers", "traces", "first_seen", "last_seen"} {
+		for _, k := range []string{"kind", "service", "route", "child", "summary", "numbers", "traces", "first_seen", "last_seen"} {
 			if _, ok := f[k]; !ok {
 				t.Errorf("finding lacks %q: %v", k, f)
 			}
 		}
-		if len(f) != 8 {
+		if len(f) != 9 {
 			t.Errorf("finding has extra keys: %v", f)
 		}
 		seen[f["kind"].(string)] = true
@@ -636,5 +637,119 @@ func BenchmarkFindings(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		v.computeFindings(true, false)
+	}
+}
+
+// The rule: a finding's route is the name of the trace's local root; a
+// trace whose root has not ended yet (a request still running) gives no
+// finding of any kind, and once the root ends its findings carry the
+// root's name. Checked on every kind: N+1, failing call, bottleneck,
+// spike and latency band (the last two read server span names).
+func TestFindingsWaitForTheRoot(t *testing.T) {
+	start := time.Now().Add(-time.Minute)
+	v, g, _ := newTestView(start.Add(time.Minute))
+	ctx, root := g.tr.Start(context.Background(), "GET /admin/users", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithTimestamp(start))
+	// The session lookup starts first, so it is the earliest span.
+	_, c := g.tr.Start(ctx, "redis GET", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(start),
+		trace.WithAttributes(attribute.String("db.system", "redis"), attribute.String("db.statement", "GET session:1")))
+	c.End(trace.WithTimestamp(start.Add(time.Millisecond)))
+	for i := 0; i < 8; i++ {
+		at := start.Add(time.Duration(2+2*i) * time.Millisecond)
+		_, c := g.tr.Start(ctx, "sqlite.query", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(at),
+			trace.WithAttributes(attribute.String("db.system", "sqlite"),
+				attribute.String("db.statement", fmt.Sprintf("SELECT COUNT(*) FROM messages WHERE user_id = %d", i))))
+		c.End(trace.WithTimestamp(at.Add(time.Millisecond)))
+	}
+	for i := 0; i < 4; i++ {
+		at := start.Add(time.Duration(20+i) * time.Millisecond)
+		_, c := g.tr.Start(ctx, "redis GET", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(at))
+		c.SetAttributes(attribute.String("error.type", "timeout"))
+		c.SetStatus(codes.Error, "timeout")
+		c.End(trace.WithTimestamp(at.Add(time.Millisecond)))
+	}
+	if fs := mustCompute(v); len(fs) != 0 {
+		t.Fatalf("the root has not ended, want no findings, got %+v", fs)
+	}
+	root.End(trace.WithTimestamp(start.Add(40 * time.Millisecond)))
+	fs := mustCompute(v)
+	for _, kind := range []string{kindNPlusOne, kindFailingCall} {
+		if got := kinds(fs, kind); len(got) != 1 {
+			t.Errorf("%s: want 1 finding once the root ended, got %+v", kind, got)
+		}
+	}
+	for _, f := range fs {
+		if f.Route != "GET /admin/users" {
+			t.Errorf("%s: route %q, want the root's name", f.Kind, f.Route)
+		}
+	}
+}
+
+// newServiceGen writes traces of service svc into v.
+func newServiceGen(v *View, svc string) *gen {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(v.SpanProcessor()),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", svc))))
+	return &gen{tp: tp, tr: tp.Tracer("findings-test")}
+}
+
+// The rule: findings are read per service. Two services with a route of
+// the same name never share a finding (each finding names its service,
+// and its summary does while several services are tracked), and
+// /api/findings?service= keeps one service's findings (none for a
+// service the view has not seen).
+func TestFindingsPerService(t *testing.T) {
+	start := time.Now().Add(-time.Minute)
+	v, _, _ := newTestView(start.Add(time.Minute))
+	shop, billing := newServiceGen(v, "shop"), newServiceGen(v, "billing")
+	fail := child{name: "HTTP GET", at: time.Millisecond, d: 2 * time.Millisecond, failed: "500"}
+	// Each service fails twice under GET /x: fewer than burstMin each, so
+	// mixing them would make one failing call of four errors.
+	for i := 0; i < 2; i++ {
+		shop.request("GET /x", start.Add(time.Duration(i)*time.Second), 5*time.Millisecond, fail)
+		billing.request("GET /x", start.Add(time.Duration(i)*time.Second), 5*time.Millisecond, fail)
+	}
+	// billing alone has an N+1 under GET /x; shop runs the query 3 times.
+	var loop []child
+	for i := 0; i < 6; i++ {
+		loop = append(loop, sqlQuery(fmt.Sprintf("SELECT * FROM items WHERE id = %d", i), time.Duration(i)*2*time.Millisecond, time.Millisecond))
+	}
+	billing.request("GET /x", start.Add(3*time.Second), 20*time.Millisecond, loop...)
+	for i := 0; i < 3; i++ {
+		shop.request("GET /x", start.Add(3*time.Second), 20*time.Millisecond, loop[:3]...)
+	}
+	get := func(q string) []finding {
+		var r findingsResponse
+		getJSON(t, v.Handler(), "/api/findings"+q, &r)
+		return r.Findings
+	}
+	all := get("")
+	if fc := kinds(all, kindFailingCall); len(fc) != 0 {
+		t.Errorf("failing calls mix the two services' GET /x: %+v", fc)
+	}
+	np := kinds(all, kindNPlusOne)
+	if len(np) != 1 || np[0].Service != "billing" || np[0].Route != "GET /x" || !strings.HasPrefix(np[0].Summary, "billing · ") {
+		t.Errorf("want one N+1 of billing's GET /x naming billing, got %+v", np)
+	}
+	for _, f := range all {
+		if f.Service != "shop" && f.Service != "billing" {
+			t.Errorf("finding without its service: %+v", f)
+		}
+	}
+	if got := kinds(get("?service=billing"), kindNPlusOne); len(got) != 1 {
+		t.Errorf("service=billing: want its N+1, got %+v", got)
+	}
+	for _, f := range get("?service=shop") {
+		if f.Service != "shop" {
+			t.Errorf("service=shop lists %+v", f)
+		}
+	}
+	if got := get("?service=nobody"); len(got) != 0 {
+		t.Errorf("service=nobody: want none, got %+v", got)
+	}
+	// Once a third failure of billing comes, billing alone has a burst.
+	billing.request("GET /x", start.Add(4*time.Second), 5*time.Millisecond, fail)
+	fc := kinds(mustCompute(v), kindFailingCall)
+	if len(fc) != 1 || fc[0].Service != "billing" || fc[0].Numbers["errors"] != 3 {
+		t.Errorf("want billing's failing call of 3 errors, got %+v", fc)
 	}
 }

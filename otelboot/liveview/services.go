@@ -143,6 +143,7 @@ func (s *store) ingestService(sp sdktrace.ReadOnlySpan) {
 	ns.buckets[b]++
 	ns.recent[ns.nrecent%recentDurations] = d
 	ns.nrecent++
+	ns.rate.add(end.Unix(), isErr)
 	if end.After(ns.lastSeen) {
 		ns.lastSeen = end
 	}

@@ -200,12 +200,12 @@
       r.findings.forEach(function (f) {
         if (f.kind === 'latency_band' && !f.numbers.moved) {
           var b = el('span', { 'class': 'band', title: f.summary });
-          b.textContent = f.route + ' · p50 ' + fmtMs(f.numbers.p50_ms) + ' → ' + fmtMs(f.numbers.band_ms) + ' band';
+          b.textContent = (nServices > 1 && f.service ? f.service + ' · ' : '') + f.route + ' · p50 ' + fmtMs(f.numbers.p50_ms) + ' → ' + fmtMs(f.numbers.band_ms) + ' band';
           bands.appendChild(b);
           return;
         }
         shown++;
-        var li = el('li', { 'class': 'finding', 'data-kind': f.kind, 'data-route': f.route, 'data-child': f.child });
+        var li = el('li', { 'class': 'finding', 'data-kind': f.kind, 'data-service': f.service || '', 'data-route': f.route, 'data-child': f.child });
         li.appendChild(el('span', { 'class': 'badge k-' + f.kind }, KIND_LABEL[f.kind] || f.kind));
         li.appendChild(el('span', { 'class': 'summary' }, f.summary));
         var when = fmtIso(f.first_seen), last = fmtIso(f.last_seen);
