@@ -193,6 +193,9 @@ func TestDefaultPathAllocs(t *testing.T) {
 			span.AddEvent(exception.EventName, trace.WithAttributes(
 				attribute.String("exception.type", exception.TypeName(err)), attribute.String("exception.message", "?")))
 		}, func() { r.Error(ctx, span, err, "?") }},
+		{"Error own text, events option", func() { span.RecordError(err) }, func() {
+			exception.Recorder{Kind: exception.HTTPClient, Scope: "s", Signal: otelkit.ExceptionEvents}.Error(ctx, span, err, "")
+		}},
 		{"Record", func() {
 			span.AddEvent(exception.EventName, trace.WithAttributes(
 				attribute.String("exception.type", "string"), attribute.String("exception.message", "boom"),
