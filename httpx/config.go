@@ -32,6 +32,7 @@ type config struct {
 	otelhttp  []otelhttp.Option
 	attrs     []attribute.KeyValue
 	optInSeen bool
+	excSignal otelkit.ExceptionSignal
 
 	filter     func(*http.Request) bool // nil: trace every request
 	filterSet  bool
@@ -141,6 +142,17 @@ func WithSemconv(m otelkit.SemconvMode) Option {
 		c.mode = m
 		c.optInSeen = true
 	})
+}
+
+// WithExceptionSignal overrides, for this wrapper's exceptions (a handler's
+// panic, a client request or response body that failed), the signal that
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN selects: otelkit.ExceptionEvents
+// (span events, the variable's default), otelkit.ExceptionLogs ("logs") or
+// otelkit.ExceptionLogsDup ("logs/dup"). otelkit.ExceptionSignalFromEnv,
+// the default, reads the variable at each exception. See "Exceptions as
+// logs" in the package documentation.
+func WithExceptionSignal(s otelkit.ExceptionSignal) Option {
+	return optionFunc(func(c *config) { c.excSignal = s })
 }
 
 // WithAttributes adds attributes to every server and client span, as

@@ -174,7 +174,7 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 		abort := isErr && errors.Is(err, http.ErrAbortHandler)
 		repanic = abort || !m.cfg.recover
 		if !abort {
-			serverException.Record(r.Context(), span, fmt.Sprintf("%T", v), fmt.Sprint(v), string(debug.Stack()))
+			serverException.WithSignal(m.cfg.excSignal).Record(r.Context(), span, fmt.Sprintf("%T", v), fmt.Sprint(v), string(debug.Stack()))
 		}
 		span.SetStatus(codes.Error, fmt.Sprint("panic: ", v))
 		if !repanic && !rw.wroteHeader {

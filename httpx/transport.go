@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/errtype"
+	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -51,7 +52,8 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	}
 	c := newConfig(opts).forClient()
 	mode := c.mode
-	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes, endHook: c.clientEnd}
+	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes, endHook: c.clientEnd,
+		exc: clientException.WithSignal(c.excSignal)}
 	// The names of the standard methods are built once, not per request.
 	names := make(map[string]string, len(standardMethods))
 	for _, m := range standardMethods {
@@ -130,6 +132,8 @@ type clientInner struct {
 	// attrs holds *[6]attribute.KeyValue buffers, as middleware.attrs does.
 	attrs   sync.Pool
 	endHook ClientEndHook
+	// exc records the exceptions of the client's spans (WithExceptionSignal).
+	exc exception.Recorder
 }
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -198,7 +202,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		span.SetAttributes(attrs...)
 	}
 	if err != nil {
-		recordError(span, err)
+		recordError(&t.exc, span, err)
 	}
 	if hook := t.endHook; hook != nil {
 		baseErr := err
@@ -229,6 +233,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 			}
 			b.ReadCloser = res.Body
 			b.span = span
+			b.exc = &t.exc
 			b.countLen = semconv.EmitOld(t.mode) && res.ContentLength < 0
 			res.Body = b
 		}
@@ -236,13 +241,13 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
-// recordError records the exception of err (see clientException).
-func recordError(span trace.Span, err error) {
+// recordError records the exception of err with rec (see clientException).
+func recordError(rec *exception.Recorder, span trace.Span, err error) {
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	clientException.Error(context.Background(), span, err, "")
+	rec.Error(context.Background(), span, err, "")
 }
 
 // clientBody records an exception event when reading the response body
@@ -251,6 +256,7 @@ func recordError(span trace.Span, err error) {
 type clientBody struct {
 	io.ReadCloser
 	span     trace.Span
+	exc      *exception.Recorder
 	countLen bool
 	n        atomic.Int64
 	failed   atomic.Bool
@@ -267,7 +273,7 @@ func (b *clientBody) Read(p []byte) (int, error) {
 		}
 	default:
 		if b.failed.CompareAndSwap(false, true) {
-			recordError(b.span, err)
+			recordError(b.exc, b.span, err)
 		}
 	}
 	return n, err

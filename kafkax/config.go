@@ -30,6 +30,7 @@ type config struct {
 	propagator     propagation.TextMapPropagator
 	mode           semconv.Mode
 	modeSet        bool
+	excSignal      otelkit.ExceptionSignal
 	logger         *slog.Logger
 	clientID       string
 	consumerGroup  string
@@ -105,6 +106,17 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 // sets of keys, stable names). See the package documentation for the keys.
 func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
+}
+
+// WithExceptionSignal overrides, for this wrapper's exceptions (a record
+// that could not be produced, a fetch that failed), the signal that
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN selects: otelkit.ExceptionEvents
+// (span events, the variable's default), otelkit.ExceptionLogs ("logs") or
+// otelkit.ExceptionLogsDup ("logs/dup"). otelkit.ExceptionSignalFromEnv,
+// the default, reads the variable at each exception. See "Exceptions as
+// logs" in the package documentation.
+func WithExceptionSignal(s otelkit.ExceptionSignal) Option {
+	return optionFunc(func(c *config) { c.excSignal = s })
 }
 
 // WithLogger sets the logger that reports, at debug level, records whose

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -42,6 +43,49 @@ func TestExceptionSignal(t *testing.T) {
 				t.Fatalf("%d spans", len(spans))
 			}
 			exceptiontest.Check(t, mode, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
+				Kind: exception.MessagingReceive, Scope: ScopeName, Type: "*errors.errorString", Message: "broker gone",
+			})
+		})
+	}
+}
+
+// TestExceptionSignalOption: WithExceptionSignal wins over
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN in both directions, for a produce
+// and a fetch error; its zero value leaves the variable in charge. want is
+// the mode the exceptions follow.
+func TestExceptionSignalOption(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		opt       otelkit.ExceptionSignal
+		env, want string
+	}{
+		{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
+		{"events over logs", otelkit.ExceptionEvents, "logs", ""},
+		{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
+		{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := exceptiontest.Capture(t, c.env)
+			h, exp := testHooks(t, sdktrace.AlwaysSample(), WithExceptionSignal(c.opt))
+			r := &kgo.Record{Topic: "orders", Context: context.Background()}
+			h.OnProduceRecordBuffered(r)
+			h.OnProduceRecordUnbuffered(r, kerr.MessageTooLarge)
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			exceptiontest.Check(t, c.want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
+				Kind: exception.MessagingSend, Scope: ScopeName, Type: "*kerr.Error", Message: "MESSAGE_TOO_LARGE",
+			})
+
+			sink = exceptiontest.Capture(t, c.env)
+			exp.Reset()
+			h.pollDone(context.Background(), kgo.NewErrFetch(errors.New("broker gone")), time.Now(), time.Now())
+			spans = exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			exceptiontest.Check(t, c.want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.MessagingReceive, Scope: ScopeName, Type: "*errors.errorString", Message: "broker gone",
 			})
 		})

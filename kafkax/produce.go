@@ -241,10 +241,10 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 }
 
 // recordError marks span as failed with an exception of kind k (a span
-// event or a log record, see internal/exception) and error.type under the
-// stable conventions.
+// event or a log record, see internal/exception, per WithExceptionSignal or
+// the environment) and error.type under the stable conventions.
 func (h *hooks) recordError(span trace.Span, k exception.Kind, err error) {
-	exception.Recorder{Kind: k, Scope: ScopeName}.Error(context.Background(), span, err, "")
+	exception.Recorder{Kind: k, Scope: ScopeName, Signal: h.cfg.excSignal}.Error(context.Background(), span, err, "")
 	span.SetStatus(codes.Error, err.Error())
 	if semconv.EmitStable(h.cfg.mode) {
 		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))

@@ -35,6 +35,7 @@ type config struct {
 	meterProvider  metric.MeterProvider
 	mode           semconv.Mode
 	modeSet        bool
+	excSignal      otelkit.ExceptionSignal
 	redact         redact.RedisOptions
 	filter         func(redis.Cmder) bool
 	metrics        bool
@@ -103,6 +104,17 @@ func WithDialSpans(on bool) Option {
 // both sets of keys, stable names). See the package documentation.
 func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) { c.mode, c.modeSet = m, true })
+}
+
+// WithExceptionSignal overrides, for this wrapper's exceptions (a command
+// or pipeline that failed), the signal that
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN selects: otelkit.ExceptionEvents
+// (span events, the variable's default), otelkit.ExceptionLogs ("logs") or
+// otelkit.ExceptionLogsDup ("logs/dup"). otelkit.ExceptionSignalFromEnv,
+// the default, reads the variable at each exception. See "Exceptions as
+// logs" in the package documentation.
+func WithExceptionSignal(s otelkit.ExceptionSignal) Option {
+	return optionFunc(func(c *config) { c.excSignal = s })
 }
 
 // WithValueMasking(true) replaces by "?" in db.redis.command and

@@ -93,7 +93,8 @@
 // text of the span event) and the span's trace and span ids, through the
 // global LoggerProvider (the API only; otelboot sets it); logs/dup, both.
 // The variable is read at each exception, so a client built before
-// otelboot.Start obeys it.
+// otelboot.Start obeys it. WithExceptionSignal overrides the variable for
+// one client.
 //
 // Every span, attribute key and metric the library emits, per
 // OTEL_SEMCONV_STABILITY_OPT_IN mode, is listed in one document:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/boundcache"
 	"github.com/otelkit/otelkit/internal/errtype"
+	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/semconv"
 )
@@ -53,6 +54,8 @@ type hook struct {
 
 	startHook StartHook
 	endHook   EndHook
+	// exc records the exceptions of the spans (WithExceptionSignal).
+	exc exception.Recorder
 }
 
 var _ redis.Hook = (*hook)(nil)
@@ -74,6 +77,7 @@ func newHook(in *instrumenter, opt *redis.Options) *hook {
 
 		startHook: in.conf.startHook,
 		endHook:   in.conf.endHook,
+		exc:       redisException.WithSignal(in.conf.excSignal),
 	}
 	h.static = h.connAttrs(opt.Network, opt.Addr)
 	h.spanOpts = []trace.SpanStartOption{
@@ -489,7 +493,7 @@ func (h *hook) recordError(span trace.Span, err error, setup bool, args ...[]any
 	for _, a := range args {
 		msg = redact.ScrubRedisError(msg, a, h.redact)
 	}
-	redisException.Error(context.Background(), span, err, msg)
+	h.exc.Error(context.Background(), span, err, msg)
 	if setup {
 		return
 	}

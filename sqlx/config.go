@@ -53,6 +53,7 @@ type config struct {
 	mp          metric.MeterProvider
 	mode        semconv.Mode
 	modeSet     bool
+	excSignal   otelkit.ExceptionSignal
 	system      string
 	dsn         string
 	dsnSet      bool
@@ -124,6 +125,17 @@ func WithSemconv(m otelkit.SemconvMode) Option {
 	return optionFunc(func(c *config) {
 		c.mode, c.modeSet = m, true
 	})
+}
+
+// WithExceptionSignal overrides, for this wrapper's exceptions (a failed
+// statement, and the errors of otelsql's extra spans beneath), the signal
+// that OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN selects: otelkit.ExceptionEvents
+// (span events, the variable's default), otelkit.ExceptionLogs ("logs") or
+// otelkit.ExceptionLogsDup ("logs/dup"). otelkit.ExceptionSignalFromEnv,
+// the default, reads the variable. See "Exceptions as logs" in the package
+// documentation.
+func WithExceptionSignal(s otelkit.ExceptionSignal) Option {
+	return optionFunc(func(c *config) { c.excSignal = s })
 }
 
 // WithSystem sets db.system for a driver sqlx does not recognise (it knows

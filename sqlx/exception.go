@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 )
 
@@ -16,26 +17,28 @@ var dbException = exception.Recorder{Kind: exception.DBClient, Scope: ScopeName}
 // exceptionTracerProvider returns the tracer provider otelsql gets for its
 // extra spans (connect, prepare, ping, transactions, rows...). otelsql
 // records an error with span.RecordError; when the environment asks for
-// exceptions as log records, its spans are wrapped so that this call goes
+// exceptions as log records (WithExceptionSignal s, or with s unset the
+// environment at the time of Open), its spans are wrapped so that this call goes
 // through internal/exception as sqlx's own do (the log record then has
 // otelsql's scope, that of the span). Otherwise tp is returned as it is: the
 // default path costs nothing more.
-func exceptionTracerProvider(tp trace.TracerProvider) trace.TracerProvider {
-	if !exception.FromEnv().Logs() {
+func exceptionTracerProvider(tp trace.TracerProvider, s otelkit.ExceptionSignal) trace.TracerProvider {
+	if !exception.ModeOf(s).Logs() {
 		return tp
 	}
-	return excTracerProvider{tp: tp}
+	return excTracerProvider{tp: tp, signal: s}
 }
 
 type excTracerProvider struct {
 	embedded.TracerProvider
-	tp trace.TracerProvider
+	tp     trace.TracerProvider
+	signal otelkit.ExceptionSignal
 }
 
 func (p excTracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
 	cfg := trace.NewTracerConfig(opts...)
 	return excTracer{tr: p.tp.Tracer(name, opts...),
-		rec: exception.Recorder{Kind: exception.DBClient, Scope: name, Version: cfg.InstrumentationVersion()}}
+		rec: exception.Recorder{Kind: exception.DBClient, Scope: name, Version: cfg.InstrumentationVersion(), Signal: p.signal}}
 }
 
 type excTracer struct {

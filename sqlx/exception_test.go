@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -133,4 +134,60 @@ func TestErrorTextScrubbedInLogs(t *testing.T) {
 		t.Fatalf("%d log records, want one per failure", len(recs))
 	}
 	noMarkerInLogs(t, recs, "Qx7ArgValue")
+}
+
+// TestExceptionSignalOption: WithExceptionSignal wins over
+// OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN in both directions, for sqlx's
+// statement span and for otelsql's prepare span beneath; its zero value
+// leaves the variable in charge. want is the mode the exceptions follow.
+func TestExceptionSignalOption(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		opt       otelkit.ExceptionSignal
+		env, want string
+	}{
+		{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
+		{"events over logs", otelkit.ExceptionEvents, "logs", ""},
+		{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
+		{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := exceptiontest.Capture(t, c.env)
+			exp := tracetest.NewInMemoryExporter()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+			db := OpenDB(plainErrConnector{}, WithTracerProvider(tp), WithSystem("mysql"), WithExceptionSignal(c.opt))
+			if _, err := db.ExecContext(context.Background(), "INSERT INTO t VALUES (?)", 1); err == nil {
+				t.Fatal("exec succeeded")
+			}
+			_ = db.Close()
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			exceptiontest.Check(t, c.want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
+				Kind: exception.DBClient, Scope: ScopeName, Type: "*errors.errorString", Message: "driver: bad connection",
+			})
+
+			sink = exceptiontest.Capture(t, c.env)
+			exp = tracetest.NewInMemoryExporter()
+			tp = sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+			db = OpenDB(prepErrConnector{}, WithTracerProvider(tp), WithSystem("mysql"), WithExtraSpans(ExtraPrepare), WithExceptionSignal(c.opt))
+			defer db.Close()
+			if _, err := db.PrepareContext(context.Background(), "SELECT 1"); err == nil {
+				t.Fatal("prepare succeeded")
+			}
+			var prep []tracetest.SpanStub
+			for _, s := range exp.GetSpans() {
+				if s.InstrumentationScope.Name == otelsqlScope {
+					prep = append(prep, s)
+				}
+			}
+			if len(prep) != 1 {
+				t.Fatalf("%d otelsql spans, want the prepare span: %v", len(prep), exp.GetSpans())
+			}
+			exceptiontest.Check(t, c.want, prep[0].Snapshot(), sink.Records(), exceptiontest.Want{
+				Kind: exception.DBClient, Scope: otelsqlScope, Type: "*errors.errorString", Message: "driver: bad connection",
+			})
+		})
+	}
 }

@@ -230,7 +230,7 @@ func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error,
 // statement's arguments, and of its literals when sanitising.
 func (d *dbInfo) recordError(span trace.Span, attrs []attribute.KeyValue, err error, query string, args []driver.NamedValue) []attribute.KeyValue {
 	msg := d.errorText(err, query, args)
-	recordException(span, err, msg)
+	d.recordException(span, err, msg)
 	if semconv.EmitStable(d.cfg.mode) {
 		if code := responseStatusCode(err); code != "" {
 			attrs = append(attrs, semconv.DBResponseStatusCodeKey.String(code), semconv.ErrorTypeKey.String(code))
@@ -272,7 +272,7 @@ func (d *dbInfo) recordExtraError(ctx context.Context, err error, query string) 
 		return
 	}
 	msg := d.errorText(err, query, nil)
-	recordException(span, err, msg)
+	d.recordException(span, err, msg)
 	span.SetStatus(codes.Error, msg)
 }
 
@@ -289,8 +289,9 @@ func (d *dbInfo) connectErrorSpan(ctx context.Context, start time.Time, err erro
 }
 
 // recordException records the exception of err, whose text is msg, on span
-// (see dbException): the SDK's own event when msg is err's text, the same
-// event with msg otherwise, and/or the log record with msg.
-func recordException(span trace.Span, err error, msg string) {
-	dbException.Error(context.Background(), unwrapSpan(span), err, msg)
+// (see dbException) on the signals of WithExceptionSignal or the
+// environment: the SDK's own event when msg is err's text, the same event
+// with msg otherwise, and/or the log record with msg.
+func (d *dbInfo) recordException(span trace.Span, err error, msg string) {
+	dbException.WithSignal(d.cfg.excSignal).Error(context.Background(), unwrapSpan(span), err, msg)
 }

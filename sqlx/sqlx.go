@@ -126,7 +126,7 @@ func (r registrations) Unregister() error { return r.c.Close() }
 func (c *config) otelsqlOptions(info *dbInfo) []otelsql.Option {
 	extra := c.extra
 	opts := []otelsql.Option{
-		otelsql.WithTracerProvider(exceptionTracerProvider(c.tp)),
+		otelsql.WithTracerProvider(exceptionTracerProvider(c.tp, c.excSignal)),
 		otelsql.WithMeterProvider(c.mp),
 		otelsql.WithAttributes(append([]attribute.KeyValue{semconv.DBSystemNameKey.String(info.system)}, c.attrs...)...),
 		otelsql.WithDisableSkipErrMeasurement(true),

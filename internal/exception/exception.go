@@ -46,6 +46,8 @@ import (
 	"go.opentelemetry.io/otel/log"
 	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit"
 )
 
 // EnvSignalOptIn is the variable read.
@@ -144,6 +146,32 @@ type Recorder struct {
 	// Scope and Version are the instrumentation scope of the log records:
 	// that of the wrapper's spans.
 	Scope, Version string
+	// Signal overrides the environment (a wrapper's WithExceptionSignal);
+	// its zero value reads the variable at each exception.
+	Signal otelkit.ExceptionSignal
+}
+
+// WithSignal returns r with its Signal set to s.
+func (r Recorder) WithSignal(s otelkit.ExceptionSignal) Recorder {
+	r.Signal = s
+	return r
+}
+
+// Mode returns the mode r records in: its Signal's, else the environment's.
+func (r Recorder) Mode() Mode { return ModeOf(r.Signal) }
+
+// ModeOf returns the mode signal s selects; ExceptionSignalFromEnv (or an
+// unknown value) reads the environment.
+func ModeOf(s otelkit.ExceptionSignal) Mode {
+	switch s {
+	case otelkit.ExceptionEvents:
+		return Events
+	case otelkit.ExceptionLogs:
+		return Logs
+	case otelkit.ExceptionLogsDup:
+		return LogsDup
+	}
+	return FromEnv()
 }
 
 // Error records err, which failed the operation of span, as an exception.
@@ -153,7 +181,7 @@ type Recorder struct {
 // own way), the same exception.type and msg otherwise; the log record has
 // exception.type as the SDK writes it (see [TypeName]) and the same message.
 func (r Recorder) Error(ctx context.Context, span trace.Span, err error, msg string) {
-	m := FromEnv()
+	m := r.Mode()
 	if m.Events() {
 		if msg == "" || msg == err.Error() {
 			span.RecordError(err)
@@ -178,7 +206,7 @@ func (r Recorder) Error(ctx context.Context, span trace.Span, err error, msg str
 // Record records an exception of type typ with message msg and stack trace
 // stack ("" for none) on span (a panic: the caller has the three strings).
 func (r Recorder) Record(ctx context.Context, span trace.Span, typ, msg, stack string) {
-	m := FromEnv()
+	m := r.Mode()
 	if m.Events() {
 		attrs := [3]attribute.KeyValue{
 			otelsemconv.ExceptionTypeKey.String(typ),

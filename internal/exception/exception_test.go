@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -192,6 +193,9 @@ func TestDefaultPathAllocs(t *testing.T) {
 			span.AddEvent(exception.EventName, trace.WithAttributes(
 				attribute.String("exception.type", exception.TypeName(err)), attribute.String("exception.message", "?")))
 		}, func() { r.Error(ctx, span, err, "?") }},
+		{"Error own text, events option", func() { span.RecordError(err) }, func() {
+			exception.Recorder{Kind: exception.HTTPClient, Scope: "s", Signal: otelkit.ExceptionEvents}.Error(ctx, span, err, "")
+		}},
 		{"Record", func() {
 			span.AddEvent(exception.EventName, trace.WithAttributes(
 				attribute.String("exception.type", "string"), attribute.String("exception.message", "boom"),
@@ -288,4 +292,24 @@ func TestMaskedMessageKeepsTheErrorOut(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestModeOf: a Signal set in code wins over the variable, both ways; the
+// zero value (and a value beyond the known ones) reads the variable.
+func TestModeOf(t *testing.T) {
+	for _, env := range []string{"", "logs", "logs/dup", "bogus"} {
+		t.Setenv(exception.EnvSignalOptIn, env)
+		for s, want := range map[otelkit.ExceptionSignal]exception.Mode{
+			otelkit.ExceptionEvents:        exception.Events,
+			otelkit.ExceptionLogs:          exception.Logs,
+			otelkit.ExceptionLogsDup:       exception.LogsDup,
+			otelkit.ExceptionSignalFromEnv: exception.FromEnv(),
+			otelkit.ExceptionLogsDup + 1:   exception.FromEnv(),
+		} {
+			r := exception.Recorder{Kind: exception.DBClient}.WithSignal(s)
+			if got := r.Mode(); got != want {
+				t.Errorf("env %q, signal %v: mode %d, want %d", env, s, got, want)
+			}
+		}
+	}
 }
