@@ -200,7 +200,7 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			h.recordError(span, err, setup, args)
 		}
 		if h.endHook != nil {
-			h.endHook(span, Command{Name: op, Text: text}, scrubbed(err, h.scrubText(err, args)))
+			h.endHook(span, Command{Name: op, Text: text}, errtype.WithText(err, h.scrubText(err, args)))
 		}
 		return err
 	}
@@ -349,7 +349,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 			h.recordError(span, failed, setup, args...)
 		}
 		if h.endHook != nil {
-			h.endHook(span, hc, scrubbed(failed, h.scrubText(failed, args...)))
+			h.endHook(span, hc, errtype.WithText(failed, h.scrubText(failed, args...)))
 		}
 		return err
 	}

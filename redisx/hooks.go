@@ -65,22 +65,3 @@ func WithStartHook(hook StartHook) Option {
 func WithEndHook(hook EndHook) Option {
 	return optionFunc(func(c *config) { c.endHook = hook })
 }
-
-// scrubbedError is an error whose text is scrubbed of the arguments the
-// command text masks, over go-redis's error.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
-// scrubbed returns err with the text msg: err itself when that is its
-// text.
-func scrubbed(err error, msg string) error {
-	if err == nil || msg == err.Error() {
-		return err
-	}
-	return &scrubbedError{msg: msg, err: err}
-}

@@ -81,22 +81,3 @@ func WithEndHook(hook EndHook) Option {
 func (d *dbInfo) statementOf(m Method, st parsed) Statement {
 	return Statement{Method: m, Text: st.text, Operation: st.operation, Table: st.table}
 }
-
-// scrubbedError is an error whose text is scrubbed of what the statement
-// was sent with, over the driver's error.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
-// scrubbed returns err with the text msg: err itself when that is its
-// text.
-func scrubbed(err error, msg string) error {
-	if msg == err.Error() {
-		return err
-	}
-	return &scrubbedError{msg: msg, err: err}
-}

@@ -213,7 +213,7 @@ func (d *dbInfo) endSpan(span trace.Span, attrs []attribute.KeyValue, err error,
 	span.SetAttributes(attrs...)
 	if d.cfg.endHook != nil && m != "" { // not for a connect span: no statement
 		if err != nil {
-			err = scrubbed(err, d.errorText(err, query, args))
+			err = errtype.WithText(err, d.errorText(err, query, args))
 		}
 		d.cfg.endHook(span, d.statementOf(m, d.parses.get(query, d.cfg.sanitize)), rows, err)
 	}

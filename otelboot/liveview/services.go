@@ -136,17 +136,7 @@ func (s *store) ingestService(sp sdktrace.ReadOnlySpan) {
 			x.names[key] = ns
 		}
 	}
-	ns.count++
-	if isErr {
-		ns.errors++
-	}
-	ns.buckets[b]++
-	ns.recent[ns.nrecent%recentDurations] = d
-	ns.nrecent++
-	ns.rate.add(end.Unix(), isErr)
-	if end.After(ns.lastSeen) {
-		ns.lastSeen = end
-	}
+	ns.observe(b, d, end, isErr)
 }
 
 // splitServices starts per-service aggregates: everything counted so far

@@ -126,6 +126,22 @@ type nameStats struct {
 
 // slowBucket returns the bucket above which a span of this name is slow:
 // the bucket holding the 95th percentile. ok is false with too few samples.
+// observe counts one span of the name: its duration d in bucket b, ended
+// at end.
+func (n *nameStats) observe(b int, d time.Duration, end time.Time, isErr bool) {
+	n.count++
+	if isErr {
+		n.errors++
+	}
+	n.buckets[b]++
+	n.recent[n.nrecent%recentDurations] = d
+	n.nrecent++
+	n.rate.add(end.Unix(), isErr)
+	if end.After(n.lastSeen) {
+		n.lastSeen = end
+	}
+}
+
 func (n *nameStats) slowBucket() (b int, ok bool) {
 	if n.count < slowMinSamples {
 		return 0, false
@@ -237,17 +253,7 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	} else if sb, ok := ns.slowBucket(); ok {
 		slow = b > sb
 	}
-	ns.count++
-	if isErr {
-		ns.errors++
-	}
-	ns.buckets[b]++
-	ns.recent[ns.nrecent%recentDurations] = d
-	ns.nrecent++
-	ns.rate.add(end.Unix(), isErr)
-	if end.After(ns.lastSeen) {
-		ns.lastSeen = end
-	}
+	ns.observe(b, d, end, isErr)
 
 	s.addToTrace(sp, start, end, isErr, slow, fixed)
 }
