@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"os"
-	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -124,14 +123,7 @@ func newCommenter(o SQLCommenterOptions, d driver.Driver, system string) *commen
 // driverName is the module path and version of d's package, or its
 // package path.
 func driverName(d driver.Driver) string {
-	if d == nil {
-		return ""
-	}
-	t := reflect.TypeOf(d)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	pkg := t.PkgPath()
+	pkg := driverPkgPath(d)
 	if pkg == "" {
 		return ""
 	}
@@ -323,17 +315,7 @@ func closedString(text string, r rules) bool {
 		if len(text) < i+4 {
 			return false
 		}
-		d := text[i+1]
-		switch d {
-		case '[':
-			d = ']'
-		case '{':
-			d = '}'
-		case '<':
-			d = '>'
-		case '(':
-			d = ')'
-		}
+		d := qQuoteMate(text[i+1])
 		return text[len(text)-2] == d && text[len(text)-1] == '\''
 	}
 	backslash := r&ruleBackslash != 0 || i > 0 && (text[i-1] == 'e' || text[i-1] == 'E')

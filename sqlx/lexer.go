@@ -208,17 +208,7 @@ func qQuoteEnd(s string, i int) int {
 	if i+1 >= len(s) {
 		return len(s)
 	}
-	d := s[i+1]
-	switch d {
-	case '[':
-		d = ']'
-	case '{':
-		d = '}'
-	case '<':
-		d = '>'
-	case '(':
-		d = ')'
-	}
+	d := qQuoteMate(s[i+1])
 	for j := i + 2; j+1 < len(s); j++ {
 		if s[j] == d && s[j+1] == '\'' {
 			return j + 2
@@ -294,4 +284,20 @@ func (l *lexer) skipParens() {
 			}
 		}
 	}
+}
+
+// qQuoteMate is the closing delimiter of an Oracle q'<d>...<d>' literal
+// opened with d: its mate for [, {, < and (, else d itself.
+func qQuoteMate(d byte) byte {
+	switch d {
+	case '[':
+		return ']'
+	case '{':
+		return '}'
+	case '<':
+		return '>'
+	case '(':
+		return ')'
+	}
+	return d
 }

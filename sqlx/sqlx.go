@@ -177,14 +177,7 @@ func systemOf(driverName string, d driver.Driver) string {
 	case "sqlserver", "mssql":
 		return "mssql"
 	}
-	if d == nil {
-		return ""
-	}
-	t := reflect.TypeOf(d)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	pkg := t.PkgPath()
+	pkg := driverPkgPath(d)
 	switch {
 	case strings.HasPrefix(pkg, "github.com/go-sql-driver/mysql"):
 		return "mysql"
@@ -196,4 +189,18 @@ func systemOf(driverName string, d driver.Driver) string {
 		return "mssql"
 	}
 	return ""
+}
+
+// driverPkgPath is the import path of the package that declares d's type
+// (through pointers), "" for nil: it names the driver, nothing reads its
+// fields.
+func driverPkgPath(d driver.Driver) string {
+	if d == nil {
+		return ""
+	}
+	t := reflect.TypeOf(d)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath()
 }
