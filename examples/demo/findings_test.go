@@ -477,25 +477,8 @@ func fdBrowser(t *testing.T, view *liveview.View) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = view.Shutdown(context.Background()) })
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1100),
-	)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
+	// Start the browser without a deadline, then bound the test.
+	ctx := lvBrowser(t, bin)
 	tctx, tcancel := context.WithTimeout(ctx, time.Minute)
 	defer tcancel()
 	if err := chromedp.Do(tctx, chromedp.Navigate(base)); err != nil {
