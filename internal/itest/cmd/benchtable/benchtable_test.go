@@ -66,31 +66,30 @@ func TestSectionsCoverRequired(t *testing.T) {
 	}
 }
 
-// TestRowsMatchPatterns checks that every benchmark a row names is in the
-// package of its section and matched by that package's -test.bench
-// pattern, level by level as the testing package matches.
-func TestRowsMatchPatterns(t *testing.T) {
-	pats := map[string]string{}
+// TestJobsRunEveryRow checks that every benchmark a row names is run, once,
+// in the package of its section, by a pattern that runs it and nothing
+// else, level by level as the testing package matches.
+func TestJobsRunEveryRow(t *testing.T) {
+	dirs := map[string]bool{}
 	for _, p := range pkgs {
-		if _, dup := pats[p.dir]; dup {
+		if dirs[p.dir] {
 			t.Errorf("package %s listed twice", p.dir)
 		}
-		pats[p.dir] = p.bench
+		dirs[p.dir] = true
 		if _, err := os.Stat(filepath.Join("..", "..", "..", "..", p.dir)); err != nil {
 			t.Errorf("package %s: %v", p.dir, err)
 		}
 	}
+	js, err := jobs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]int{}
+	for _, j := range js {
+		ran[pkgs[j.pkg].dir+" "+j.name]++
+	}
 	for _, sec := range sections {
-		dir, ok := sectionPkg[sec.wrapper]
-		if !ok {
-			t.Errorf("section %s has no package", sec.wrapper)
-			continue
-		}
-		pat, ok := pats[dir]
-		if !ok {
-			t.Errorf("section %s: package %s is not run", sec.wrapper, dir)
-			continue
-		}
+		dir := sectionPkg[sec.wrapper]
 		if len(sec.rows) == 0 || sec.perOp <= 0 {
 			t.Errorf("section %s: %d rows, perOp %v", sec.wrapper, len(sec.rows), sec.perOp)
 		}
@@ -99,11 +98,24 @@ func TestRowsMatchPatterns(t *testing.T) {
 				if name == "" {
 					continue
 				}
+				if ran[dir+" "+name] != 1 {
+					t.Errorf("section %s: %q runs %d times", sec.wrapper, name, ran[dir+" "+name])
+				}
+				pat := exactPattern(name)
 				if !matchBench(pat, name) {
-					t.Errorf("section %s: %q is not matched by %q", sec.wrapper, name, pat)
+					t.Errorf("%q does not run %q", pat, name)
+				}
+				for _, other := range []string{name + "x", name + "/x=1", "x" + name} {
+					if matchLeaf(pat, other) {
+						t.Errorf("%q also runs %q", pat, other)
+					}
 				}
 			}
 		}
+	}
+	// Quoting: a name with regexp metacharacters runs only itself.
+	if pat := exactPattern("BenchmarkA/mode=a.b(1)"); !matchBench(pat, "BenchmarkA/mode=a.b(1)") || matchLeaf(pat, "BenchmarkA/mode=axb(1)") {
+		t.Errorf("exactPattern does not quote: %q", pat)
 	}
 	// The matcher itself, at and beyond its edges.
 	for _, c := range []struct {
@@ -134,6 +146,13 @@ func matchBench(pat, name string) bool {
 		}
 	}
 	return true
+}
+
+// matchLeaf reports whether pat runs name and all of name's levels are
+// within the pattern's (a deeper name is a sub-benchmark the pattern
+// would run only as part of a matched parent).
+func matchLeaf(pat, name string) bool {
+	return strings.Count(name, "/") <= strings.Count(pat, "/") && matchBench(pat, name)
 }
 
 func TestParseLine(t *testing.T) {

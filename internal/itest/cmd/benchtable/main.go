@@ -1,10 +1,15 @@
 // Command benchtable runs the benchmarks that compare each otelkit wrapper
-// with its upstream peer and with no instrumentation, interleaved (one
-// package after the other, round after round), and writes the medians to
-// docs/benchmarks.md. Run it from anywhere in the repository:
+// with its upstream peer and with no instrumentation, interleaved, and
+// writes the medians to docs/benchmarks.md. Each benchmark runs alone in a
+// process of its own (so one cannot leave its heap or its caches to the
+// next), once per round, in an order shuffled anew each round. Run it from
+// anywhere in the repository:
 //
 //	go run ./internal/itest/cmd/benchtable                      # 8 rounds, 1s each
 //	go run ./internal/itest/cmd/benchtable -rounds 3 -benchtime 200ms
+//	go run ./internal/itest/cmd/benchtable -raw /tmp/new.txt    # also keep every run for benchstat
+//
+// Two runs' -raw files compare with benchstat (golang.org/x/perf/cmd/benchstat).
 //
 // It is not run by CI: a full run takes many minutes.
 package main
@@ -18,32 +23,77 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// pkg is one test binary and the benchmarks of it that the table uses.
+// pkg is one test binary the table's benchmarks run in.
 type pkg struct {
-	dir   string // relative to the repository root
-	bench string // -test.bench pattern
+	dir string // relative to the repository root
 	// benchtime overrides the -benchtime flag ("" keeps it): a
 	// BenchmarkProduceConsume op is 10,000 records through kfake.
 	benchtime string
 }
 
 var pkgs = []pkg{
-	{dir: "httpx", bench: "^(BenchmarkHandler|BenchmarkTransport)$"},
-	{dir: "sqlx", bench: "^BenchmarkOverhead$"},
-	{dir: "internal/itest/redisx", bench: "^BenchmarkGET$/^backend=stub$"},
-	{dir: "internal/itest/kafkax", bench: "^BenchmarkProduceConsume$/^mode=(bare|kotel-sampled|kotel-ratio1pct|sampled|ratio1pct)$", benchtime: "kafka"},
-	{dir: "kafkax", bench: "^BenchmarkSampledHooks$"},
-	{dir: "internal/itest/logcorr", bench: "^BenchmarkHandler$"},
+	{dir: "httpx"},
+	{dir: "sqlx"},
+	{dir: "internal/itest/redisx"},
+	{dir: "internal/itest/kafkax", benchtime: "kafka"},
+	{dir: "kafkax"},
+	{dir: "internal/itest/logcorr"},
+}
+
+// job is one benchmark of the table, run alone in its package's binary.
+type job struct {
+	pkg  int    // index in pkgs
+	name string // full benchmark name without the -GOMAXPROCS suffix
+}
+
+// jobs lists every benchmark a section names, once each, in the order of
+// the sections.
+func jobs() ([]job, error) {
+	var js []job
+	seen := map[string]bool{}
+	for _, sec := range sections {
+		dir, ok := sectionPkg[sec.wrapper]
+		if !ok {
+			return nil, fmt.Errorf("section %s has no package", sec.wrapper)
+		}
+		pi := slices.IndexFunc(pkgs, func(p pkg) bool { return p.dir == dir })
+		if pi < 0 {
+			return nil, fmt.Errorf("section %s: package %s is not in pkgs", sec.wrapper, dir)
+		}
+		for _, r := range sec.rows {
+			for _, name := range []string{r.wrapper, r.peer, r.bare} {
+				if name == "" || seen[dir+" "+name] {
+					continue
+				}
+				seen[dir+" "+name] = true
+				js = append(js, job{pkg: pi, name: name})
+			}
+		}
+	}
+	return js, nil
+}
+
+// exactPattern is the -test.bench pattern that runs the benchmark name and
+// nothing else: each slash-separated level anchored and quoted.
+func exactPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
 }
 
 // row names the three benchmarks of one wrapper at one sampling setting.
@@ -226,11 +276,12 @@ type header struct {
 }
 
 func main() {
-	rounds := flag.Int("rounds", 8, "interleaved rounds: each package's benchmarks run once per round")
+	rounds := flag.Int("rounds", 8, "interleaved rounds: each benchmark runs once per round, alone in its process, in a shuffled order")
 	benchtime := flag.String("benchtime", "1s", "-benchtime of each benchmark run")
 	kafkaBenchtime := flag.String("kafkabenchtime", "", "-benchtime of BenchmarkProduceConsume (an op is 10,000 records); empty: the same as -benchtime")
 	out := flag.String("o", "docs/benchmarks.md", "output file, relative to the repository root")
 	note := flag.String("note", "", "a sentence about the machine's state, written in the header (e.g. that it was loaded)")
+	raw := flag.String("raw", "", "also write every run's output to this file, in the format benchstat reads")
 	flag.Parse()
 	if *rounds < 1 {
 		fatal(errors.New("-rounds must be at least 1"))
@@ -238,7 +289,7 @@ func main() {
 	if *kafkaBenchtime == "" {
 		*kafkaBenchtime = *benchtime
 	}
-	if err := run(*rounds, *benchtime, *kafkaBenchtime, *out, *note); err != nil {
+	if err := run(*rounds, *benchtime, *kafkaBenchtime, *out, *note, *raw); err != nil {
 		fatal(err)
 	}
 }
@@ -248,7 +299,7 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func run(rounds int, benchtime, kafkaBenchtime, out, note string) error {
+func run(rounds int, benchtime, kafkaBenchtime, out, note, raw string) error {
 	ctx := context.Background()
 	root, err := repoRoot(ctx)
 	if err != nil {
@@ -281,33 +332,52 @@ func run(rounds int, benchtime, kafkaBenchtime, out, note string) error {
 			return err
 		}
 	}
+	js, err := jobs()
+	if err != nil {
+		return err
+	}
+	var rawOut bytes.Buffer
 	s := samples{}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
 	for r := 1; r <= rounds; r++ {
-		for i, p := range pkgs {
+		rng.Shuffle(len(js), func(i, j int) { js[i], js[j] = js[j], js[i] })
+		for k, j := range js {
+			p := pkgs[j.pkg]
 			bt := benchtime
 			if p.benchtime == "kafka" {
 				bt = kafkaBenchtime
 			}
-			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r, rounds, p.dir)
-			cmd := exec.CommandContext(ctx, bins[i], "-test.run", "^$", "-test.bench", p.bench,
+			fmt.Fprintf(os.Stderr, "round %d/%d, %d/%d: %s %s\n", r, rounds, k+1, len(js), p.dir, j.name)
+			cmd := exec.CommandContext(ctx, bins[j.pkg], "-test.run", "^$", "-test.bench", exactPattern(j.name),
 				"-test.benchmem", "-test.benchtime", bt, "-test.count", "1")
 			cmd.Dir = filepath.Join(root, p.dir)
 			cmd.Stderr = os.Stderr
 			b, err := cmd.Output()
 			if err != nil {
 				os.Stderr.Write(b)
-				return fmt.Errorf("%s: %w", p.dir, err)
+				return fmt.Errorf("%s %s: %w", p.dir, j.name, err)
 			}
+			rawOut.Write(b)
+			found := false
 			sc := bufio.NewScanner(bytes.NewReader(b))
 			for sc.Scan() {
 				line := sc.Text()
 				if cpu, ok := strings.CutPrefix(line, "cpu: "); ok && h.cpu == "" {
 					h.cpu = strings.TrimSpace(cpu)
 				}
-				if res, ok := parseLine(line); ok {
+				if res, ok := parseLine(line); ok && res.name == j.name {
 					s.add(p.dir, res)
+					found = true
 				}
 			}
+			if !found {
+				return fmt.Errorf("%s: no result for %s", p.dir, j.name)
+			}
+		}
+	}
+	if raw != "" {
+		if err := os.WriteFile(raw, rawOut.Bytes(), 0o644); err != nil {
+			return err
 		}
 	}
 	h.loadEnd = loadavg()
@@ -381,7 +451,8 @@ func render(w io.Writer, h header, s samples) error {
 	b.WriteString("<!-- Generated by `go run ./internal/itest/cmd/benchtable`; do not edit by hand. -->\n\n")
 	b.WriteString("Each otelkit wrapper next to the upstream instrumentation it builds on and next to no\n")
 	b.WriteString("instrumentation at all (bare), per operation: the median of the interleaved rounds of\n")
-	b.WriteString("`go test -bench -benchmem` (each round runs every package once, one after the other).\n")
+	b.WriteString("`go test -bench -benchmem` (each round runs every benchmark once, each alone in a process of\n")
+	b.WriteString("its own, in an order shuffled anew each round).\n")
 	b.WriteString("Spans go to no exporter: the figures are the instrumentation's own cost. \"vs peer\" is\n")
 	b.WriteString("the wrapper's time over the peer's (below 1.00× is faster); \"±\" is the largest distance of\n")
 	b.WriteString("one round's time from the median, in percent: how much the rounds disagree.\n\n")
@@ -401,7 +472,8 @@ func render(w io.Writer, h header, s samples) error {
 	}
 	b.WriteString("\nReproduce with `go run ./internal/itest/cmd/benchtable` (8 rounds of 1 s; `-rounds` and\n")
 	b.WriteString("`-benchtime` for a quick run). On a busy machine time varies from run to run; bytes and\n")
-	b.WriteString("allocations do not.\n\n")
+	b.WriteString("allocations do not. `-raw FILE` also keeps every run's output, so that two runs compare\n")
+	b.WriteString("with `benchstat old.txt new.txt`.\n\n")
 
 	b.WriteString("## Summary\n\n")
 	b.WriteString("| Wrapper | Peer | Sampling | vs peer, time | vs peer, allocs | vs peer, bytes |\n|---|---|---|---|---|---|\n")
