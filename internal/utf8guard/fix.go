@@ -116,9 +116,31 @@ func ValidKeyValue(kv attribute.KeyValue) bool {
 }
 
 // ValidKeyValues reports whether [ValidKeyValue] holds for each of kvs.
-// It is the guard's hot loop: it reads the attributes in place and checks
-// the common kinds inline.
+// It is the guard's hot loop: it reads the attributes in place, ORs the
+// bytes of every key and string value into one word (validutf8.Bits) and
+// tests it once; only when some byte is not ASCII does it check each
+// string as UTF-8.
 func ValidKeyValues(kvs []attribute.KeyValue) bool {
+	var bits uint64
+	for i := range kvs {
+		kv := &kvs[i]
+		bits |= validutf8.Bits(string(kv.Key))
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			bits |= validutf8.Bits(kv.Value.AsString())
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+		default:
+			if !ValidValue(kv.Value) {
+				return false
+			}
+		}
+	}
+	return validutf8.ASCII(bits) || validKeyValuesUTF8(kvs)
+}
+
+// validKeyValuesUTF8 is ValidKeyValues for attributes that are not all
+// ASCII: each string checked as UTF-8.
+func validKeyValuesUTF8(kvs []attribute.KeyValue) bool {
 	for i := range kvs {
 		kv := &kvs[i]
 		if !validString(string(kv.Key)) {

@@ -19,21 +19,50 @@ func String(s string) string {
 	return fix(s)
 }
 
-// Valid is utf8.ValidString with a faster path for ASCII, which
-// nearly every attribute is: it ORs eight bytes at a time and leaves any
-// string with a byte above 0x7F to utf8.ValidString.
+// Valid reports whether s is valid UTF-8, as utf8.ValidString does, with a
+// faster path for ASCII, which nearly every attribute is (see Bits).
 func Valid(s string) bool {
-	for len(s) >= 8 {
-		if (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 != 0 {
-			return utf8.ValidString(s)
+	return ASCII(Bits(s)) || utf8.ValidString(s)
+}
+
+// Bits is the OR of s's bytes spread over a word, eight bytes at a time:
+// s is ASCII exactly when ASCII(Bits(s)). The OR of several strings' Bits
+// tells with one test that all of them are ASCII.
+func Bits(s string) uint64 {
+	n := len(s)
+	switch {
+	case n >= 8:
+		w := word64(s[n-8:])
+		for t := s; len(t) >= 8; t = t[8:] {
+			w |= word64(t)
 		}
-		s = s[8:]
+		return w
+	case n >= 4:
+		return uint64(word32(s) | word32(s[n-4:]))
+	case n > 0:
+		return uint64(s[0] | s[n/2] | s[n-1])
 	}
-	var acc byte
-	for i := 0; i < len(s); i++ {
-		acc |= s[i]
-	}
-	return acc < utf8.RuneSelf || utf8.ValidString(s)
+	return 0
+}
+
+// ASCII reports whether bits, the Bits of one or more strings, say that
+// every byte was below 0x80.
+func ASCII(bits uint64) bool { return bits&hiBits64 == 0 }
+
+const hiBits64 = 0x8080808080808080
+
+// word64 is s's first eight bytes as one little-endian word (the compiler
+// makes it one load); len(s) >= 8.
+func word64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// word32 is s's first four bytes as one word; len(s) >= 4.
+func word32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 func fix(s string) string {
