@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -88,6 +89,12 @@ type hooks struct {
 	last   atomic.Pointer[topicInfo]  // the topic last looked up
 
 	produceStart []trace.SpanStartOption
+	// epoch is the origin of produceState.start: time.Since reads only
+	// the monotonic clock, cheaper than time.Now, and the state keeps a
+	// number instead of a time.Time and its location pointer.
+	epoch time.Time
+	// noopSpan is the API's no-op span, behind remoteSpan's methods.
+	noopSpan trace.Span
 
 	// The consume spans of the client's own polls (see pollhook.go).
 	kafkaxPolls  atomic.Bool // kafkax's PollFetches or PollRecords polled the client
@@ -126,6 +133,8 @@ func newHooks(cfg config) *hooks {
 		sentErr:      map[attribute.Set]int64{},
 		tracer:       cfg.tracerProvider.Tracer(ScopeName),
 		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
+		epoch:        time.Now(),
+		noopSpan:     trace.SpanFromContext(context.Background()),
 	}
 	h.sharedPolled = &polledRecord{Context: context.Background(), h: h}
 	h.stdProps, h.std = stdPropagators(cfg.propagator)
