@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -127,7 +128,9 @@ func (h *hooks) inject(ctx context.Context, sc trace.SpanContext, st *produceSta
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); ok {
 			st.injectTraceContext(sc)
-		} else {
+		} else if baggage.FromContext(ctx).Len() > 0 {
+			// propagation.Baggage, which writes nothing for an
+			// empty baggage: the check saves its String.
 			p.Inject(ctx, st)
 		}
 	}
