@@ -294,13 +294,21 @@ func hooksOf(cl *kgo.Client) *hooks {
 // messageKey returns the record key as text, or false when the key is absent
 // or binary (not valid UTF-8, or holding control characters).
 func messageKey(k []byte) (string, bool) {
-	if len(k) == 0 || !utf8.Valid(k) {
+	if len(k) == 0 {
 		return "", false
 	}
+	ascii := true
 	for _, b := range k {
 		if b < 0x20 && b != '\t' || b == 0x7f {
 			return "", false
 		}
+		if b >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	// Most keys are ASCII, valid UTF-8 without utf8.Valid's second pass.
+	if !ascii && !utf8.Valid(k) {
+		return "", false
 	}
 	return string(k), true
 }
