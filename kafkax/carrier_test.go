@@ -73,6 +73,12 @@ var traceparents = []string{
 	"0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 	"00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
 	"00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+	// 55 bytes with the dashes in place (extractTraceContext's fixed
+	// layout) but a bad digit in each field.
+	"00-4bf92f3577b34da6a3ce929d0e0-4736-00f067aa0ba902b7-01",
+	"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba9z2b7-01",
+	"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+	"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-10",
 	"garbage",
 }
 

@@ -306,7 +306,7 @@ func (h *hooks) consume(p *poll, ti *topicInfo, r *kgo.Record, pr *polledRecord)
 			// parsed here, and the baggage read only if needed.
 			producer, extracted = h.producerContext(r), true
 			if producer.IsValid() && !producer.IsSampled() && !h.cfg.askAlways {
-				pr.Context, pr.h, pr.rs.sc = base, h, producer
+				pr.Context, pr.h, pr.rs.sc, pr.rs.Span = base, h, producer, h.noopSpan
 				r.Context = pr
 				return
 			}
@@ -369,6 +369,9 @@ func (h *hooks) extract(base context.Context, r *kgo.Record, rs *remoteSpan, sc 
 		if _, ok := p.(propagation.TraceContext); !ok {
 			ctx = p.Extract(ctx, (*recordCarrier)(r))
 		} else if sc.IsValid() {
+			if rs.Span == nil {
+				rs.Span = h.noopSpan
+			}
 			rs.sc = sc
 			ctx = trace.ContextWithSpan(ctx, rs)
 		}

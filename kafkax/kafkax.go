@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -88,6 +89,12 @@ type hooks struct {
 	last   atomic.Pointer[topicInfo]  // the topic last looked up
 
 	produceStart []trace.SpanStartOption
+	// epoch is the origin of produceState.start: time.Since reads only
+	// the monotonic clock, cheaper than time.Now, and the state keeps a
+	// number instead of a time.Time and its location pointer.
+	epoch time.Time
+	// noopSpan is the API's no-op span, behind remoteSpan's methods.
+	noopSpan trace.Span
 
 	// The consume spans of the client's own polls (see pollhook.go).
 	kafkaxPolls  atomic.Bool // kafkax's PollFetches or PollRecords polled the client
@@ -126,6 +133,8 @@ func newHooks(cfg config) *hooks {
 		sentErr:      map[attribute.Set]int64{},
 		tracer:       cfg.tracerProvider.Tracer(ScopeName),
 		produceStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)},
+		epoch:        time.Now(),
+		noopSpan:     trace.SpanFromContext(context.Background()),
 	}
 	h.sharedPolled = &polledRecord{Context: context.Background(), h: h}
 	h.stdProps, h.std = stdPropagators(cfg.propagator)
@@ -285,13 +294,21 @@ func hooksOf(cl *kgo.Client) *hooks {
 // messageKey returns the record key as text, or false when the key is absent
 // or binary (not valid UTF-8, or holding control characters).
 func messageKey(k []byte) (string, bool) {
-	if len(k) == 0 || !utf8.Valid(k) {
+	if len(k) == 0 {
 		return "", false
 	}
+	ascii := true
 	for _, b := range k {
 		if b < 0x20 && b != '\t' || b == 0x7f {
 			return "", false
 		}
+		if b >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	// Most keys are ASCII, valid UTF-8 without utf8.Valid's second pass.
+	if !ascii && !utf8.Valid(k) {
+		return "", false
 	}
 	return string(k), true
 }

@@ -108,6 +108,8 @@ func TestMessageKey(t *testing.T) {
 	}{
 		{nil, false}, {[]byte("user-1"), true}, {[]byte("caf\xc3\xa9"), true},
 		{[]byte{0xff, 0xfe}, false}, {[]byte("a\x00b"), false}, {[]byte{0, 0, 0, 7}, false},
+		{[]byte("a\tb"), true}, {[]byte("a\x7f"), false}, {[]byte("caf\xc3"), false},
+		{[]byte("caf\xc3\xa9\x01"), false}, {[]byte("\x80"), false}, {[]byte("\xe2\x82\xac-1"), true},
 	} {
 		if _, ok := messageKey(tc.key); ok != tc.want {
 			t.Errorf("messageKey(%q) = %v, want %v", tc.key, ok, tc.want)

@@ -2,11 +2,11 @@ package kafkax
 
 import (
 	"context"
-	"encoding/hex"
 	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -33,13 +33,13 @@ type stateKey struct{}
 type produceState struct {
 	context.Context // the record's context before kafkax touched it
 
-	start time.Time
+	start time.Duration // time.Since(hooks.epoch) at Produce: monotonic, and no pointer for the GC
 	rec   *kgo.Record
 	span  trace.Span // the produce span; nil when none was started
 	topic *topicInfo // of rec.Topic at Produce
 	hdr   [1]kgo.RecordHeader
-	buf   [64]byte // room for one traceparent value (55 bytes)
-	used  bool     // buf already holds a value
+	buf   [traceparentLen]byte // room for one traceparent value
+	used  bool                 // buf already holds a value
 }
 
 // Value returns the state itself for stateKey and otherwise defers to the
@@ -114,12 +114,7 @@ func (s *produceState) injectTraceContext(sc trace.SpanContext) {
 	tid, sid := sc.TraceID(), sc.SpanID()
 	// Only the flags the specification defines: sampled and random.
 	flags := [1]byte{byte(sc.TraceFlags() & (trace.FlagsSampled | trace.FlagsRandom))}
-	v[0], v[1], v[2] = '0', '0', '-'
-	hex.Encode(v[3:35], tid[:])
-	v[35] = '-'
-	hex.Encode(v[36:52], sid[:])
-	v[52] = '-'
-	hex.Encode(v[53:55], flags[:])
+	formatTraceparent((*[traceparentLen]byte)(v), &tid, &sid, flags[0])
 	s.setHeader(traceparentHeader, v)
 }
 
@@ -133,7 +128,9 @@ func (h *hooks) inject(ctx context.Context, sc trace.SpanContext, st *produceSta
 	for _, p := range h.stdProps {
 		if _, ok := p.(propagation.TraceContext); ok {
 			st.injectTraceContext(sc)
-		} else {
+		} else if baggage.FromContext(ctx).Len() > 0 {
+			// propagation.Baggage, which writes nothing for an
+			// empty baggage: the check saves its String.
 			p.Inject(ctx, st)
 		}
 	}
@@ -158,7 +155,7 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		parent = RecordContext(pr.Context, r)
 	}
 	ti := h.topic(r.Topic)
-	st := &produceState{Context: parent, start: time.Now(), rec: r, topic: ti}
+	st := &produceState{Context: parent, start: time.Since(h.epoch), rec: r, topic: ti}
 	if !h.cfg.askAlways {
 		if psc := trace.SpanContextFromContext(parent); psc.IsValid() && !psc.IsSampled() {
 			h.inject(parent, psc, st)
@@ -193,7 +190,7 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	}
 	span := st.span
 	r.Context = st.Context
-	now := time.Now()
+	dur := (time.Since(h.epoch) - st.start).Seconds()
 	ti := st.topic
 	// The state stays alive as long as r holds its header. Its Context
 	// stays too: kgo may still wait on the Done of the context it saw.
@@ -203,13 +200,13 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	}
 	if err == nil {
 		ti.sentOK.Add(1)
-		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), ti.sendDur...)
+		h.duration.Record(context.Background(), dur, ti.sendDur...)
 	} else {
 		set := errorOpts(metric.NewRecordConfig(ti.sendDur).Attributes(), err)
 		h.errMu.Lock()
 		h.sentErr[set]++
 		h.errMu.Unlock()
-		h.duration.Record(context.Background(), now.Sub(st.start).Seconds(), metric.WithAttributeSet(set))
+		h.duration.Record(context.Background(), dur, metric.WithAttributeSet(set))
 	}
 	if span == nil || !span.IsRecording() {
 		return

@@ -2,6 +2,7 @@ package kafkax_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +33,11 @@ type benchMode struct {
 	request bool // records are produced 10 at a time under a request span
 	batch   bool // kafkax.WithBatchSpans on the consumer
 	plain   bool // the consumer calls cl.PollFetches itself: spans from kafkax's hooks
+	// bare: the application writes each record's traceparent from the
+	// Produce context itself, with the propagator ("inject") or by
+	// formatting the value into a header slice of the record's own
+	// ("format").
+	write string
 }
 
 var benchModes = []benchMode{
@@ -50,6 +56,13 @@ var benchModes = []benchMode{
 	{name: "bare-request", impl: "bare", ratio: 0.01, request: true},
 	{name: "bare-request-header", impl: "bare", ratio: 0.01, request: true, header: true},
 	{name: "bare-request-header-own", impl: "bare", ratio: 0.01, request: true, header: true, own: true},
+	// The honest floors of an application that carries its requests'
+	// trace context itself, without instrumentation: each record's
+	// traceparent written from its context, with prop.Inject and kotel's
+	// carrier (what the OpenTelemetry API offers), or formatted by hand
+	// into one header slice and one value per record.
+	{name: "bare-request-header-inject", impl: "bare", ratio: 0.01, request: true, write: "inject"},
+	{name: "bare-request-header-format", impl: "bare", ratio: 0.01, request: true, write: "format"},
 	// The same two spans per record written by hand on the SDK (kotel's
 	// carrier for the headers): the floor that no instrumentation built on
 	// the SDK goes under.
@@ -183,6 +196,10 @@ func BenchmarkProduceConsume(b *testing.B) {
 					r.Headers = []kgo.RecordHeader{tpHeader[0]}
 				case mode.header:
 					r.Headers = tpHeader
+				case mode.write == "inject":
+					prop.Inject(ctx, kotel.NewRecordCarrier(r))
+				case mode.write == "format":
+					r.Headers = []kgo.RecordHeader{{Key: "traceparent", Value: appendTraceparent(make([]byte, 0, 55), trace.SpanContextFromContext(ctx))}}
 				}
 				if mode.impl == "manual" {
 					ctx, _ = tp.Tracer("manual").Start(ctx, "kafka.produce", trace.WithSpanKind(trace.SpanKindProducer))
@@ -244,6 +261,18 @@ func manualAttrs(r *kgo.Record, op string) []attribute.KeyValue {
 		attribute.String("messaging.kafka.message.key", string(r.Key)),
 		attribute.String("messaging.kafka.client_id", "kgo"),
 	}
+}
+
+// appendTraceparent appends the W3C traceparent value of sc to b, as an
+// application writing it by hand would.
+func appendTraceparent(b []byte, sc trace.SpanContext) []byte {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	b = append(b, "00-"...)
+	b = hex.AppendEncode(b, tid[:])
+	b = append(b, '-')
+	b = hex.AppendEncode(b, sid[:])
+	flags := [1]byte{byte(sc.TraceFlags())}
+	return hex.AppendEncode(append(b, '-'), flags[:])
 }
 
 // cpuTime is the user and system CPU time of the process so far.
