@@ -136,10 +136,11 @@ var sections = []section{
 			{"unsampled", "BenchmarkGET/backend=stub/spans=unsampled/impl=redisx", "BenchmarkGET/backend=stub/spans=unsampled/impl=redisotel", "BenchmarkGET/backend=stub/spans=unsampled/impl=bare"},
 		}},
 	{wrapper: "kafkax", peer: "kotel", unit: "record", perOp: 10_000,
-		note: "10,000 records produced to franz-go's in-process `kfake` broker and polled back, per benchmark op, shown per record: kafkax vs franz-go's `kotel` plugin. \"Unsampled\" is `ParentBased(TraceIDRatioBased(0.01))`: 1 % of records sampled.",
+		note: "10,000 records produced to franz-go's in-process `kfake` broker and polled back, per benchmark op, shown per record: kafkax vs franz-go's `kotel` plugin. \"Unsampled\" is `ParentBased(TraceIDRatioBased(0.01))`: 1 % of records sampled. \"Produced in requests\" is the demo's shape: records produced 10 at a time under request spans of which 1 % are sampled; its bare is franz-go with a traceparent header of each record's own that the application wrote (`bare-request-header-own`).",
 		rows: []row{
 			{"sampled", "BenchmarkProduceConsume/mode=sampled", "BenchmarkProduceConsume/mode=kotel-sampled", "BenchmarkProduceConsume/mode=bare"},
 			{"unsampled (1 %)", "BenchmarkProduceConsume/mode=ratio1pct", "BenchmarkProduceConsume/mode=kotel-ratio1pct", "BenchmarkProduceConsume/mode=bare"},
+			{"1 %, produced in requests", "BenchmarkProduceConsume/mode=ratio1pct-request", "BenchmarkProduceConsume/mode=kotel-ratio1pct-request", "BenchmarkProduceConsume/mode=bare-request-header-own"},
 		}},
 	{wrapper: "kafkax hooks alone", peer: "", unit: "record", perOp: 1,
 		note: "One sampled record through kafkax's produce and consume hooks with no broker: the cost kafkax adds per record without kfake's noise. No peer.",
