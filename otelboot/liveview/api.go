@@ -11,7 +11,6 @@ import (
 	"github.com/otelkit/otelkit/internal/durbucket"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -218,9 +217,9 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 		}
 		first := t.first()
 		resp.Traces = append(resp.Traces, traceSummary{
-			TraceID: t.id.String(), Name: first.Name(), Start: t.start,
-			DurationMS: ms(d), Spans: len(t.spans), Errors: t.errors, Status: st, Kept: t.kind(),
-			Service: serviceOfResource(first.Resource()),
+			TraceID: t.id.String(), Name: first.name(), Start: t.start,
+			DurationMS: ms(d), Spans: t.nspans, Errors: t.errors, Status: st, Kept: t.kind(),
+			Service: first.service(),
 		})
 	}
 	v.store.mu.Unlock()
@@ -235,12 +234,12 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 }
 
 func (t *traceEntry) hasName(lower string) bool {
-	for _, s := range t.spans {
-		if strings.Contains(strings.ToLower(s.Name()), lower) {
-			return true
-		}
-	}
-	return false
+	found := false
+	recs(t.buf, func(r rec) bool {
+		found = strings.Contains(strings.ToLower(string(r.nameBytes())), lower)
+		return !found
+	})
+	return found
 }
 
 // keyValue is an attribute as the page shows it.
@@ -253,6 +252,15 @@ func kvs(attrs []attribute.KeyValue) []keyValue {
 	out := make([]keyValue, len(attrs))
 	for i, a := range attrs {
 		out[i] = keyValue{Key: string(a.Key), Value: a.Value.String()}
+	}
+	return out
+}
+
+// spanKVs is kvs for the attributes of a decoded span.
+func spanKVs(attrs []spanAttr) []keyValue {
+	out := make([]keyValue, len(attrs))
+	for i, a := range attrs {
+		out[i] = keyValue{Key: a.key, Value: a.text}
 	}
 	return out
 }
@@ -305,13 +313,13 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 	v.lockStore()
 	t := v.store.traces[id]
 	var (
-		spans []sdktrace.ReadOnlySpan
+		spans []spanRec
 		resp  traceDetail
 	)
 	if t != nil {
-		spans = append(spans, t.spans...)
+		spans = t.spans()
 		resp = traceDetail{
-			TraceID: id.String(), Name: t.first().Name(), Start: t.start,
+			TraceID: id.String(), Name: t.first().name(), Start: t.start,
 			DurationMS: ms(t.end.Sub(t.start)), Errors: t.errors, DroppedSpans: t.dropped,
 		}
 	}
@@ -327,26 +335,27 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 
 // waterfall orders spans as a tree (parents before children, siblings by
 // start time) with their depth.
-func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []spanDetail {
-	sort.Slice(spans, func(i, j int) bool { return spans[i].StartTime().Before(spans[j].StartTime()) })
+func waterfall(spans []spanRec, t0 time.Time) []spanDetail {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
 	byID := make(map[trace.SpanID]bool, len(spans))
-	for _, s := range spans {
-		byID[s.SpanContext().SpanID()] = true
+	for i := range spans {
+		byID[spans[i].id] = true
 	}
-	children := make(map[trace.SpanID][]sdktrace.ReadOnlySpan)
-	var roots []sdktrace.ReadOnlySpan
-	for _, s := range spans {
-		if p := s.Parent(); p.IsValid() && byID[p.SpanID()] {
-			children[p.SpanID()] = append(children[p.SpanID()], s)
+	children := make(map[trace.SpanID][]*spanRec)
+	var roots []*spanRec
+	for i := range spans {
+		s := &spans[i]
+		if s.hasParent && byID[s.parent] {
+			children[s.parent] = append(children[s.parent], s)
 		} else {
 			roots = append(roots, s)
 		}
 	}
 	out := make([]spanDetail, 0, len(spans))
-	var walk func(s sdktrace.ReadOnlySpan, depth int)
-	walk = func(s sdktrace.ReadOnlySpan, depth int) {
+	var walk func(s *spanRec, depth int)
+	walk = func(s *spanRec, depth int) {
 		out = append(out, toSpanDetail(s, depth, t0))
-		for _, c := range children[s.SpanContext().SpanID()] {
+		for _, c := range children[s.id] {
 			walk(c, depth+1)
 		}
 	}
@@ -356,27 +365,26 @@ func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []spanDetail {
 	return out
 }
 
-func toSpanDetail(s sdktrace.ReadOnlySpan, depth int, t0 time.Time) spanDetail {
-	st := s.Status()
+func toSpanDetail(s *spanRec, depth int, t0 time.Time) spanDetail {
 	d := spanDetail{
-		SpanID: s.SpanContext().SpanID().String(), Name: s.Name(), Kind: s.SpanKind().String(),
-		Scope: s.InstrumentationScope().Name, Service: serviceOfResource(s.Resource()), Depth: depth, Start: s.StartTime(),
-		OffsetMS: ms(s.StartTime().Sub(t0)), DurationMS: ms(s.EndTime().Sub(s.StartTime())),
-		Status: "unset", StatusMessage: st.Description,
-		Attributes: kvs(s.Attributes()), Events: []spanEvent{},
+		SpanID: s.id.String(), Name: s.name, Kind: s.kind.String(),
+		Scope: s.scope, Service: s.service, Depth: depth, Start: s.start,
+		OffsetMS: ms(s.start.Sub(t0)), DurationMS: ms(s.end.Sub(s.start)),
+		Status: "unset", StatusMessage: s.desc,
+		Attributes: spanKVs(s.attrs), Events: []spanEvent{},
 	}
-	switch st.Code {
+	switch s.code {
 	case codes.Error:
 		d.Status = "error"
 	case codes.Ok:
 		d.Status = "ok"
 	}
-	if p := s.Parent(); p.IsValid() {
-		d.ParentID = p.SpanID().String()
+	if s.hasParent {
+		d.ParentID = s.parent.String()
 	}
-	for _, e := range s.Events() {
+	for _, e := range s.events {
 		d.Events = append(d.Events, spanEvent{
-			Name: e.Name, Time: e.Time, OffsetMS: ms(e.Time.Sub(t0)), Attributes: kvs(e.Attributes),
+			Name: e.name, Time: e.time, OffsetMS: ms(e.time.Sub(t0)), Attributes: spanKVs(e.attrs),
 		})
 	}
 	return d

@@ -8,7 +8,8 @@ import (
 )
 
 const (
-	// pendingCap is the number of ended spans buffered before they are
+	// pendingCap is the number of ended spans buffered (as records, in
+	// one buffer) before they are
 	// aggregated. OnEnd only appends to this buffer; a full buffer is
 	// aggregated by a background goroutine (or by the next read of the
 	// view, whichever comes first).
@@ -16,6 +17,8 @@ const (
 	// maxFullBatches bounds the full buffers waiting for aggregation; past
 	// it, the span that fills a buffer aggregates the queue itself.
 	maxFullBatches = 32
+	// pendingBytes is the initial size of a buffer of pendingCap records.
+	pendingBytes = pendingCap * 256
 	// maxFreeBatches bounds the recycled buffers.
 	maxFreeBatches = 4
 )
@@ -30,15 +33,21 @@ type spanProcessor struct{ v *View }
 // OnStart does nothing: the view only looks at ended spans.
 func (*spanProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd queues a sampled span for aggregation.
+// OnEnd encodes a sampled span into a record (record.go) and queues it for
+// aggregation; the view keeps no reference to the SDK's span.
 func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() {
+	sc := s.SpanContext()
+	if !sc.IsSampled() {
 		return // not exported, so not shown either
 	}
 	v := p.v
+	svc, has := v.serviceOf(s.Resource())
+	var scratch [512]byte // most records fit: encoded outside the lock, no allocation
+	r := appendSpan(scratch[:0], s, sc, svc, has)
 	v.pmu.Lock()
-	v.pending = append(v.pending, s)
-	if len(v.pending) < pendingCap {
+	v.pending = append(v.pending, r...)
+	v.npending++
+	if v.npending < pendingCap {
 		v.pmu.Unlock()
 		return
 	}

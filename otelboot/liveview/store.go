@@ -30,25 +30,30 @@ const (
 	// slowMinSamples is the number of spans of a name seen before the
 	// adaptive slow threshold applies.
 	slowMinSamples = 20
-	// maxFreeEntries bounds the evicted trace entries kept for reuse.
+	// maxFreeEntries bounds the evicted trace entries kept for reuse, and
+	// maxFreeBuf the record buffer one of them keeps.
 	maxFreeEntries = 256
+	maxFreeBuf     = 4 << 10
 )
 
 // traceEntry is one kept trace. Entries sit on one of two lists, ordered by
 // the time they were first seen: normal traces, and traces kept longer
-// (errors or slow).
+// (errors or slow). Its spans are records (record.go) in one pointer-free
+// buffer.
 type traceEntry struct {
-	id      trace.TraceID
-	spans   []sdktrace.ReadOnlySpan
-	inline  [4]sdktrace.ReadOnlySpan // spans' first backing array
-	root    sdktrace.ReadOnlySpan    // local root, when it has ended
-	start   time.Time
-	end     time.Time
-	errors  int
-	slow    bool
-	dropped int
-	bytes   int
-	kept    bool
+	id        trace.TraceID
+	buf       []byte // the spans' records, in the order they ended
+	nspans    int
+	root      int    // offset in buf of the local root, -1 while it has not ended, rootInExtra
+	extra     []byte // the local root's record when the span cap dropped it
+	rootStart time.Time
+	start     time.Time
+	end       time.Time
+	errors    int
+	slow      bool
+	dropped   int
+	bytes     int
+	kept      bool
 
 	prev, next *traceEntry
 }
@@ -63,20 +68,39 @@ func (t *traceEntry) kind() string {
 	return ""
 }
 
-// first returns the span shown as the trace's name: its local root, or the
-// earliest span while the root has not ended.
-func (t *traceEntry) first() sdktrace.ReadOnlySpan {
-	if t.root != nil {
-		return t.root
+// rootInExtra is traceEntry.root when the local root is in extra.
+const rootInExtra = -2
+
+// rootRec returns the record of the local root, false while it has not
+// ended.
+func (t *traceEntry) rootRec() (rec, bool) {
+	switch {
+	case t.root >= 0:
+		return rec(t.buf[t.root:]), true
+	case t.root == rootInExtra:
+		return rec(t.extra), true
 	}
-	var f sdktrace.ReadOnlySpan
-	for _, s := range t.spans {
-		if f == nil || s.StartTime().Before(f.StartTime()) {
-			f = s
+	return nil, false
+}
+
+// first returns the record of the span shown as the trace's name: its
+// local root, or the earliest span while the root has not ended.
+func (t *traceEntry) first() rec {
+	if r, ok := t.rootRec(); ok {
+		return r
+	}
+	var f rec
+	recs(t.buf, func(r rec) bool {
+		if f == nil || r.start().Before(f.start()) {
+			f = r
 		}
-	}
+		return true
+	})
 	return f
 }
+
+// spans decodes the trace's spans.
+func (t *traceEntry) spans() []spanRec { return decodeAll(t.buf, t.nspans) }
 
 // traceList is an intrusive doubly linked list of traces, oldest at head.
 type traceList struct {
@@ -193,6 +217,7 @@ type store struct {
 	totalErrors uint64
 	service     string
 	svc         serviceIndex // per-service aggregates (services.go)
+	scratch     []byte       // ingestOne's record
 }
 
 func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
@@ -213,37 +238,50 @@ func (s *store) ingest(batch []sdktrace.ReadOnlySpan) {
 	}
 }
 
+// ingestRecs adds the spans of the records of buf. The caller holds s.mu.
+func (s *store) ingestRecs(buf []byte) {
+	for off := 0; off < len(buf); {
+		r := rec(buf[off:])
+		s.ingestRec(r)
+		off += r.size()
+	}
+}
+
+// ingestOne encodes sp (record.go) and adds it; the store keeps the record
+// only.
 func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
-	s.ingestService(sp)
-	start, end := sp.StartTime(), sp.EndTime()
-	d := max(end.Sub(start), 0)
+	svc, has := s.svc.serviceOf(sp)
+	s.scratch = appendSpan(s.scratch[:0], sp, sp.SpanContext(), svc, has)
+	s.ingestRec(rec(s.scratch))
+}
+
+// ingestRec adds the span of record r. The caller holds s.mu.
+func (s *store) ingestRec(r rec) {
+	start, end := r.start(), r.end()
+	d := r.dur()
 	b := bucketOf(d)
-	st := sp.Status()
-	isErr := st.Code == codes.Error
+	isErr := r.code() == codes.Error
+	s.ingestService(r, end, d, b, isErr)
 
 	s.totalSpans++
 	if isErr {
 		s.totalErrors++
 	}
 	s.series.add(end.Unix(), b, isErr)
-	if s.service == "" {
-		if r := sp.Resource(); r != nil {
-			if v, ok := r.Set().Value(serviceNameKey); ok {
-				s.service = v.AsString()
-			}
-		}
+	if s.service == "" && r.hasServiceName() {
+		s.service = r.service()
 	}
 
-	name := sp.Name()
-	fixed := 480 + len(name) + len(st.Description) // spanBytes without two getter calls
-	ns := s.names[name]
+	nameB := r.nameBytes()
+	ns := s.names[string(nameB)]
 	if ns == nil {
+		name := string(nameB)
 		if len(s.names) >= maxNames {
 			name = otherName
 			ns = s.names[name]
 		}
 		if ns == nil {
-			ns = &nameStats{kind: sp.SpanKind()}
+			ns = &nameStats{kind: r.kind()}
 			s.names[name] = ns
 		}
 	}
@@ -255,15 +293,14 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	}
 	ns.observe(b, d, end, isErr)
 
-	s.addToTrace(sp, start, end, isErr, slow, fixed)
+	s.addToTrace(r, start, end, isErr, slow)
 }
 
-func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr, slow bool, fixed int) {
-	sc := sp.SpanContext()
-	t := s.traces[sc.TraceID()]
+func (s *store) addToTrace(r rec, start, end time.Time, isErr, slow bool) {
+	t := s.traces[r.traceID()]
 	if t == nil {
 		t = s.newEntry()
-		t.id, t.start, t.end = sc.TraceID(), start, end
+		t.id, t.start, t.end = r.traceID(), start, end
 		s.traces[t.id] = t
 		s.normal.pushBack(t)
 	}
@@ -271,24 +308,28 @@ func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr
 	if t.kept {
 		list = &s.kept
 	}
-	if len(t.spans) >= maxSpansPerTrace {
+	at := len(t.buf)
+	if t.nspans >= maxSpansPerTrace {
 		t.dropped++
+		at = rootInExtra
 	} else {
-		n := fixed + spanVarBytes(sp)
-		t.spans = append(t.spans, sp)
+		n := r.bytes()
+		t.buf = append(t.buf, r[:r.size()]...)
+		t.nspans++
 		t.bytes += n
 		list.bytes += n
+	}
+	if r.isLocalRoot() && (t.root == -1 || start.Before(t.rootStart)) {
+		t.root, t.rootStart = at, start
+		if at == rootInExtra {
+			t.extra = append(t.extra[:0], r[:r.size()]...)
+		}
 	}
 	if start.Before(t.start) {
 		t.start = start
 	}
 	if end.After(t.end) {
 		t.end = end
-	}
-	if p := sp.Parent(); !p.IsValid() || p.IsRemote() {
-		if t.root == nil || start.Before(t.root.StartTime()) {
-			t.root = sp
-		}
 	}
 	if isErr {
 		t.errors++
@@ -320,12 +361,11 @@ func (s *store) evictOne() {
 	delete(s.traces, victim.id)
 	s.evicted++
 	if len(s.free) < maxFreeEntries {
-		clear(victim.spans)
-		spans := victim.spans[:0]
-		if cap(spans) > 64 {
-			spans = nil // do not keep a large array for a small trace
+		buf := victim.buf[:0]
+		if cap(buf) > maxFreeBuf {
+			buf = nil // do not keep a large buffer for a small trace
 		}
-		*victim = traceEntry{spans: spans}
+		*victim = traceEntry{buf: buf}
 		s.free = append(s.free, victim)
 	}
 }
@@ -340,9 +380,7 @@ func (s *store) newEntry() *traceEntry {
 	} else {
 		t = &traceEntry{}
 	}
-	if t.spans == nil {
-		t.spans = t.inline[:0]
-	}
+	t.root = -1
 	return t
 }
 
@@ -356,24 +394,11 @@ func (s *store) tracesNewestFirst() []*traceEntry {
 	return out
 }
 
-// spanBytes estimates the memory a kept span holds: the SDK's snapshot and
-// its attributes, events and links.
+// spanBytes estimates the memory a kept span holds (the estimate the byte
+// cap counts, as the SDK's snapshot and its attributes, events and links
+// would take); appendSpan computes the same while it encodes the span.
 func spanBytes(sp sdktrace.ReadOnlySpan) int {
-	return 480 + len(sp.Name()) + len(sp.Status().Description) + spanVarBytes(sp)
-}
-
-// spanVarBytes is the part of spanBytes in attributes, events and links.
-// The SDK's getters copy the whole snapshot, so the hot path reads each
-// field once.
-func spanVarBytes(sp sdktrace.ReadOnlySpan) int {
-	n := attrsBytes(sp.Attributes())
-	for _, e := range sp.Events() {
-		n += 96 + len(e.Name) + attrsBytes(e.Attributes)
-	}
-	for _, l := range sp.Links() {
-		n += 128 + attrsBytes(l.Attributes)
-	}
-	return n
+	return rec(appendSpan(nil, sp, sp.SpanContext(), "", false)).bytes()
 }
 
 func attrsBytes(kvs []attribute.KeyValue) int {

@@ -111,10 +111,10 @@ func TestSpansOfATraceGroupTogether(t *testing.T) {
 	}.Snapshot()
 	s.ingest([]sdktrace.ReadOnlySpan{child, root}) // children end first
 	tr := s.traces[root.SpanContext().TraceID()]
-	if tr == nil || len(tr.spans) != 2 || tr.first().Name() != "GET /x" || tr.errors != 1 || !tr.kept {
+	if tr == nil || tr.nspans != 2 || tr.first().name() != "GET /x" || tr.errors != 1 || !tr.kept {
 		t.Fatalf("trace = %+v", tr)
 	}
-	w := waterfall(tr.spans, tr.start)
+	w := waterfall(tr.spans(), tr.start)
 	if len(w) != 2 || w[0].Name != "GET /x" || w[0].Depth != 0 || w[1].Name != "mysql.query" || w[1].Depth != 1 || w[1].ParentID != w[0].SpanID {
 		t.Errorf("waterfall = %+v", w)
 	}
