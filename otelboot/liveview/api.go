@@ -155,7 +155,7 @@ func (v *View) apiSpans(w http.ResponseWriter, r *http.Request) {
 		p50, p95, p99 := n.quantiles()
 		resp.Spans = append(resp.Spans, spanStats{
 			Name: name, Kind: n.kind.String(), Count: n.count, Errors: n.errors,
-			P50MS: ms(p50), P95MS: ms(p95), P99MS: ms(p99), LastSeen: n.lastSeen,
+			P50MS: ms(p50), P95MS: ms(p95), P99MS: ms(p99), LastSeen: n.lastSeen.time(),
 			Buckets: append([]uint64(nil), n.buckets[:]...),
 		})
 	}
@@ -201,7 +201,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 	all := v.store.tracesNewestFirst()
 	resp := tracesResponse{Traces: []traceSummary{}, Kept: len(all), Evicted: v.store.evicted}
 	for _, t := range all {
-		d := t.end.Sub(t.start)
+		d := t.end.sub(t.start)
 		switch {
 		case status == "error" && t.errors == 0,
 			status == "ok" && t.errors > 0,
@@ -217,7 +217,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 		}
 		first := t.first()
 		resp.Traces = append(resp.Traces, traceSummary{
-			TraceID: t.id.String(), Name: first.name(), Start: t.start,
+			TraceID: t.id.String(), Name: first.name(), Start: t.start.time(),
 			DurationMS: ms(d), Spans: t.nspans, Errors: t.errors, Status: st, Kept: t.kind(),
 			Service: first.service(),
 		})
@@ -319,8 +319,8 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 	if t != nil {
 		spans = t.spans()
 		resp = traceDetail{
-			TraceID: id.String(), Name: t.first().name(), Start: t.start,
-			DurationMS: ms(t.end.Sub(t.start)), Errors: t.errors, DroppedSpans: t.dropped,
+			TraceID: id.String(), Name: t.first().name(), Start: t.start.time(),
+			DurationMS: ms(t.end.sub(t.start)), Errors: t.errors, DroppedSpans: t.dropped,
 		}
 	}
 	v.store.mu.Unlock()

@@ -41,7 +41,7 @@ func (c cellFilter) match(t *traceEntry) bool {
 	}
 	found := false
 	recs(t.buf, func(r rec) bool {
-		end := r.end().Unix()
+		end := r.end().unix()
 		d := int64(r.dur())
 		found = !(c.hasFrom && end < c.from || c.hasTo && end >= c.to ||
 			c.hasMin && d <= c.minNS || c.hasMax && d > c.maxNS)

@@ -42,7 +42,7 @@ func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	v := p.v
 	svc, has := v.serviceOf(s.Resource())
-	var scratch [512]byte // most records fit: encoded outside the lock, no allocation
+	var scratch [256]byte // most records fit: encoded outside the lock, no allocation
 	r := appendSpan(scratch[:0], s, sc, svc, has)
 	v.pmu.Lock()
 	v.pending = append(v.pending, r...)

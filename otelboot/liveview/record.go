@@ -75,6 +75,40 @@ func nanosTime(ns int64, utc bool) time.Time {
 	return t
 }
 
+// stamp is a time as the store keeps it, without a pointer: u is the Unix
+// nanoseconds with the sign bit flipped, so that the zero stamp is the zero
+// time and stamps order as unsigned integers; utc tells UTC from local.
+type stamp struct {
+	u   uint64
+	utc bool
+}
+
+func mkStamp(ns int64, utc bool) stamp { return stamp{u: uint64(ns) ^ 1<<63, utc: utc} }
+
+func (s stamp) ns() int64           { return int64(s.u ^ 1<<63) }
+func (s stamp) time() time.Time     { return nanosTime(s.ns(), s.utc) }
+func (s stamp) before(o stamp) bool { return s.u < o.u }
+func (s stamp) after(o stamp) bool  { return s.u > o.u }
+func (s stamp) sub(o stamp) time.Duration {
+	if s.u == 0 || o.u == 0 {
+		return s.time().Sub(o.time())
+	}
+	return time.Duration(s.ns() - o.ns())
+}
+
+// unix returns the time in Unix seconds, as time.Time.Unix.
+func (s stamp) unix() int64 {
+	ns := s.ns()
+	if ns == recZeroTime {
+		return time.Time{}.Unix()
+	}
+	sec := ns / 1e9
+	if ns%1e9 < 0 {
+		sec--
+	}
+	return sec
+}
+
 func appendStr(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -203,8 +237,8 @@ func (r rec) kind() trace.SpanKind { return trace.SpanKind(r[recOffKind]) }
 func (r rec) startNS() int64       { return int64(binary.LittleEndian.Uint64(r[recOffStart:])) }
 func (r rec) endNS() int64         { return int64(binary.LittleEndian.Uint64(r[recOffEnd:])) }
 func (r rec) utc() bool            { return r.flags()&recUTC != 0 }
-func (r rec) start() time.Time     { return nanosTime(r.startNS(), r.utc()) }
-func (r rec) end() time.Time       { return nanosTime(r.endNS(), r.utc()) }
+func (r rec) start() stamp         { return mkStamp(r.startNS(), r.utc()) }
+func (r rec) end() stamp           { return mkStamp(r.endNS(), r.utc()) }
 func (r rec) bytes() int           { return int(binary.LittleEndian.Uint32(r[recOffBytes:])) }
 func (r rec) hasServiceName() bool { return r.flags()&recHasService != 0 }
 func (r rec) dur() time.Duration   { return durNS(r.startNS(), r.endNS()) }
@@ -220,9 +254,14 @@ func durNS(start, end int64) time.Duration {
 
 // str reads the string at off, returning its bytes and the offset after it.
 func (r rec) str(off int) ([]byte, int) {
-	n, k := binary.Uvarint(r[off:])
-	off += k
-	return r[off : off+int(n)], off + int(n)
+	n := int(r[off])
+	if n < 0x80 {
+		off++
+	} else {
+		u, k := binary.Uvarint(r[off:])
+		n, off = int(u), off+k
+	}
+	return r[off : off+n], off + n
 }
 
 // nameBytes and serviceBytes return the span's name and service without
@@ -328,7 +367,7 @@ func (r rec) decode() spanRec {
 	s := spanRec{
 		traceID: r.traceID(), id: r.spanID(), parent: r.parentID(),
 		hasParent: r.hasParent(), remote: r.flags()&recRemote != 0,
-		kind: r.kind(), code: r.code(), start: r.start(), end: r.end(),
+		kind: r.kind(), code: r.code(), start: r.start().time(), end: r.end().time(),
 	}
 	var b []byte
 	off := recOffStrings

@@ -26,7 +26,7 @@ type serviceStats struct {
 	series   series
 	spans    uint64
 	errors   uint64
-	lastSeen time.Time
+	lastSeen stamp
 }
 
 type svcNameKey struct{ service, name string }
@@ -95,7 +95,7 @@ func (x *serviceIndex) tracked(svc string) string {
 // ingestService counts the span of r (its duration d in bucket b, ended at
 // end) under its service. The caller holds s.mu and calls it before the
 // store's own aggregates count the span.
-func (s *store) ingestService(r rec, end time.Time, d time.Duration, b int, isErr bool) {
+func (s *store) ingestService(r rec, end stamp, d time.Duration, b int, isErr bool) {
 	x := &s.svc
 	svcB := r.serviceBytes()
 	if !x.multi {
@@ -121,12 +121,12 @@ func (s *store) ingestService(r rec, end time.Time, d time.Duration, b int, isEr
 		}
 	}
 	svc := st.name
-	st.series.add(end.Unix(), b, isErr)
+	st.series.add(end.unix(), b, isErr)
 	st.spans++
 	if isErr {
 		st.errors++
 	}
-	if end.After(st.lastSeen) {
+	if end.after(st.lastSeen) {
 		st.lastSeen = end
 	}
 
@@ -162,7 +162,7 @@ func (s *store) splitServices() {
 	for name, ns := range s.names {
 		c := *ns
 		x.names[svcNameKey{x.first, name}] = &c
-		if c.lastSeen.After(first.lastSeen) {
+		if c.lastSeen.after(first.lastSeen) {
 			first.lastSeen = c.lastSeen
 		}
 	}
@@ -233,19 +233,19 @@ func (s *store) services() []serviceSummary {
 	out := []serviceSummary{}
 	if !x.multi {
 		if x.first != "" {
-			var last time.Time
+			var last stamp
 			for _, ns := range s.names {
-				if ns.lastSeen.After(last) {
+				if ns.lastSeen.after(last) {
 					last = ns.lastSeen
 				}
 			}
-			out = append(out, serviceSummary{Name: x.first, Spans: s.totalSpans, Errors: s.totalErrors, LastSeen: last})
+			out = append(out, serviceSummary{Name: x.first, Spans: s.totalSpans, Errors: s.totalErrors, LastSeen: last.time()})
 		}
 		return out
 	}
 	for _, name := range x.order {
 		st := x.byName[name]
-		out = append(out, serviceSummary{Name: name, Spans: st.spans, Errors: st.errors, LastSeen: st.lastSeen})
+		out = append(out, serviceSummary{Name: name, Spans: st.spans, Errors: st.errors, LastSeen: st.lastSeen.time()})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if (out[i].Name == otherService) != (out[j].Name == otherService) {

@@ -46,9 +46,9 @@ type traceEntry struct {
 	nspans    int
 	root      int    // offset in buf of the local root, -1 while it has not ended, rootInExtra
 	extra     []byte // the local root's record when the span cap dropped it
-	rootStart time.Time
-	start     time.Time
-	end       time.Time
+	rootStart stamp
+	start     stamp
+	end       stamp
 	errors    int
 	slow      bool
 	dropped   int
@@ -91,7 +91,7 @@ func (t *traceEntry) first() rec {
 	}
 	var f rec
 	recs(t.buf, func(r rec) bool {
-		if f == nil || r.start().Before(f.start()) {
+		if f == nil || r.start().before(f.start()) {
 			f = r
 		}
 		return true
@@ -142,7 +142,7 @@ type nameStats struct {
 	count    uint64
 	errors   uint64
 	buckets  [numBuckets]uint64
-	lastSeen time.Time
+	lastSeen stamp
 	recent   [recentDurations]time.Duration
 	nrecent  int      // total written to recent
 	rate     rateRing // counts per few seconds, for spikes (findings.go)
@@ -152,7 +152,7 @@ type nameStats struct {
 // the bucket holding the 95th percentile. ok is false with too few samples.
 // observe counts one span of the name: its duration d in bucket b, ended
 // at end.
-func (n *nameStats) observe(b int, d time.Duration, end time.Time, isErr bool) {
+func (n *nameStats) observe(b int, d time.Duration, end stamp, isErr bool) {
 	n.count++
 	if isErr {
 		n.errors++
@@ -160,8 +160,8 @@ func (n *nameStats) observe(b int, d time.Duration, end time.Time, isErr bool) {
 	n.buckets[b]++
 	n.recent[n.nrecent%recentDurations] = d
 	n.nrecent++
-	n.rate.add(end.Unix(), isErr)
-	if end.After(n.lastSeen) {
+	n.rate.add(end.unix(), isErr)
+	if end.after(n.lastSeen) {
 		n.lastSeen = end
 	}
 }
@@ -267,7 +267,7 @@ func (s *store) ingestRec(r rec) {
 	if isErr {
 		s.totalErrors++
 	}
-	s.series.add(end.Unix(), b, isErr)
+	s.series.add(end.unix(), b, isErr)
 	if s.service == "" && r.hasServiceName() {
 		s.service = r.service()
 	}
@@ -296,7 +296,7 @@ func (s *store) ingestRec(r rec) {
 	s.addToTrace(r, start, end, isErr, slow)
 }
 
-func (s *store) addToTrace(r rec, start, end time.Time, isErr, slow bool) {
+func (s *store) addToTrace(r rec, start, end stamp, isErr, slow bool) {
 	t := s.traces[r.traceID()]
 	if t == nil {
 		t = s.newEntry()
@@ -319,16 +319,16 @@ func (s *store) addToTrace(r rec, start, end time.Time, isErr, slow bool) {
 		t.bytes += n
 		list.bytes += n
 	}
-	if r.isLocalRoot() && (t.root == -1 || start.Before(t.rootStart)) {
+	if r.isLocalRoot() && (t.root == -1 || start.before(t.rootStart)) {
 		t.root, t.rootStart = at, start
 		if at == rootInExtra {
 			t.extra = append(t.extra[:0], r[:r.size()]...)
 		}
 	}
-	if start.Before(t.start) {
+	if start.before(t.start) {
 		t.start = start
 	}
-	if end.After(t.end) {
+	if end.after(t.end) {
 		t.end = end
 	}
 	if isErr {
@@ -390,7 +390,7 @@ func (s *store) tracesNewestFirst() []*traceEntry {
 	for _, t := range s.traces {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].start.After(out[j].start) })
+	sort.Slice(out, func(i, j int) bool { return out[i].start.after(out[j].start) })
 	return out
 }
 

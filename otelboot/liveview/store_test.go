@@ -114,7 +114,7 @@ func TestSpansOfATraceGroupTogether(t *testing.T) {
 	if tr == nil || tr.nspans != 2 || tr.first().name() != "GET /x" || tr.errors != 1 || !tr.kept {
 		t.Fatalf("trace = %+v", tr)
 	}
-	w := waterfall(tr.spans(), tr.start)
+	w := waterfall(tr.spans(), tr.start.time())
 	if len(w) != 2 || w[0].Name != "GET /x" || w[0].Depth != 0 || w[1].Name != "mysql.query" || w[1].Depth != 1 || w[1].ParentID != w[0].SpanID {
 		t.Errorf("waterfall = %+v", w)
 	}
