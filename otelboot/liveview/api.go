@@ -311,7 +311,7 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.lockStore()
-	t := v.store.traces[id]
+	t := v.store.entry(id)
 	var (
 		spans []spanRec
 		resp  traceDetail

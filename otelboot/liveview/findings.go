@@ -374,15 +374,13 @@ func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
 	defer v.store.mu.Unlock()
 	s := v.store
 	n := 0
-	for _, t := range s.traces {
-		n += t.nspans
-	}
+	s.eachTrace(func(t *traceEntry) { n += t.nspans })
 	// The records are decoded here, under the lock, into one array for all
 	// the traces.
 	recsAll := make([]spanRec, 0, n)
 	all := make([]*spanRec, 0, n)
 	traces := make([]keptTrace, 0, len(s.traces))
-	for _, t := range s.traces {
+	for _, t := range s.tracesNewestFirst() {
 		// A finding's route is the name of the trace's local root. While
 		// the root has not ended the trace has no route yet and findings
 		// skip it (its spans are read again once the root ends).

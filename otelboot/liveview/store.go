@@ -33,7 +33,7 @@ const (
 	// maxFreeEntries bounds the evicted trace entries kept for reuse, and
 	// maxFreeBuf the record buffer one of them keeps.
 	maxFreeEntries = 256
-	maxFreeBuf     = 4 << 10
+	maxFreeBuf     = 1 << 10
 )
 
 // traceEntry is one kept trace. Entries sit on one of two lists, ordered by
@@ -55,7 +55,7 @@ type traceEntry struct {
 	bytes     int
 	kept      bool
 
-	prev, next *traceEntry
+	prev, next int32 // slab indexes in the trace's list, 0 for none
 }
 
 func (t *traceEntry) kind() string {
@@ -102,36 +102,39 @@ func (t *traceEntry) first() rec {
 // spans decodes the trace's spans.
 func (t *traceEntry) spans() []spanRec { return decodeAll(t.buf, t.nspans) }
 
-// traceList is an intrusive doubly linked list of traces, oldest at head.
+// traceList is an intrusive doubly linked list of traces (slab indexes),
+// oldest at head.
 type traceList struct {
-	head, tail *traceEntry
+	head, tail int32
 	n, bytes   int
 }
 
-func (l *traceList) pushBack(t *traceEntry) {
-	t.prev, t.next = l.tail, nil
-	if l.tail != nil {
-		l.tail.next = t
+func (s *store) pushBack(l *traceList, i int32) {
+	t := &s.slab[i]
+	t.prev, t.next = l.tail, 0
+	if l.tail != 0 {
+		s.slab[l.tail].next = i
 	} else {
-		l.head = t
+		l.head = i
 	}
-	l.tail = t
+	l.tail = i
 	l.n++
 	l.bytes += t.bytes
 }
 
-func (l *traceList) remove(t *traceEntry) {
-	if t.prev != nil {
-		t.prev.next = t.next
+func (s *store) remove(l *traceList, i int32) {
+	t := &s.slab[i]
+	if t.prev != 0 {
+		s.slab[t.prev].next = t.next
 	} else {
 		l.head = t.next
 	}
-	if t.next != nil {
-		t.next.prev = t.prev
+	if t.next != 0 {
+		s.slab[t.next].prev = t.prev
 	} else {
 		l.tail = t.prev
 	}
-	t.prev, t.next = nil, nil
+	t.prev, t.next = 0, 0
 	l.n--
 	l.bytes -= t.bytes
 }
@@ -206,11 +209,16 @@ type store struct {
 	traceBudget int
 	slow        time.Duration
 
-	traces      map[trace.TraceID]*traceEntry
+	// The kept traces are entries of slab (index 0 unused), indexed by
+	// traces: neither holds a pointer but the entries' buffers, so the
+	// garbage collector scans little and the store's writes need no
+	// barriers.
+	slab        []traceEntry
+	traces      map[trace.TraceID]int32
 	normal      traceList
 	kept        traceList
 	evicted     uint64
-	free        []*traceEntry
+	free        []int32 // evicted entries, for reuse
 	series      series
 	names       map[string]*nameStats
 	totalSpans  uint64
@@ -225,7 +233,8 @@ func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
 		maxTraces:   maxTraces,
 		traceBudget: traceBudget,
 		slow:        slow,
-		traces:      make(map[trace.TraceID]*traceEntry),
+		slab:        make([]traceEntry, 1, 64),
+		traces:      make(map[trace.TraceID]int32),
 		series:      newSeries(seriesSeconds),
 		names:       make(map[string]*nameStats),
 	}
@@ -297,13 +306,16 @@ func (s *store) ingestRec(r rec) {
 }
 
 func (s *store) addToTrace(r rec, start, end stamp, isErr, slow bool) {
-	t := s.traces[r.traceID()]
-	if t == nil {
-		t = s.newEntry()
-		t.id, t.start, t.end = r.traceID(), start, end
-		s.traces[t.id] = t
-		s.normal.pushBack(t)
+	id := r.traceID()
+	i := s.traces[id]
+	if i == 0 {
+		i = s.newEntry()
+		t := &s.slab[i]
+		t.id, t.start, t.end = id, start, end
+		s.traces[id] = i
+		s.pushBack(&s.normal, i)
 	}
+	t := &s.slab[i]
 	list := &s.normal
 	if t.kept {
 		list = &s.kept
@@ -336,9 +348,9 @@ func (s *store) addToTrace(r rec, start, end stamp, isErr, slow bool) {
 	}
 	t.slow = t.slow || slow
 	if (isErr || slow) && !t.kept {
-		s.normal.remove(t)
+		s.remove(&s.normal, i)
 		t.kept = true
-		s.kept.pushBack(t)
+		s.pushBack(&s.kept, i)
 	}
 	for s.normal.n+s.kept.n > s.maxTraces || s.normal.bytes+s.kept.bytes > s.traceBudget {
 		s.evictOne()
@@ -349,47 +361,62 @@ func (s *store) addToTrace(r rec, start, end stamp, isErr, slow bool) {
 // (errors, slow) already use half of a cap or no normal trace is left: then
 // it drops the oldest of those.
 func (s *store) evictOne() {
-	victim := s.normal.head
-	if s.kept.head != nil && (victim == nil || s.kept.n > s.maxTraces/2 || s.kept.bytes > s.traceBudget/2) {
-		victim = s.kept.head
+	i := s.normal.head
+	if s.kept.head != 0 && (i == 0 || s.kept.n > s.maxTraces/2 || s.kept.bytes > s.traceBudget/2) {
+		i = s.kept.head
 	}
+	victim := &s.slab[i]
 	if victim.kept {
-		s.kept.remove(victim)
+		s.remove(&s.kept, i)
 	} else {
-		s.normal.remove(victim)
+		s.remove(&s.normal, i)
 	}
 	delete(s.traces, victim.id)
 	s.evicted++
-	if len(s.free) < maxFreeEntries {
-		buf := victim.buf[:0]
-		if cap(buf) > maxFreeBuf {
-			buf = nil // do not keep a large buffer for a small trace
-		}
-		*victim = traceEntry{buf: buf}
-		s.free = append(s.free, victim)
+	buf := victim.buf[:0]
+	if cap(buf) > maxFreeBuf || len(s.free) >= maxFreeEntries {
+		buf = nil // do not keep a large buffer, nor many
 	}
+	*victim = traceEntry{buf: buf}
+	s.free = append(s.free, i)
 }
 
-// newEntry returns an empty trace entry, reusing an evicted one when it
-// can: at steady state (the store full) a new trace costs no allocation.
-func (s *store) newEntry() *traceEntry {
-	var t *traceEntry
+// newEntry returns the slab index of an empty trace entry, reusing an
+// evicted one when it can: at steady state (the store full) a new trace
+// costs no allocation.
+func (s *store) newEntry() int32 {
+	var i int32
 	if n := len(s.free); n > 0 {
-		t = s.free[n-1]
+		i = s.free[n-1]
 		s.free = s.free[:n-1]
 	} else {
-		t = &traceEntry{}
+		s.slab = append(s.slab, traceEntry{})
+		i = int32(len(s.slab) - 1)
 	}
-	t.root = -1
-	return t
+	s.slab[i].root = -1
+	return i
+}
+
+// entry returns the kept trace id, nil if there is none. The pointer is
+// valid while s.mu is held and no span is added.
+func (s *store) entry(id trace.TraceID) *traceEntry {
+	if i := s.traces[id]; i != 0 {
+		return &s.slab[i]
+	}
+	return nil
+}
+
+// eachTrace calls f for each kept trace, in no particular order.
+func (s *store) eachTrace(f func(t *traceEntry)) {
+	for _, i := range s.traces {
+		f(&s.slab[i])
+	}
 }
 
 // tracesNewestFirst returns the kept traces, most recently started first.
 func (s *store) tracesNewestFirst() []*traceEntry {
 	out := make([]*traceEntry, 0, len(s.traces))
-	for _, t := range s.traces {
-		out = append(out, t)
-	}
+	s.eachTrace(func(t *traceEntry) { out = append(out, t) })
 	sort.Slice(out, func(i, j int) bool { return out[i].start.after(out[j].start) })
 	return out
 }

@@ -38,7 +38,8 @@ func stub(n int, name string, d time.Duration, failed bool) sdktrace.ReadOnlySpa
 func keptIDs(s *store) []int {
 	var out []int
 	for _, l := range []*traceList{&s.normal, &s.kept} {
-		for t := l.head; t != nil; t = t.next {
+		for i := l.head; i != 0; i = s.slab[i].next {
+			t := &s.slab[i]
 			out = append(out, int(t.id[0])<<8|int(t.id[15]))
 		}
 	}
@@ -110,7 +111,7 @@ func TestSpansOfATraceGroupTogether(t *testing.T) {
 		Status:    sdktrace.Status{Code: codes.Error},
 	}.Snapshot()
 	s.ingest([]sdktrace.ReadOnlySpan{child, root}) // children end first
-	tr := s.traces[root.SpanContext().TraceID()]
+	tr := s.entry(root.SpanContext().TraceID())
 	if tr == nil || tr.nspans != 2 || tr.first().name() != "GET /x" || tr.errors != 1 || !tr.kept {
 		t.Fatalf("trace = %+v", tr)
 	}
