@@ -370,16 +370,62 @@ func (fs *findingsState) trimStates() {
 // the aggregates of server span names, each with its service, and reports
 // whether more than one service is tracked.
 func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
+	raws, buf, routes, multi := v.copyForFindings()
+	// The records are decoded off the store lock, into one array for all
+	// the traces.
+	n := 0
+	for _, rt := range raws {
+		n += rt.nspans
+	}
+	recsAll := make([]spanRec, 0, n)
+	all := make([]*spanRec, 0, n)
+	traces := make([]keptTrace, 0, len(raws))
+	for _, rt := range raws {
+		start := len(all)
+		var root *spanRec
+		for off := rt.from; off < rt.to; {
+			r := rec(buf[off:])
+			recsAll = append(recsAll, r.decode())
+			sp := &recsAll[len(recsAll)-1]
+			all = append(all, sp)
+			if off == rt.root {
+				root = sp
+			}
+			off += r.size()
+		}
+		if root == nil { // the span cap dropped it: it is not among the spans
+			d := rec(rt.extra).decode()
+			root = &d
+		}
+		traces = append(traces, keptTrace{id: rt.id, service: rt.service, route: root.name, root: root,
+			spans: all[start:len(all):len(all)]})
+	}
+	return traces, routes, multi
+}
+
+// rawTrace is a kept trace as copyForFindings copies it: its records are
+// buf[from:to], its root's at root (or in extra when the span cap dropped
+// it); service is the root's service, as tracked.
+type rawTrace struct {
+	id             trace.TraceID
+	service        string
+	nspans         int
+	from, to, root int
+	extra          []byte
+}
+
+// copyForFindings copies, under the store lock, the records of the kept
+// traces whose local root has ended and the aggregates of server span
+// names, each with its service, and reports whether more than one service
+// is tracked.
+func (v *View) copyForFindings() ([]rawTrace, []byte, []routeStats, bool) {
 	v.lockStore()
 	defer v.store.mu.Unlock()
 	s := v.store
-	n := 0
-	s.eachTrace(func(t *traceEntry) { n += t.nspans })
-	// The records are decoded here, under the lock, into one array for all
-	// the traces.
-	recsAll := make([]spanRec, 0, n)
-	all := make([]*spanRec, 0, n)
-	traces := make([]keptTrace, 0, len(s.traces))
+	size := 0
+	s.eachTrace(func(t *traceEntry) { size += len(t.buf) })
+	buf := make([]byte, 0, size)
+	raws := make([]rawTrace, 0, len(s.traces))
 	for _, t := range s.tracesNewestFirst() {
 		// A finding's route is the name of the trace's local root. While
 		// the root has not ended the trace has no route yet and findings
@@ -388,25 +434,15 @@ func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
 		if !ok {
 			continue
 		}
-		start := len(all)
-		var root *spanRec
-		for off := 0; off < len(t.buf); {
-			r := rec(t.buf[off:])
-			recsAll = append(recsAll, r.decode())
-			sp := &recsAll[len(recsAll)-1]
-			all = append(all, sp)
-			if off == t.root {
-				root = sp
-			}
-			off += r.size()
+		rt := rawTrace{id: t.id, service: s.svc.tracked(rr.service()), nspans: t.nspans, from: len(buf), root: -1}
+		buf = append(buf, t.buf...)
+		rt.to = len(buf)
+		if t.root >= 0 {
+			rt.root = rt.from + t.root
+		} else {
+			rt.extra = append([]byte(nil), rr[:rr.size()]...)
 		}
-		if root == nil { // the span cap dropped it: it is not among the spans
-			d := rr.decode()
-			root = &d
-		}
-		kt := keptTrace{id: t.id, service: s.svc.tracked(root.service), route: root.name, root: root,
-			spans: all[start:len(all):len(all)]}
-		traces = append(traces, kt)
+		raws = append(raws, rt)
 	}
 	var routes []routeStats
 	add := func(svc, name string, ns *nameStats) {
@@ -431,7 +467,7 @@ func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
 		}
 		return routes[i].name < routes[j].name
 	})
-	return traces, routes, s.svc.multi
+	return raws, buf, routes, s.svc.multi
 }
 
 func spanDur(s *spanRec) time.Duration { return s.dur() }

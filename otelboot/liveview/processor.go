@@ -43,7 +43,11 @@ func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	v := p.v
 	svc, has := v.serviceOf(s.Resource())
 	var scratch [256]byte // most records fit: encoded outside the lock, no allocation
-	r := appendSpan(scratch[:0], s, sc, svc, has)
+	v.enqueue(appendSpan(scratch[:0], s, sc, svc, has))
+}
+
+// enqueue queues the record r for aggregation.
+func (v *View) enqueue(r []byte) {
 	v.pmu.Lock()
 	v.pending = append(v.pending, r...)
 	v.npending++

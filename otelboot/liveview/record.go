@@ -157,16 +157,40 @@ func appendAttrs(b []byte, kvs []attribute.KeyValue) ([]byte, int) {
 	return b, n
 }
 
+// spanFields is what a record holds of a span, before it is encoded: the
+// SDK's spans (appendSpan) and the OTLP receiver (otlp_convert.go) fill it.
+// links only count in the memory estimate.
+type spanFields struct {
+	sc, parent trace.SpanContext
+	kind       trace.SpanKind
+	start, end time.Time
+	name       string
+	status     sdktrace.Status
+	scope      string
+	attrs      []attribute.KeyValue
+	events     []sdktrace.Event
+	links      []sdktrace.Link
+}
+
 // appendSpan encodes sp, of span context sc and service svc (hasService:
-// named by the resource), as one record. Each getter of the SDK's span copies the whole
-// snapshot, so each is called once.
+// named by the resource), as one record. Each getter of the SDK's span
+// copies the whole snapshot, so each is called once.
 func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, sc trace.SpanContext, svc string, hasService bool) []byte {
+	f := spanFields{
+		sc: sc, parent: sp.Parent(), kind: sp.SpanKind(),
+		start: sp.StartTime(), end: sp.EndTime(), name: sp.Name(), status: sp.Status(),
+		scope: sp.InstrumentationScope().Name,
+		attrs: sp.Attributes(), events: sp.Events(), links: sp.Links(),
+	}
+	return appendFields(b, &f, svc, hasService)
+}
+
+// appendFields encodes f, of service svc, as one record.
+func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
 	at := len(b)
-	p := sp.Parent()
-	st := sp.Status()
-	start, end := sp.StartTime(), sp.EndTime()
+	p, st := &f.parent, &f.status
 	b = append(b, 0, 0, 0, 0)
-	tid, sid, pid := sc.TraceID(), sc.SpanID(), p.SpanID()
+	tid, sid, pid := f.sc.TraceID(), f.sc.SpanID(), p.SpanID()
 	b = append(b, tid[:]...)
 	b = append(b, sid[:]...)
 	b = append(b, pid[:]...)
@@ -177,36 +201,35 @@ func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, sc trace.SpanContext, svc st
 	if p.IsRemote() {
 		flags |= recRemote
 	}
-	if loc := start.Location(); loc == time.UTC || start.IsZero() && end.Location() == time.UTC {
+	if f.start.Location() == time.UTC || f.start.IsZero() && f.end.Location() == time.UTC {
 		flags |= recUTC
 	}
 	if hasService {
 		flags |= recHasService
 	}
-	b = append(b, flags, byte(sp.SpanKind()))
-	b = appendU64(b, uint64(timeNanos(start)))
-	b = appendU64(b, uint64(timeNanos(end)))
+	b = append(b, flags, byte(f.kind))
+	b = appendU64(b, uint64(timeNanos(f.start)))
+	b = appendU64(b, uint64(timeNanos(f.end)))
 	estAt := len(b)
 	b = append(b, 0, 0, 0, 0)
-	name := sp.Name()
-	b = appendStr(b, name)
+	b = appendStr(b, f.name)
 	b = appendStr(b, svc)
 	b = appendStr(b, st.Description)
-	b = appendStr(b, sp.InstrumentationScope().Name)
-	est := 480 + len(name) + len(st.Description)
+	b = appendStr(b, f.scope)
+	est := 480 + len(f.name) + len(st.Description)
 	var n int
-	b, n = appendAttrs(b, sp.Attributes())
+	b, n = appendAttrs(b, f.attrs)
 	est += n
-	evs := sp.Events()
-	b = binary.AppendUvarint(b, uint64(len(evs)))
-	for _, e := range evs {
+	b = binary.AppendUvarint(b, uint64(len(f.events)))
+	for i := range f.events {
+		e := &f.events[i]
 		b = appendStr(b, e.Name)
 		b = appendU64(b, uint64(timeNanos(e.Time)))
 		b, n = appendAttrs(b, e.Attributes)
 		est += 96 + len(e.Name) + n
 	}
-	for _, l := range sp.Links() {
-		est += 128 + attrsBytes(l.Attributes)
+	for i := range f.links {
+		est += 128 + attrsBytes(f.links[i].Attributes)
 	}
 	binary.LittleEndian.PutUint32(b[estAt:], uint32(min(est, math.MaxUint32)))
 	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at))
