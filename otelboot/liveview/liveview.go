@@ -38,7 +38,7 @@ type View struct {
 	pending     []byte // records (record.go) of npending spans
 	npending    int
 	full        [][]byte
-	freeBatches [][]byte
+	freeBatches chan []byte // recycled buffers, at most maxFreeBatches
 	aggregating bool
 
 	// lastService caches the service of the last resource OnEnd saw:
@@ -64,11 +64,12 @@ type View struct {
 func New(cfg Config) *View {
 	cfg = cfg.withDefaults()
 	v := &View{
-		cfg:     cfg,
-		now:     time.Now,
-		pending: make([]byte, 0, pendingBytes),
-		store:   newStore(cfg.MaxTraces, cfg.MaxBytes-cfg.MaxBytes/4, cfg.SlowThreshold),
-		logs:    newLogRing(cfg.MaxLogs, cfg.MaxBytes/4),
+		cfg:         cfg,
+		now:         time.Now,
+		pending:     make([]byte, 0, pendingBytes),
+		freeBatches: make(chan []byte, maxFreeBatches),
+		store:       newStore(cfg.MaxTraces, cfg.MaxBytes-cfg.MaxBytes/4, cfg.SlowThreshold),
+		logs:        newLogRing(cfg.MaxLogs, cfg.MaxBytes/4),
 	}
 	v.sp = &spanProcessor{v: v}
 	v.lp = &logProcessor{v: v}
@@ -114,26 +115,27 @@ func (v *View) ingestAndKeepLock(batches [][]byte) {
 	for _, b := range batches {
 		v.store.ingestRecs(b)
 	}
-	// The store lock is held: only try for pmu, never wait on it (OnEnd
-	// takes pmu, then the store lock).
-	if len(batches) > 0 && v.pmu.TryLock() {
-		for _, b := range batches {
-			if len(v.freeBatches) < maxFreeBatches && cap(b) <= 4*pendingBytes {
-				v.freeBatches = append(v.freeBatches, b[:0])
-			}
+	// The buffers go back without taking pmu (OnEnd takes pmu, then the
+	// store lock), unless enough are spare.
+	for _, b := range batches {
+		if cap(b) > 4*pendingBytes {
+			continue
 		}
-		v.pmu.Unlock()
+		select {
+		case v.freeBatches <- b[:0]:
+		default:
+		}
 	}
 }
 
 // newBatch returns an empty record buffer; the caller holds v.pmu.
 func (v *View) newBatch() []byte {
-	if n := len(v.freeBatches); n > 0 {
-		b := v.freeBatches[n-1]
-		v.freeBatches = v.freeBatches[:n-1]
+	select {
+	case b := <-v.freeBatches:
 		return b
+	default:
+		return make([]byte, 0, pendingBytes)
 	}
-	return make([]byte, 0, pendingBytes)
 }
 
 // resourceService is a resource and its service (serviceOfResourceOK).
