@@ -467,7 +467,7 @@ func (v *View) apiInfo(w http.ResponseWriter, _ *http.Request) {
 	resp := infoResponse{
 		Service: v.store.service, TokenRequired: v.cfg.Token != "",
 		MaxTraces: v.cfg.MaxTraces, MaxBytes: v.cfg.MaxBytes,
-		Traces: len(v.store.traces), TraceBytes: v.store.normal.bytes + v.store.kept.bytes,
+		Traces: v.store.traces.len(), TraceBytes: v.store.normal.bytes + v.store.kept.bytes,
 		Evicted: v.store.evicted,
 	}
 	v.store.mu.Unlock()

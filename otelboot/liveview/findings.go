@@ -425,7 +425,7 @@ func (v *View) copyForFindings() ([]rawTrace, []byte, []routeStats, bool) {
 	size := 0
 	s.eachTrace(func(t *traceEntry) { size += len(t.buf) })
 	buf := make([]byte, 0, size)
-	raws := make([]rawTrace, 0, len(s.traces))
+	raws := make([]rawTrace, 0, s.traces.len())
 	for _, t := range s.tracesNewestFirst() {
 		// A finding's route is the name of the trace's local root. While
 		// the root has not ended the trace has no route yet and findings

@@ -281,9 +281,7 @@ func otlpSpan(sp *tracepb.Span) (spanFields, bool) {
 	}
 	f := spanFields{
 		name: otlpText(sp.GetName(), otlpMaxNameLen),
-		sc: trace.NewSpanContext(trace.SpanContextConfig{
-			TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled,
-		}),
+		tid:  tid, sid: sid,
 		kind:  trace.SpanKind(min(max(sp.GetKind(), 0), tracepb.Span_SPAN_KIND_CONSUMER)),
 		start: otlpTime(sp.GetStartTimeUnixNano()),
 		end:   otlpTime(sp.GetEndTimeUnixNano()),
@@ -292,10 +290,10 @@ func otlpSpan(sp *tracepb.Span) (spanFields, bool) {
 		f.end = f.start
 	}
 	if pid, ok := otlpSpanID(sp.GetParentSpanId()); ok {
-		f.parent = trace.NewSpanContext(trace.SpanContextConfig{
+		f.setParent(trace.NewSpanContext(trace.SpanContextConfig{
 			TraceID: tid, SpanID: pid, TraceFlags: trace.FlagsSampled,
 			Remote: sp.GetFlags()&(otlpFlagHasIsRemote|otlpFlagIsRemote) == otlpFlagHasIsRemote|otlpFlagIsRemote,
-		})
+		}))
 	}
 	f.attrs, _ = otlpAttrs(sp.GetAttributes())
 	for i, e := range sp.GetEvents() {
@@ -317,9 +315,9 @@ func otlpSpan(sp *tracepb.Span) (spanFields, bool) {
 	}
 	switch sp.GetStatus().GetCode() {
 	case tracepb.Status_STATUS_CODE_ERROR:
-		f.status = sdktrace.Status{Code: codes.Error, Description: otlpText(sp.GetStatus().GetMessage(), otlpMaxValueLen)}
+		f.code, f.desc = codes.Error, otlpText(sp.GetStatus().GetMessage(), otlpMaxValueLen)
 	case tracepb.Status_STATUS_CODE_OK:
-		f.status = sdktrace.Status{Code: codes.Ok}
+		f.code = codes.Ok
 	}
 	return f, true
 }

@@ -159,48 +159,58 @@ func appendAttrs(b []byte, kvs []attribute.KeyValue) ([]byte, int) {
 
 // spanFields is what a record holds of a span, before it is encoded: the
 // SDK's spans (appendSpan) and the OTLP receiver (otlp_convert.go) fill it.
-// links only count in the memory estimate.
+// flags holds recParent and recRemote; links only count in the memory
+// estimate.
 type spanFields struct {
-	sc, parent trace.SpanContext
+	tid        trace.TraceID
+	sid, pid   trace.SpanID
+	flags      byte
 	kind       trace.SpanKind
+	code       codes.Code
 	start, end time.Time
-	name       string
-	status     sdktrace.Status
+	name, desc string
 	scope      string
 	attrs      []attribute.KeyValue
 	events     []sdktrace.Event
 	links      []sdktrace.Link
 }
 
+// setParent sets the parent's fields from p.
+func (f *spanFields) setParent(p trace.SpanContext) {
+	f.pid = p.SpanID()
+	if p.IsValid() {
+		f.flags |= recParent
+	}
+	if p.IsRemote() {
+		f.flags |= recRemote
+	}
+}
+
 // appendSpan encodes sp, of span context sc and service svc (hasService:
 // named by the resource), as one record. Each getter of the SDK's span
 // copies the whole snapshot, so each is called once.
 func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, sc trace.SpanContext, svc string, hasService bool) []byte {
-	f := spanFields{
-		sc: sc, parent: sp.Parent(), kind: sp.SpanKind(),
-		start: sp.StartTime(), end: sp.EndTime(), name: sp.Name(), status: sp.Status(),
-		scope: sp.InstrumentationScope().Name,
-		attrs: sp.Attributes(), events: sp.Events(), links: sp.Links(),
-	}
+	var f spanFields
+	f.tid, f.sid = sc.TraceID(), sc.SpanID()
+	f.setParent(sp.Parent())
+	st := sp.Status()
+	f.code, f.desc = st.Code, st.Description
+	f.kind = sp.SpanKind()
+	f.start, f.end = sp.StartTime(), sp.EndTime()
+	f.name = sp.Name()
+	f.scope = sp.InstrumentationScope().Name
+	f.attrs, f.events, f.links = sp.Attributes(), sp.Events(), sp.Links()
 	return appendFields(b, &f, svc, hasService)
 }
 
 // appendFields encodes f, of service svc, as one record.
 func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
 	at := len(b)
-	p, st := &f.parent, &f.status
 	b = append(b, 0, 0, 0, 0)
-	tid, sid, pid := f.sc.TraceID(), f.sc.SpanID(), p.SpanID()
-	b = append(b, tid[:]...)
-	b = append(b, sid[:]...)
-	b = append(b, pid[:]...)
-	flags := byte(st.Code&3) << recCodeShift
-	if p.IsValid() {
-		flags |= recParent
-	}
-	if p.IsRemote() {
-		flags |= recRemote
-	}
+	b = append(b, f.tid[:]...)
+	b = append(b, f.sid[:]...)
+	b = append(b, f.pid[:]...)
+	flags := f.flags | byte(f.code&3)<<recCodeShift
 	if f.start.Location() == time.UTC || f.start.IsZero() && f.end.Location() == time.UTC {
 		flags |= recUTC
 	}
@@ -214,9 +224,9 @@ func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
 	b = append(b, 0, 0, 0, 0)
 	b = appendStr(b, f.name)
 	b = appendStr(b, svc)
-	b = appendStr(b, st.Description)
+	b = appendStr(b, f.desc)
 	b = appendStr(b, f.scope)
-	est := 480 + len(f.name) + len(st.Description)
+	est := 480 + len(f.name) + len(f.desc)
 	var n int
 	b, n = appendAttrs(b, f.attrs)
 	est += n

@@ -214,7 +214,7 @@ type store struct {
 	// garbage collector scans little and the store's writes need no
 	// barriers.
 	slab        []traceEntry
-	traces      map[trace.TraceID]int32
+	traces      traceIndex
 	normal      traceList
 	kept        traceList
 	evicted     uint64
@@ -234,7 +234,7 @@ func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
 		traceBudget: traceBudget,
 		slow:        slow,
 		slab:        make([]traceEntry, 1, 64),
-		traces:      make(map[trace.TraceID]int32),
+		traces:      newTraceIndex(),
 		series:      newSeries(seriesSeconds),
 		names:       make(map[string]*nameStats),
 	}
@@ -307,12 +307,12 @@ func (s *store) ingestRec(r rec) {
 
 func (s *store) addToTrace(r rec, start, end stamp, isErr, slow bool) {
 	id := r.traceID()
-	i := s.traces[id]
+	i := s.traces.get(id)
 	if i == 0 {
 		i = s.newEntry()
 		t := &s.slab[i]
 		t.id, t.start, t.end = id, start, end
-		s.traces[id] = i
+		s.traces.put(id, i)
 		s.pushBack(&s.normal, i)
 	}
 	t := &s.slab[i]
@@ -371,7 +371,7 @@ func (s *store) evictOne() {
 	} else {
 		s.remove(&s.normal, i)
 	}
-	delete(s.traces, victim.id)
+	s.traces.del(victim.id)
 	s.evicted++
 	buf := victim.buf[:0]
 	if cap(buf) > maxFreeBuf || len(s.free) >= maxFreeEntries {
@@ -400,22 +400,25 @@ func (s *store) newEntry() int32 {
 // entry returns the kept trace id, nil if there is none. The pointer is
 // valid while s.mu is held and no span is added.
 func (s *store) entry(id trace.TraceID) *traceEntry {
-	if i := s.traces[id]; i != 0 {
+	if i := s.traces.get(id); i != 0 {
 		return &s.slab[i]
 	}
 	return nil
 }
 
-// eachTrace calls f for each kept trace, in no particular order.
+// eachTrace calls f for each kept trace: the normal ones, then those kept
+// longer, each oldest first.
 func (s *store) eachTrace(f func(t *traceEntry)) {
-	for _, i := range s.traces {
-		f(&s.slab[i])
+	for _, l := range []*traceList{&s.normal, &s.kept} {
+		for i := l.head; i != 0; i = s.slab[i].next {
+			f(&s.slab[i])
+		}
 	}
 }
 
 // tracesNewestFirst returns the kept traces, most recently started first.
 func (s *store) tracesNewestFirst() []*traceEntry {
-	out := make([]*traceEntry, 0, len(s.traces))
+	out := make([]*traceEntry, 0, s.traces.len())
 	s.eachTrace(func(t *traceEntry) { out = append(out, t) })
 	sort.Slice(out, func(i, j int) bool { return out[i].start.after(out[j].start) })
 	return out

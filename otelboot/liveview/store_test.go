@@ -54,8 +54,8 @@ func TestTraceRingEvictsOldestFirst(t *testing.T) {
 	if got, want := fmt.Sprint(keptIDs(s)), "[3 4 5]"; got != want {
 		t.Errorf("kept %s, want %s", got, want)
 	}
-	if s.evicted != 2 || len(s.traces) != 3 {
-		t.Errorf("evicted %d, map holds %d", s.evicted, len(s.traces))
+	if s.evicted != 2 || s.traces.len() != 3 {
+		t.Errorf("evicted %d, map holds %d", s.evicted, s.traces.len())
 	}
 }
 
