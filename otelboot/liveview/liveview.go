@@ -118,7 +118,7 @@ func (v *View) ingestAndKeepLock(batches [][]byte) {
 	// The buffers go back without taking pmu (OnEnd takes pmu, then the
 	// store lock), unless enough are spare.
 	for _, b := range batches {
-		if cap(b) > 4*pendingBytes {
+		if cap(b) > maxBatchBytes {
 			continue
 		}
 		select {

@@ -248,11 +248,10 @@ const (
 	otlpFlagIsRemote    = 0x200
 )
 
-// otlpSpans converts the spans of a request straight into records
-// (record.go), calling emit for each, and returns how many were rejected
-// (no valid trace or span id). The record is only valid during the call.
-func otlpSpans(rss []*tracepb.ResourceSpans, emit func(rec []byte)) (rejected int64) {
-	var buf []byte
+// otlpSpans converts the spans of a request straight into the fields of
+// records (record.go), queues each on v, and returns how many were
+// rejected (no valid trace or span id).
+func otlpSpans(rss []*tracepb.ResourceSpans, v *View) (rejected int64) {
 	for _, rs := range rss {
 		attrs, _ := otlpAttrs(rs.GetResource().GetAttributes())
 		svc, has := otlpService(attrs)
@@ -265,8 +264,7 @@ func otlpSpans(rss []*tracepb.ResourceSpans, emit func(rec []byte)) (rejected in
 					continue
 				}
 				f.scope = scope
-				buf = appendFields(buf[:0], &f, svc, has)
-				emit(buf)
+				v.enqueue(&f, svc, has)
 			}
 		}
 	}

@@ -402,7 +402,7 @@ func otlpHTTPMetrics(w http.ResponseWriter, r *http.Request) {
 // ingestOTLPTraces feeds the view with the spans of a request, as if they
 // had ended in this process.
 func (v *View) ingestOTLPTraces(rss []*tracepb.ResourceSpans) *coltrace.ExportTraceServiceResponse {
-	rejected := otlpSpans(rss, v.enqueue)
+	rejected := otlpSpans(rss, v)
 	resp := &coltrace.ExportTraceServiceResponse{}
 	if rejected > 0 {
 		resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{

@@ -17,8 +17,10 @@ const (
 	// maxFullBatches bounds the full buffers waiting for aggregation; past
 	// it, the span that fills a buffer aggregates the queue itself.
 	maxFullBatches = 32
-	// pendingBytes is the initial size of a buffer of pendingCap records.
-	pendingBytes = pendingCap * 256
+	// pendingBytes is the initial size of a buffer of pendingCap records
+	// (it grows as needed); maxBatchBytes the largest buffer recycled.
+	pendingBytes  = pendingCap * 64
+	maxBatchBytes = pendingCap * 512
 	// maxFreeBatches bounds the recycled buffers.
 	maxFreeBatches = 4
 )
@@ -34,7 +36,8 @@ type spanProcessor struct{ v *View }
 func (*spanProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd encodes a sampled span into a record (record.go) and queues it for
-// aggregation; the view keeps no reference to the SDK's span.
+// aggregation; the view keeps no reference to the SDK's span. The span's
+// getters run outside the queue's lock, the encoding under it.
 func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	sc := s.SpanContext()
 	if !sc.IsSampled() {
@@ -42,14 +45,15 @@ func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	v := p.v
 	svc, has := v.serviceOf(s.Resource())
-	var scratch [256]byte // most records fit: encoded outside the lock, no allocation
-	v.enqueue(appendSpan(scratch[:0], s, sc, svc, has))
+	var f spanFields
+	f.setSpan(s, sc)
+	v.enqueue(&f, svc, has)
 }
 
-// enqueue queues the record r for aggregation.
-func (v *View) enqueue(r []byte) {
+// enqueue encodes f, of service svc, into the pending buffer.
+func (v *View) enqueue(f *spanFields, svc string, hasService bool) {
 	v.pmu.Lock()
-	v.pending = append(v.pending, r...)
+	v.pending = appendFields(v.pending, f, svc, hasService)
 	v.npending++
 	if v.npending < pendingCap {
 		v.pmu.Unlock()

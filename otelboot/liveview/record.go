@@ -158,7 +158,7 @@ func appendAttrs(b []byte, kvs []attribute.KeyValue) ([]byte, int) {
 }
 
 // spanFields is what a record holds of a span, before it is encoded: the
-// SDK's spans (appendSpan) and the OTLP receiver (otlp_convert.go) fill it.
+// SDK's spans (setSpan) and the OTLP receiver (otlp_convert.go) fill it.
 // flags holds recParent and recRemote; links only count in the memory
 // estimate.
 type spanFields struct {
@@ -186,11 +186,9 @@ func (f *spanFields) setParent(p trace.SpanContext) {
 	}
 }
 
-// appendSpan encodes sp, of span context sc and service svc (hasService:
-// named by the resource), as one record. Each getter of the SDK's span
-// copies the whole snapshot, so each is called once.
-func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, sc trace.SpanContext, svc string, hasService bool) []byte {
-	var f spanFields
+// setSpan sets f from sp, of span context sc. Each getter of the SDK's
+// span copies the whole snapshot, so each is called once.
+func (f *spanFields) setSpan(sp sdktrace.ReadOnlySpan, sc trace.SpanContext) {
 	f.tid, f.sid = sc.TraceID(), sc.SpanID()
 	f.setParent(sp.Parent())
 	st := sp.Status()
@@ -200,6 +198,13 @@ func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, sc trace.SpanContext, svc st
 	f.name = sp.Name()
 	f.scope = sp.InstrumentationScope().Name
 	f.attrs, f.events, f.links = sp.Attributes(), sp.Events(), sp.Links()
+}
+
+// appendSpan encodes sp, of service svc (hasService: named by the
+// resource), as one record.
+func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, svc string, hasService bool) []byte {
+	var f spanFields
+	f.setSpan(sp, sp.SpanContext())
 	return appendFields(b, &f, svc, hasService)
 }
 

@@ -260,7 +260,7 @@ func (s *store) ingestRecs(buf []byte) {
 // only.
 func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	svc, has := s.svc.serviceOf(sp)
-	s.scratch = appendSpan(s.scratch[:0], sp, sp.SpanContext(), svc, has)
+	s.scratch = appendSpan(s.scratch[:0], sp, svc, has)
 	s.ingestRec(rec(s.scratch))
 }
 
@@ -428,7 +428,7 @@ func (s *store) tracesNewestFirst() []*traceEntry {
 // cap counts, as the SDK's snapshot and its attributes, events and links
 // would take); appendSpan computes the same while it encodes the span.
 func spanBytes(sp sdktrace.ReadOnlySpan) int {
-	return rec(appendSpan(nil, sp, sp.SpanContext(), "", false)).bytes()
+	return rec(appendSpan(nil, sp, "", false)).bytes()
 }
 
 func attrsBytes(kvs []attribute.KeyValue) int {
