@@ -162,3 +162,60 @@ func TestNameStatsQuantilesAndCap(t *testing.T) {
 		t.Errorf("%d names; other = %+v", len(s.names), s.names[otherName])
 	}
 }
+
+// TestOnEndKeepsNoSpanAndDoesNotAllocate checks that a large span (30
+// string and three scalar attributes, two events) is encoded into the
+// pending buffer without an allocation (slice attributes allocate their
+// text), and that a span reads back identical through the API's decoding.
+func TestOnEndKeepsNoSpanAndDoesNotAllocate(t *testing.T) {
+	v := New(Config{})
+	p := v.SpanProcessor()
+	var attrs []attribute.KeyValue
+	for i := 0; i < 30; i++ {
+		attrs = append(attrs, attribute.String(fmt.Sprint("key.", i), strings.Repeat("v", 20+i)))
+	}
+	attrs = append(attrs, attribute.Int("n", -7), attribute.Bool("b", true), attribute.Float64("f", 0.25))
+	stub := tracetest.SpanStub{
+		Name:        "GET /big",
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled}),
+		Parent:      trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{3}, Remote: true}),
+		SpanKind:    trace.SpanKindServer,
+		StartTime:   t0,
+		EndTime:     t0.Add(time.Millisecond),
+		Status:      sdktrace.Status{Code: codes.Error, Description: "boom"},
+		Attributes:  attrs,
+		Events: []sdktrace.Event{
+			{Name: "exception", Time: t0.Add(time.Microsecond), Attributes: []attribute.KeyValue{attribute.String("exception.type", "E")}},
+			{Name: "zero", Attributes: nil},
+		},
+	}
+	sp := stub.Snapshot()
+	if n := testing.AllocsPerRun(100, func() { p.OnEnd(sp) }); n != 0 {
+		t.Errorf("OnEnd: %v allocations per span", n)
+	}
+	attrs = append(attrs, attribute.StringSlice("ss", []string{"a", "b"}), attribute.Int64Slice("is", []int64{1, 2}))
+	stub.Attributes, stub.SpanContext = attrs, trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})
+	v = New(Config{})
+	sp = stub.Snapshot()
+	v.SpanProcessor().OnEnd(sp)
+	v.lockStore()
+	got := v.store.entry(trace.TraceID{1}).spans()[0]
+	v.store.mu.Unlock()
+	if got.name != "GET /big" || got.kind != trace.SpanKindServer || got.code != codes.Error || got.desc != "boom" ||
+		!got.hasParent || !got.remote || got.parent != (trace.SpanID{3}) || got.id != (trace.SpanID{2}) ||
+		!got.start.Equal(t0) || got.start.Location() != time.UTC || got.dur() != time.Millisecond || len(got.attrs) != len(attrs) {
+		t.Fatalf("decoded %+v", got)
+	}
+	for i, a := range attrs {
+		if g := got.attrs[i]; g.key != string(a.Key) || g.text != a.Value.String() || g.str != a.Value.AsString() {
+			t.Errorf("attribute %d = %+v, want %s=%s", i, g, a.Key, a.Value.String())
+		}
+	}
+	if len(got.events) != 2 || got.events[0].name != "exception" || !got.events[0].time.Equal(t0.Add(time.Microsecond)) ||
+		got.events[0].attrs[0].text != "E" || !got.events[1].time.IsZero() {
+		t.Errorf("events %+v", got.events)
+	}
+	if want := spanBytes(sp); rec(appendSpan(nil, sp, "", false)).bytes() != want || want < 480 {
+		t.Errorf("estimate %d", want)
+	}
+}
