@@ -39,6 +39,7 @@ type View struct {
 	npending    int
 	full        [][]byte
 	freeBatches chan []byte // recycled buffers, at most maxFreeBatches
+	batchHint   int         // bytes of the last full buffer: a new one's size
 	aggregating bool
 
 	// lastService caches the service of the last resource OnEnd saw:
@@ -134,7 +135,7 @@ func (v *View) newBatch() []byte {
 	case b := <-v.freeBatches:
 		return b
 	default:
-		return make([]byte, 0, pendingBytes)
+		return make([]byte, 0, max(pendingBytes, min(v.batchHint+v.batchHint/8, maxBatchBytes)))
 	}
 }
 
@@ -162,6 +163,7 @@ func (v *View) serviceOf(r *resource.Resource) (string, bool) {
 // the queue itself, so memory stays bounded and no span is dropped.
 func (v *View) enqueueFull() {
 	v.full = append(v.full, v.pending)
+	v.batchHint = len(v.pending)
 	v.pending, v.npending = v.newBatch(), 0
 	switch {
 	case len(v.full) > maxFullBatches:
