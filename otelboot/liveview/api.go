@@ -11,7 +11,6 @@ import (
 	"github.com/otelkit/otelkit/internal/durbucket"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -156,7 +155,7 @@ func (v *View) apiSpans(w http.ResponseWriter, r *http.Request) {
 		p50, p95, p99 := n.quantiles()
 		resp.Spans = append(resp.Spans, spanStats{
 			Name: name, Kind: n.kind.String(), Count: n.count, Errors: n.errors,
-			P50MS: ms(p50), P95MS: ms(p95), P99MS: ms(p99), LastSeen: n.lastSeen,
+			P50MS: ms(p50), P95MS: ms(p95), P99MS: ms(p99), LastSeen: n.lastSeen.time(),
 			Buckets: append([]uint64(nil), n.buckets[:]...),
 		})
 	}
@@ -202,7 +201,7 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 	all := v.store.tracesNewestFirst()
 	resp := tracesResponse{Traces: []traceSummary{}, Kept: len(all), Evicted: v.store.evicted}
 	for _, t := range all {
-		d := t.end.Sub(t.start)
+		d := t.end.sub(t.start)
 		switch {
 		case status == "error" && t.errors == 0,
 			status == "ok" && t.errors > 0,
@@ -218,9 +217,9 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 		}
 		first := t.first()
 		resp.Traces = append(resp.Traces, traceSummary{
-			TraceID: t.id.String(), Name: first.Name(), Start: t.start,
-			DurationMS: ms(d), Spans: len(t.spans), Errors: t.errors, Status: st, Kept: t.kind(),
-			Service: serviceOfResource(first.Resource()),
+			TraceID: t.id.String(), Name: first.name(), Start: t.start.time(),
+			DurationMS: ms(d), Spans: t.nspans, Errors: t.errors, Status: st, Kept: t.kind(),
+			Service: first.service(),
 		})
 	}
 	v.store.mu.Unlock()
@@ -235,12 +234,12 @@ func (v *View) apiTraces(w http.ResponseWriter, r *http.Request) {
 }
 
 func (t *traceEntry) hasName(lower string) bool {
-	for _, s := range t.spans {
-		if strings.Contains(strings.ToLower(s.Name()), lower) {
-			return true
-		}
-	}
-	return false
+	found := false
+	recs(t.buf, func(r rec) bool {
+		found = strings.Contains(strings.ToLower(string(r.nameBytes())), lower)
+		return !found
+	})
+	return found
 }
 
 // keyValue is an attribute as the page shows it.
@@ -253,6 +252,15 @@ func kvs(attrs []attribute.KeyValue) []keyValue {
 	out := make([]keyValue, len(attrs))
 	for i, a := range attrs {
 		out[i] = keyValue{Key: string(a.Key), Value: a.Value.String()}
+	}
+	return out
+}
+
+// spanKVs is kvs for the attributes of a decoded span.
+func spanKVs(attrs []spanAttr) []keyValue {
+	out := make([]keyValue, len(attrs))
+	for i, a := range attrs {
+		out[i] = keyValue{Key: a.key, Value: a.text}
 	}
 	return out
 }
@@ -303,16 +311,16 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.lockStore()
-	t := v.store.traces[id]
+	t := v.store.entry(id)
 	var (
-		spans []sdktrace.ReadOnlySpan
+		spans []spanRec
 		resp  traceDetail
 	)
 	if t != nil {
-		spans = append(spans, t.spans...)
+		spans = t.spans()
 		resp = traceDetail{
-			TraceID: id.String(), Name: t.first().Name(), Start: t.start,
-			DurationMS: ms(t.end.Sub(t.start)), Errors: t.errors, DroppedSpans: t.dropped,
+			TraceID: id.String(), Name: t.first().name(), Start: t.start.time(),
+			DurationMS: ms(t.end.sub(t.start)), Errors: t.errors, DroppedSpans: t.dropped,
 		}
 	}
 	v.store.mu.Unlock()
@@ -327,26 +335,27 @@ func (v *View) apiTrace(w http.ResponseWriter, r *http.Request) {
 
 // waterfall orders spans as a tree (parents before children, siblings by
 // start time) with their depth.
-func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []spanDetail {
-	sort.Slice(spans, func(i, j int) bool { return spans[i].StartTime().Before(spans[j].StartTime()) })
+func waterfall(spans []spanRec, t0 time.Time) []spanDetail {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
 	byID := make(map[trace.SpanID]bool, len(spans))
-	for _, s := range spans {
-		byID[s.SpanContext().SpanID()] = true
+	for i := range spans {
+		byID[spans[i].id] = true
 	}
-	children := make(map[trace.SpanID][]sdktrace.ReadOnlySpan)
-	var roots []sdktrace.ReadOnlySpan
-	for _, s := range spans {
-		if p := s.Parent(); p.IsValid() && byID[p.SpanID()] {
-			children[p.SpanID()] = append(children[p.SpanID()], s)
+	children := make(map[trace.SpanID][]*spanRec)
+	var roots []*spanRec
+	for i := range spans {
+		s := &spans[i]
+		if s.hasParent && byID[s.parent] {
+			children[s.parent] = append(children[s.parent], s)
 		} else {
 			roots = append(roots, s)
 		}
 	}
 	out := make([]spanDetail, 0, len(spans))
-	var walk func(s sdktrace.ReadOnlySpan, depth int)
-	walk = func(s sdktrace.ReadOnlySpan, depth int) {
+	var walk func(s *spanRec, depth int)
+	walk = func(s *spanRec, depth int) {
 		out = append(out, toSpanDetail(s, depth, t0))
-		for _, c := range children[s.SpanContext().SpanID()] {
+		for _, c := range children[s.id] {
 			walk(c, depth+1)
 		}
 	}
@@ -356,27 +365,26 @@ func waterfall(spans []sdktrace.ReadOnlySpan, t0 time.Time) []spanDetail {
 	return out
 }
 
-func toSpanDetail(s sdktrace.ReadOnlySpan, depth int, t0 time.Time) spanDetail {
-	st := s.Status()
+func toSpanDetail(s *spanRec, depth int, t0 time.Time) spanDetail {
 	d := spanDetail{
-		SpanID: s.SpanContext().SpanID().String(), Name: s.Name(), Kind: s.SpanKind().String(),
-		Scope: s.InstrumentationScope().Name, Service: serviceOfResource(s.Resource()), Depth: depth, Start: s.StartTime(),
-		OffsetMS: ms(s.StartTime().Sub(t0)), DurationMS: ms(s.EndTime().Sub(s.StartTime())),
-		Status: "unset", StatusMessage: st.Description,
-		Attributes: kvs(s.Attributes()), Events: []spanEvent{},
+		SpanID: s.id.String(), Name: s.name, Kind: s.kind.String(),
+		Scope: s.scope, Service: s.service, Depth: depth, Start: s.start,
+		OffsetMS: ms(s.start.Sub(t0)), DurationMS: ms(s.end.Sub(s.start)),
+		Status: "unset", StatusMessage: s.desc,
+		Attributes: spanKVs(s.attrs), Events: []spanEvent{},
 	}
-	switch st.Code {
+	switch s.code {
 	case codes.Error:
 		d.Status = "error"
 	case codes.Ok:
 		d.Status = "ok"
 	}
-	if p := s.Parent(); p.IsValid() {
-		d.ParentID = p.SpanID().String()
+	if s.hasParent {
+		d.ParentID = s.parent.String()
 	}
-	for _, e := range s.Events() {
+	for _, e := range s.events {
 		d.Events = append(d.Events, spanEvent{
-			Name: e.Name, Time: e.Time, OffsetMS: ms(e.Time.Sub(t0)), Attributes: kvs(e.Attributes),
+			Name: e.name, Time: e.time, OffsetMS: ms(e.time.Sub(t0)), Attributes: spanKVs(e.attrs),
 		})
 	}
 	return d
@@ -459,7 +467,7 @@ func (v *View) apiInfo(w http.ResponseWriter, _ *http.Request) {
 	resp := infoResponse{
 		Service: v.store.service, TokenRequired: v.cfg.Token != "",
 		MaxTraces: v.cfg.MaxTraces, MaxBytes: v.cfg.MaxBytes,
-		Traces: len(v.store.traces), TraceBytes: v.store.normal.bytes + v.store.kept.bytes,
+		Traces: v.store.traces.len(), TraceBytes: v.store.normal.bytes + v.store.kept.bytes,
 		Evicted: v.store.evicted,
 	}
 	v.store.mu.Unlock()

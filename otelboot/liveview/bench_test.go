@@ -141,7 +141,7 @@ func memoryWithinCap(t *testing.T, cfg Config) {
 	after := heap()
 	v.lockStore()
 	est := v.store.normal.bytes + v.store.kept.bytes
-	kept, evicted, total := len(v.store.traces), v.store.evicted, v.store.totalSpans
+	kept, evicted, total := v.store.traces.len(), v.store.evicted, v.store.totalSpans
 	v.store.mu.Unlock()
 
 	grew := int64(after) - int64(before)

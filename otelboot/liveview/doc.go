@@ -15,8 +15,10 @@
 // histogram and recent percentiles per span name; and the recent log
 // records with their trace ids.
 //
-// Ending a span costs the caller one append to a short-locked buffer and no
-// allocation. Spans are aggregated in batches of 512, by a short-lived
+// Ending a span costs the caller the encoding of what the view shows of it
+// into a compact, pointer-free record, appended to a short-locked buffer,
+// and no allocation; the view keeps no reference to the SDK's span, so the
+// traces it keeps cost the garbage collector little. Spans are aggregated in batches of 512, by a short-lived
 // background goroutine when a buffer fills or by the next read of the view;
 // a span is never dropped, and when aggregation falls far behind, the span
 // that fills a buffer aggregates the queue itself so memory stays bounded.

@@ -39,14 +39,13 @@ func (c cellFilter) match(t *traceEntry) bool {
 	if !c.on {
 		return true
 	}
-	for _, s := range t.spans {
-		end := s.EndTime().Unix()
-		d := int64(max(s.EndTime().Sub(s.StartTime()), 0))
-		if c.hasFrom && end < c.from || c.hasTo && end >= c.to ||
-			c.hasMin && d <= c.minNS || c.hasMax && d > c.maxNS {
-			continue
-		}
-		return true
-	}
-	return false
+	found := false
+	recs(t.buf, func(r rec) bool {
+		end := r.end().unix()
+		d := int64(r.dur())
+		found = !(c.hasFrom && end < c.from || c.hasTo && end >= c.to ||
+			c.hasMin && d <= c.minNS || c.hasMax && d > c.maxNS)
+		return !found
+	})
+	return found
 }

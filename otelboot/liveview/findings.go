@@ -15,7 +15,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	otellog "go.opentelemetry.io/otel/log"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -196,8 +195,8 @@ type keptTrace struct {
 	id      trace.TraceID
 	service string // the root's service, as tracked
 	route   string
-	root    sdktrace.ReadOnlySpan
-	spans   []sdktrace.ReadOnlySpan
+	root    *spanRec
+	spans   []*spanRec
 }
 
 // routeStats is a copy of the aggregates of a server span name.
@@ -371,27 +370,79 @@ func (fs *findingsState) trimStates() {
 // the aggregates of server span names, each with its service, and reports
 // whether more than one service is tracked.
 func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
+	raws, buf, routes, multi := v.copyForFindings()
+	// The records are decoded off the store lock, into one array for all
+	// the traces.
+	n := 0
+	for _, rt := range raws {
+		n += rt.nspans
+	}
+	recsAll := make([]spanRec, 0, n)
+	all := make([]*spanRec, 0, n)
+	traces := make([]keptTrace, 0, len(raws))
+	for _, rt := range raws {
+		start := len(all)
+		var root *spanRec
+		for off := rt.from; off < rt.to; {
+			r := rec(buf[off:])
+			recsAll = append(recsAll, r.decode())
+			sp := &recsAll[len(recsAll)-1]
+			all = append(all, sp)
+			if off == rt.root {
+				root = sp
+			}
+			off += r.size()
+		}
+		if root == nil { // the span cap dropped it: it is not among the spans
+			d := rec(rt.extra).decode()
+			root = &d
+		}
+		traces = append(traces, keptTrace{id: rt.id, service: rt.service, route: root.name, root: root,
+			spans: all[start:len(all):len(all)]})
+	}
+	return traces, routes, multi
+}
+
+// rawTrace is a kept trace as copyForFindings copies it: its records are
+// buf[from:to], its root's at root (or in extra when the span cap dropped
+// it); service is the root's service, as tracked.
+type rawTrace struct {
+	id             trace.TraceID
+	service        string
+	nspans         int
+	from, to, root int
+	extra          []byte
+}
+
+// copyForFindings copies, under the store lock, the records of the kept
+// traces whose local root has ended and the aggregates of server span
+// names, each with its service, and reports whether more than one service
+// is tracked.
+func (v *View) copyForFindings() ([]rawTrace, []byte, []routeStats, bool) {
 	v.lockStore()
 	defer v.store.mu.Unlock()
 	s := v.store
-	n := 0
-	for _, t := range s.traces {
-		n += len(t.spans)
-	}
-	all := make([]sdktrace.ReadOnlySpan, 0, n)
-	traces := make([]keptTrace, 0, len(s.traces))
-	for _, t := range s.traces {
+	size := 0
+	s.eachTrace(func(t *traceEntry) { size += len(t.buf) })
+	buf := make([]byte, 0, size)
+	raws := make([]rawTrace, 0, s.traces.len())
+	for _, t := range s.tracesNewestFirst() {
 		// A finding's route is the name of the trace's local root. While
 		// the root has not ended the trace has no route yet and findings
 		// skip it (its spans are read again once the root ends).
-		if t.root == nil {
+		rr, ok := t.rootRec()
+		if !ok {
 			continue
 		}
-		start := len(all)
-		all = append(all, t.spans...)
-		kt := keptTrace{id: t.id, service: s.svc.tracked(s.svc.serviceOf(t.root)), route: t.root.Name(), root: t.root,
-			spans: all[start:len(all):len(all)]}
-		traces = append(traces, kt)
+		rt := rawTrace{id: t.id, service: s.svc.tracked(rr.service()), nspans: t.nspans, from: len(buf), root: -1}
+		buf = append(buf, t.buf...)
+		rt.to = len(buf)
+		if t.root >= 0 {
+			rt.root = rt.from + t.root
+		} else {
+			rt.extra = append([]byte(nil), rr[:rr.size()]...)
+		}
+		raws = append(raws, rt)
 	}
 	var routes []routeStats
 	add := func(svc, name string, ns *nameStats) {
@@ -416,10 +467,10 @@ func (v *View) snapshotForFindings() ([]keptTrace, []routeStats, bool) {
 		}
 		return routes[i].name < routes[j].name
 	})
-	return traces, routes, s.svc.multi
+	return raws, buf, routes, s.svc.multi
 }
 
-func spanDur(s sdktrace.ReadOnlySpan) time.Duration { return max(s.EndTime().Sub(s.StartTime()), 0) }
+func spanDur(s *spanRec) time.Duration { return s.dur() }
 
 func durMS(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
@@ -464,11 +515,11 @@ func unionWithin(ivs []interval, lo, hi time.Time) time.Duration {
 }
 
 // childrenOf indexes the spans of a trace by parent span id.
-func childrenOf(spans []sdktrace.ReadOnlySpan) map[trace.SpanID][]sdktrace.ReadOnlySpan {
-	m := make(map[trace.SpanID][]sdktrace.ReadOnlySpan, len(spans))
+func childrenOf(spans []*spanRec) map[trace.SpanID][]*spanRec {
+	m := make(map[trace.SpanID][]*spanRec, len(spans))
 	for _, s := range spans {
-		if p := s.Parent(); p.IsValid() {
-			m[p.SpanID()] = append(m[p.SpanID()], s)
+		if s.hasParent {
+			m[s.parent] = append(m[s.parent], s)
 		}
 	}
 	return m
@@ -496,27 +547,27 @@ func bottlenecks(traces []keptTrace, routes []routeStats) []finding {
 	byRoute := map[string][]sample{}
 	for _, t := range traces {
 		r := t.root
-		if r == nil || r.SpanKind() != trace.SpanKindServer {
+		if r == nil || r.kind != trace.SpanKindServer {
 			continue
 		}
-		lo, hi := r.StartTime(), r.EndTime()
+		lo, hi := r.start, r.end
 		sm := sample{id: t.id, dur: spanDur(r), end: hi, children: map[string]time.Duration{}}
 		var all []interval
 		perName := map[string][]interval{}
-		rid := r.SpanContext().SpanID()
+		rid := r.id
 		for _, s := range t.spans {
-			if p := s.Parent(); !p.IsValid() || p.SpanID() != rid || s == r {
+			if !s.hasParent || s.parent != rid || s == r {
 				continue
 			}
-			iv := interval{s.StartTime(), s.EndTime()}
+			iv := interval{s.start, s.end}
 			all = append(all, iv)
-			perName[s.Name()] = append(perName[s.Name()], iv)
+			perName[s.name] = append(perName[s.name], iv)
 		}
 		sm.self = max(sm.dur-unionWithin(all, lo, hi), 0)
 		for name, ivs := range perName {
 			sm.children[name] = unionWithin(ivs, lo, hi)
 		}
-		byRoute[r.Name()] = append(byRoute[r.Name()], sm)
+		byRoute[r.name] = append(byRoute[r.name], sm)
 	}
 	var out []finding
 	for route, ss := range byRoute {
@@ -590,16 +641,16 @@ func bottlenecks(traces []keptTrace, routes []routeStats) []finding {
 // literals replaced by '?' (numbers, quoted strings, IN lists), or the
 // command name of a Redis command; "" for a span that is not a database
 // call.
-func statementShape(s sdktrace.ReadOnlySpan) string {
+func statementShape(s *spanRec) string {
 	var text, system string
-	for _, a := range s.Attributes() {
-		switch a.Key {
+	for _, a := range s.attrs {
+		switch a.key {
 		case "db.statement", "db.query.text":
 			if text == "" {
-				text = a.Value.AsString()
+				text = a.str
 			}
 		case "db.system", "db.system.name":
-			system = a.Value.AsString()
+			system = a.str
 		}
 	}
 	if text == "" {
@@ -687,16 +738,16 @@ func nPlusOnes(traces []keptTrace) []finding {
 	}
 	groups := map[string]*agg{}
 	for _, t := range traces {
-		byID := make(map[trace.SpanID]sdktrace.ReadOnlySpan, len(t.spans))
+		byID := make(map[trace.SpanID]*spanRec, len(t.spans))
 		for _, s := range t.spans {
-			byID[s.SpanContext().SpanID()] = s
+			byID[s.id] = s
 		}
 		seen := map[string]bool{}
 		for pid, kids := range childrenOf(t.spans) {
 			if len(kids) < nPlusOneMin {
 				continue
 			}
-			shapes := map[string][]sdktrace.ReadOnlySpan{}
+			shapes := map[string][]*spanRec{}
 			for _, k := range kids {
 				if sh := statementShape(k); sh != "" {
 					shapes[sh] = append(shapes[sh], k)
@@ -706,13 +757,13 @@ func nPlusOnes(traces []keptTrace) []finding {
 				if len(ss) < nPlusOneMin {
 					continue
 				}
-				sort.Slice(ss, func(i, j int) bool { return ss[i].StartTime().Before(ss[j].StartTime()) })
+				sort.Slice(ss, func(i, j int) bool { return ss[i].start.Before(ss[j].start) })
 				seq, run := 1, 1
 				var total time.Duration
 				for i, s := range ss {
 					total += spanDur(s)
 					if i > 0 {
-						if !s.StartTime().Before(ss[i-1].EndTime()) {
+						if !s.start.Before(ss[i-1].end) {
 							run++
 						} else {
 							run = 1
@@ -743,7 +794,7 @@ func nPlusOnes(traces []keptTrace) []finding {
 						g.worstParentPct = pct(float64(total) / float64(spanDur(p)))
 					}
 				}
-				a, b := ss[0].StartTime(), ss[len(ss)-1].EndTime()
+				a, b := ss[0].start, ss[len(ss)-1].end
 				if g.first.IsZero() || a.Before(g.first) {
 					g.first = a
 				}
@@ -773,16 +824,16 @@ func nPlusOnes(traces []keptTrace) []finding {
 
 // errorType returns what names the failure of an error span: error.type,
 // else the exception.type of its first exception event, else "error".
-func errorType(s sdktrace.ReadOnlySpan) string {
-	for _, a := range s.Attributes() {
-		if a.Key == "error.type" {
-			return a.Value.String()
+func errorType(s *spanRec) string {
+	for _, a := range s.attrs {
+		if a.key == "error.type" {
+			return a.text
 		}
 	}
-	for _, e := range s.Events() {
-		for _, a := range e.Attributes {
-			if a.Key == "exception.type" {
-				return a.Value.String()
+	for _, e := range s.events {
+		for _, a := range e.attrs {
+			if a.key == "exception.type" {
+				return a.text
 			}
 		}
 	}
@@ -804,16 +855,16 @@ func failingCalls(traces []keptTrace) []finding {
 	for _, t := range traces {
 		failedChild := map[trace.SpanID]bool{}
 		for _, s := range t.spans {
-			if s.Status().Code == codes.Error && s.Parent().IsValid() {
-				failedChild[s.Parent().SpanID()] = true
+			if s.code == codes.Error && s.hasParent {
+				failedChild[s.parent] = true
 			}
 		}
 		for _, s := range t.spans {
-			if s.Status().Code != codes.Error || failedChild[s.SpanContext().SpanID()] {
+			if s.code != codes.Error || failedChild[s.id] {
 				continue
 			}
-			k := [2]string{s.Name(), errorType(s)}
-			hits[k] = append(hits[k], hit{at: s.EndTime(), route: t.route, id: t.id})
+			k := [2]string{s.name, errorType(s)}
+			hits[k] = append(hits[k], hit{at: s.end, route: t.route, id: t.id})
 		}
 	}
 	var out []finding
@@ -871,14 +922,14 @@ func failingCalls(traces []keptTrace) []finding {
 
 // newestTraces returns up to maxFindingTraces ids of kept traces of route,
 // newest root end first, whose root satisfies keep (nil: any).
-func newestTraces(traces []keptTrace, route string, keep func(sdktrace.ReadOnlySpan) bool) []string {
+func newestTraces(traces []keptTrace, route string, keep func(*spanRec) bool) []string {
 	var ts []keptTrace
 	for _, t := range traces {
-		if t.root != nil && t.root.Name() == route && (keep == nil || keep(t.root)) {
+		if t.root != nil && t.root.name == route && (keep == nil || keep(t.root)) {
 			ts = append(ts, t)
 		}
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].root.EndTime().After(ts[j].root.EndTime()) })
+	sort.Slice(ts, func(i, j int) bool { return ts[i].root.end.After(ts[j].root.end) })
 	out := []string{}
 	for _, t := range ts[:min(len(ts), maxFindingTraces)] {
 		out = append(out, t.id.String())
@@ -911,7 +962,7 @@ func spikes(traces []keptTrace, routes []routeStats, now time.Time) []finding {
 		rs, re := float64(a.spans+b.spans), float64(a.errors+b.errors)
 		baseSec := float64(nb * rateSlotSec)
 		lo := (now.Unix()/rateSlotSec - 1) * rateSlotSec
-		inRecent := func(s sdktrace.ReadOnlySpan) bool { return s.EndTime().Unix() >= lo }
+		inRecent := func(s *spanRec) bool { return s.end.Unix() >= lo }
 		check := func(metric string, recent, base float64, minCount float64, unit string) {
 			rate, baseRate := recent/recentSec, base/baseSec
 			if recent < minCount || rate < spikeFactor*max(baseRate, spikeFloor) {
@@ -998,7 +1049,7 @@ func (fs *findingsState) latencyBands(svc string, traces []keptTrace, routes []r
 				"p50_ms": durMS(r.p50), "band_ms": durMS(bandDuration(band)), "moved": 0,
 				"baseline_p50_ms": durMS(bs.p50), "baseline_band_ms": durMS(bandDuration(bs.band)),
 			},
-			Traces: newestTraces(traces, r.name, func(s sdktrace.ReadOnlySpan) bool { return bandOf(spanDur(s)) == band }),
+			Traces: newestTraces(traces, r.name, func(s *spanRec) bool { return bandOf(spanDur(s)) == band }),
 			key:    kindLatencyBand + "|" + r.name, quiet: true, rank: 5,
 		}
 		if band > len(durbucket.SpecBands)-1 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -34,10 +35,16 @@ type View struct {
 	// then moves to full, which one short-lived goroutine at a time
 	// (aggregating) moves into the store. Reads drain both first.
 	pmu         sync.Mutex
-	pending     []sdktrace.ReadOnlySpan
-	full        [][]sdktrace.ReadOnlySpan
-	freeBatches [][]sdktrace.ReadOnlySpan
+	pending     []byte // records (record.go) of npending spans
+	npending    int
+	full        [][]byte
+	freeBatches chan []byte // recycled buffers, at most maxFreeBatches
+	batchHint   int         // bytes of the last full buffer: a new one's size
 	aggregating bool
+
+	// lastService caches the service of the last resource OnEnd saw:
+	// spans of one provider share it.
+	lastService atomic.Pointer[resourceService]
 
 	store  *store
 	logs   *logRing
@@ -58,11 +65,12 @@ type View struct {
 func New(cfg Config) *View {
 	cfg = cfg.withDefaults()
 	v := &View{
-		cfg:     cfg,
-		now:     time.Now,
-		pending: make([]sdktrace.ReadOnlySpan, 0, pendingCap),
-		store:   newStore(cfg.MaxTraces, cfg.MaxBytes-cfg.MaxBytes/4, cfg.SlowThreshold),
-		logs:    newLogRing(cfg.MaxLogs, cfg.MaxBytes/4),
+		cfg:         cfg,
+		now:         time.Now,
+		pending:     make([]byte, 0, pendingBytes),
+		freeBatches: make(chan []byte, maxFreeBatches),
+		store:       newStore(cfg.MaxTraces, cfg.MaxBytes-cfg.MaxBytes/4, cfg.SlowThreshold),
+		logs:        newLogRing(cfg.MaxLogs, cfg.MaxBytes/4),
 	}
 	v.sp = &spanProcessor{v: v}
 	v.lp = &logProcessor{v: v}
@@ -93,7 +101,7 @@ func (v *View) lockStore() {
 	v.full = nil
 	if len(v.pending) > 0 {
 		batches = append(batches, v.pending)
-		v.pending = v.newBatch()
+		v.pending, v.npending = v.newBatch(), 0
 	}
 	v.ingestAndKeepLock(batches)
 }
@@ -102,33 +110,51 @@ func (v *View) lockStore() {
 // queue. It takes the store lock before releasing v.pmu, so that batches
 // are aggregated in the order they ended, aggregates them, recycles their
 // buffers and returns with v.store.mu held.
-func (v *View) ingestAndKeepLock(batches [][]sdktrace.ReadOnlySpan) {
+func (v *View) ingestAndKeepLock(batches [][]byte) {
 	v.store.mu.Lock()
 	v.pmu.Unlock()
 	for _, b := range batches {
-		v.store.ingest(b)
-		clear(b)
+		v.store.ingestRecs(b)
 	}
-	// The store lock is held: only try for pmu, never wait on it (OnEnd
-	// takes pmu, then the store lock).
-	if len(batches) > 0 && v.pmu.TryLock() {
-		for _, b := range batches {
-			if len(v.freeBatches) < maxFreeBatches {
-				v.freeBatches = append(v.freeBatches, b[:0])
-			}
+	// The buffers go back without taking pmu (OnEnd takes pmu, then the
+	// store lock), unless enough are spare.
+	for _, b := range batches {
+		if cap(b) > maxBatchBytes {
+			continue
 		}
-		v.pmu.Unlock()
+		select {
+		case v.freeBatches <- b[:0]:
+		default:
+		}
 	}
 }
 
-// newBatch returns an empty span buffer; the caller holds v.pmu.
-func (v *View) newBatch() []sdktrace.ReadOnlySpan {
-	if n := len(v.freeBatches); n > 0 {
-		b := v.freeBatches[n-1]
-		v.freeBatches = v.freeBatches[:n-1]
+// newBatch returns an empty record buffer; the caller holds v.pmu.
+func (v *View) newBatch() []byte {
+	select {
+	case b := <-v.freeBatches:
 		return b
+	default:
+		return make([]byte, 0, max(pendingBytes, min(v.batchHint+v.batchHint/8, maxBatchBytes)))
 	}
-	return make([]sdktrace.ReadOnlySpan, 0, pendingCap)
+}
+
+// resourceService is a resource and its service (serviceOfResourceOK).
+type resourceService struct {
+	res  *resource.Resource
+	name string
+	has  bool
+}
+
+// serviceOf returns the service of r and whether r names one, from the
+// cache when r is the last resource seen.
+func (v *View) serviceOf(r *resource.Resource) (string, bool) {
+	if c := v.lastService.Load(); c != nil && c.res == r {
+		return c.name, c.has
+	}
+	name, has := serviceOfResourceOK(r)
+	v.lastService.Store(&resourceService{res: r, name: name, has: has})
+	return name, has
 }
 
 // enqueueFull is called with v.pmu held when pending is full; it releases
@@ -137,7 +163,8 @@ func (v *View) newBatch() []sdktrace.ReadOnlySpan {
 // the queue itself, so memory stays bounded and no span is dropped.
 func (v *View) enqueueFull() {
 	v.full = append(v.full, v.pending)
-	v.pending = v.newBatch()
+	v.batchHint = len(v.pending)
+	v.pending, v.npending = v.newBatch(), 0
 	switch {
 	case len(v.full) > maxFullBatches:
 		batches := v.full

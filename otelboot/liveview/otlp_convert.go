@@ -10,15 +10,11 @@ import (
 	"github.com/otelkit/otelkit/internal/validutf8"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
@@ -230,22 +226,19 @@ func writeAnyValue(b *strings.Builder, v *commonpb.AnyValue, depth int) {
 	}
 }
 
-func otlpResource(r *resourcepb.Resource, schemaURL string) *resource.Resource {
-	attrs, _ := otlpAttrs(r.GetAttributes())
-	if schemaURL != "" {
-		return resource.NewWithAttributes(otlpText(schemaURL, otlpMaxNameLen), attrs...)
+// otlpService returns the service a resource names, as serviceOfResourceOK
+// would of the resource built from attrs: the last service.name wins.
+func otlpService(attrs []attribute.KeyValue) (string, bool) {
+	var v attribute.Value
+	for _, kv := range attrs {
+		if kv.Key == serviceNameKey {
+			v = kv.Value
+		}
 	}
-	return resource.NewSchemaless(attrs...)
-}
-
-func otlpScope(s *commonpb.InstrumentationScope, schemaURL string) instrumentation.Scope {
-	attrs, _ := otlpAttrs(s.GetAttributes())
-	return instrumentation.Scope{
-		Name:       otlpText(s.GetName(), otlpMaxNameLen),
-		Version:    otlpText(s.GetVersion(), otlpMaxNameLen),
-		SchemaURL:  otlpText(schemaURL, otlpMaxNameLen),
-		Attributes: attribute.NewSet(attrs...),
+	if s := v.AsString(); s != "" {
+		return s, true
 	}
+	return noService, false
 }
 
 // Span flags of OTLP (trace.proto): whether the parent is known to be
@@ -255,90 +248,76 @@ const (
 	otlpFlagIsRemote    = 0x200
 )
 
-// otlpSpans converts the spans of a request into read-only spans, calling
-// emit for each, and returns how many were rejected (no valid trace or
-// span id).
-func otlpSpans(rss []*tracepb.ResourceSpans, emit func(sdktrace.ReadOnlySpan)) (rejected int64) {
+// otlpSpans converts the spans of a request straight into the fields of
+// records (record.go), queues each on v, and returns how many were
+// rejected (no valid trace or span id).
+func otlpSpans(rss []*tracepb.ResourceSpans, v *View) (rejected int64) {
 	for _, rs := range rss {
-		res := otlpResource(rs.GetResource(), rs.GetSchemaUrl())
+		attrs, _ := otlpAttrs(rs.GetResource().GetAttributes())
+		svc, has := otlpService(attrs)
 		for _, ss := range rs.GetScopeSpans() {
-			scope := otlpScope(ss.GetScope(), ss.GetSchemaUrl())
+			scope := otlpText(ss.GetScope().GetName(), otlpMaxNameLen)
 			for _, sp := range ss.GetSpans() {
-				stub, ok := otlpSpan(sp)
+				f, ok := otlpSpan(sp)
 				if !ok {
 					rejected++
 					continue
 				}
-				stub.Resource = res
-				stub.InstrumentationScope = scope
-				emit(stub.Snapshot())
+				f.scope = scope
+				v.enqueue(&f, svc, has)
 			}
 		}
 	}
 	return rejected
 }
 
-func otlpSpan(sp *tracepb.Span) (tracetest.SpanStub, bool) {
+func otlpSpan(sp *tracepb.Span) (spanFields, bool) {
 	tid, ok1 := otlpTraceID(sp.GetTraceId())
 	sid, ok2 := otlpSpanID(sp.GetSpanId())
 	if !ok1 || !ok2 {
-		return tracetest.SpanStub{}, false
+		return spanFields{}, false
 	}
-	ts, _ := trace.ParseTraceState(sp.GetTraceState())
-	stub := tracetest.SpanStub{
-		Name: otlpText(sp.GetName(), otlpMaxNameLen),
-		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
-			TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, TraceState: ts,
-		}),
-		SpanKind:  trace.SpanKind(min(max(sp.GetKind(), 0), tracepb.Span_SPAN_KIND_CONSUMER)),
-		StartTime: otlpTime(sp.GetStartTimeUnixNano()),
-		EndTime:   otlpTime(sp.GetEndTimeUnixNano()),
+	f := spanFields{
+		name: otlpText(sp.GetName(), otlpMaxNameLen),
+		tid:  tid, sid: sid,
+		kind:  trace.SpanKind(min(max(sp.GetKind(), 0), tracepb.Span_SPAN_KIND_CONSUMER)),
+		start: otlpTime(sp.GetStartTimeUnixNano()),
+		end:   otlpTime(sp.GetEndTimeUnixNano()),
 	}
-	if stub.EndTime.Before(stub.StartTime) {
-		stub.EndTime = stub.StartTime
+	if f.end.Before(f.start) {
+		f.end = f.start
 	}
 	if pid, ok := otlpSpanID(sp.GetParentSpanId()); ok {
-		stub.Parent = trace.NewSpanContext(trace.SpanContextConfig{
+		f.setParent(trace.NewSpanContext(trace.SpanContextConfig{
 			TraceID: tid, SpanID: pid, TraceFlags: trace.FlagsSampled,
 			Remote: sp.GetFlags()&(otlpFlagHasIsRemote|otlpFlagIsRemote) == otlpFlagHasIsRemote|otlpFlagIsRemote,
-		})
+		}))
 	}
-	var dropped int
-	stub.Attributes, dropped = otlpAttrs(sp.GetAttributes())
-	stub.DroppedAttributes = dropped + int(min(sp.GetDroppedAttributesCount(), math.MaxInt32))
+	f.attrs, _ = otlpAttrs(sp.GetAttributes())
 	for i, e := range sp.GetEvents() {
 		if i == otlpMaxEvents {
-			stub.DroppedEvents += len(sp.GetEvents()) - i
 			break
 		}
-		attrs, d := otlpAttrs(e.GetAttributes())
-		stub.Events = append(stub.Events, sdktrace.Event{
+		attrs, _ := otlpAttrs(e.GetAttributes())
+		f.events = append(f.events, sdktrace.Event{
 			Name: otlpText(e.GetName(), otlpMaxNameLen), Time: otlpTime(e.GetTimeUnixNano()),
-			Attributes: attrs, DroppedAttributeCount: d,
+			Attributes: attrs,
 		})
 	}
-	stub.DroppedEvents += int(min(sp.GetDroppedEventsCount(), math.MaxInt32))
 	for i, l := range sp.GetLinks() {
 		if i == otlpMaxLinks {
-			stub.DroppedLinks += len(sp.GetLinks()) - i
 			break
 		}
-		ltid, _ := otlpTraceID(l.GetTraceId())
-		lsid, _ := otlpSpanID(l.GetSpanId())
-		attrs, d := otlpAttrs(l.GetAttributes())
-		stub.Links = append(stub.Links, sdktrace.Link{
-			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: ltid, SpanID: lsid}),
-			Attributes:  attrs, DroppedAttributeCount: d,
-		})
+		attrs, _ := otlpAttrs(l.GetAttributes())
+		f.links = append(f.links, sdktrace.Link{Attributes: attrs})
 	}
-	stub.DroppedLinks += int(min(sp.GetDroppedLinksCount(), math.MaxInt32))
 	switch sp.GetStatus().GetCode() {
 	case tracepb.Status_STATUS_CODE_ERROR:
-		stub.Status = sdktrace.Status{Code: codes.Error, Description: otlpText(sp.GetStatus().GetMessage(), otlpMaxValueLen)}
+		f.code, f.desc = codes.Error, otlpText(sp.GetStatus().GetMessage(), otlpMaxValueLen)
 	case tracepb.Status_STATUS_CODE_OK:
-		stub.Status = sdktrace.Status{Code: codes.Ok}
+		f.code = codes.Ok
 	}
-	return stub, true
+	return f, true
 }
 
 // otlpLogs converts the log records of a request, calling emit for each.

@@ -23,7 +23,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -403,7 +402,7 @@ func otlpHTTPMetrics(w http.ResponseWriter, r *http.Request) {
 // ingestOTLPTraces feeds the view with the spans of a request, as if they
 // had ended in this process.
 func (v *View) ingestOTLPTraces(rss []*tracepb.ResourceSpans) *coltrace.ExportTraceServiceResponse {
-	rejected := otlpSpans(rss, func(s sdktrace.ReadOnlySpan) { v.sp.OnEnd(s) })
+	rejected := otlpSpans(rss, v)
 	resp := &coltrace.ExportTraceServiceResponse{}
 	if rejected > 0 {
 		resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{

@@ -8,7 +8,8 @@ import (
 )
 
 const (
-	// pendingCap is the number of ended spans buffered before they are
+	// pendingCap is the number of ended spans buffered (as records, in
+	// one buffer) before they are
 	// aggregated. OnEnd only appends to this buffer; a full buffer is
 	// aggregated by a background goroutine (or by the next read of the
 	// view, whichever comes first).
@@ -16,6 +17,10 @@ const (
 	// maxFullBatches bounds the full buffers waiting for aggregation; past
 	// it, the span that fills a buffer aggregates the queue itself.
 	maxFullBatches = 32
+	// pendingBytes is the initial size of a buffer of pendingCap records
+	// (it grows as needed); maxBatchBytes the largest buffer recycled.
+	pendingBytes  = pendingCap * 64
+	maxBatchBytes = pendingCap * 512
 	// maxFreeBatches bounds the recycled buffers.
 	maxFreeBatches = 4
 )
@@ -30,15 +35,27 @@ type spanProcessor struct{ v *View }
 // OnStart does nothing: the view only looks at ended spans.
 func (*spanProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd queues a sampled span for aggregation.
+// OnEnd encodes a sampled span into a record (record.go) and queues it for
+// aggregation; the view keeps no reference to the SDK's span. The span's
+// getters run outside the queue's lock, the encoding under it.
 func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() {
+	sc := s.SpanContext()
+	if !sc.IsSampled() {
 		return // not exported, so not shown either
 	}
 	v := p.v
+	svc, has := v.serviceOf(s.Resource())
+	var f spanFields
+	f.setSpan(s, sc)
+	v.enqueue(&f, svc, has)
+}
+
+// enqueue encodes f, of service svc, into the pending buffer.
+func (v *View) enqueue(f *spanFields, svc string, hasService bool) {
 	v.pmu.Lock()
-	v.pending = append(v.pending, s)
-	if len(v.pending) < pendingCap {
+	v.pending = appendFields(v.pending, f, svc, hasService)
+	v.npending++
+	if v.npending < pendingCap {
 		v.pmu.Unlock()
 		return
 	}

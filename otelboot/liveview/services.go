@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"sort"
 	"time"
+	"unsafe"
 
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -22,10 +22,11 @@ const (
 
 // serviceStats aggregates the spans of one service.
 type serviceStats struct {
+	name     string
 	series   series
 	spans    uint64
 	errors   uint64
-	lastSeen time.Time
+	lastSeen stamp
 }
 
 type svcNameKey struct{ service, name string }
@@ -39,6 +40,7 @@ type svcNameKey struct{ service, name string }
 type serviceIndex struct {
 	lastRes  *resource.Resource
 	lastName string
+	lastHas  bool
 
 	first  string // the service of every span so far, while !multi
 	multi  bool
@@ -48,26 +50,34 @@ type serviceIndex struct {
 }
 
 // serviceOf returns the service.name of sp's resource, noService when it
-// has none. The last resource is cached: spans of one provider share it.
-func (x *serviceIndex) serviceOf(sp sdktrace.ReadOnlySpan) string {
+// has none, and whether it has one. The last resource is cached: spans of
+// one provider share it.
+func (x *serviceIndex) serviceOf(sp sdktrace.ReadOnlySpan) (string, bool) {
 	r := sp.Resource()
 	if r == x.lastRes && x.lastName != "" {
-		return x.lastName
+		return x.lastName, x.lastHas
 	}
-	name := serviceOfResource(r)
-	x.lastRes, x.lastName = r, name
-	return name
+	name, has := serviceOfResourceOK(r)
+	x.lastRes, x.lastName, x.lastHas = r, name, has
+	return name, has
 }
 
 // serviceOfResource returns the service.name of r, noService when it has
 // none.
 func serviceOfResource(r *resource.Resource) string {
+	name, _ := serviceOfResourceOK(r)
+	return name
+}
+
+// serviceOfResourceOK is serviceOfResource, reporting too whether r has a
+// non-empty service.name.
+func serviceOfResourceOK(r *resource.Resource) (string, bool) {
 	if r != nil {
 		if v, ok := r.Set().Value(serviceNameKey); ok && v.AsString() != "" {
-			return v.AsString()
+			return v.AsString(), true
 		}
 	}
-	return noService
+	return noService, false
 }
 
 // tracked returns the name under which service svc is counted: itself, or
@@ -82,57 +92,57 @@ func (x *serviceIndex) tracked(svc string) string {
 	return otherService
 }
 
-// ingestService counts sp under its service. The caller holds s.mu and
-// calls it before the store's own aggregates count sp.
-func (s *store) ingestService(sp sdktrace.ReadOnlySpan) {
+// ingestService counts the span of r (its duration d in bucket b, ended at
+// end) under its service. The caller holds s.mu and calls it before the
+// store's own aggregates count the span.
+func (s *store) ingestService(r rec, end stamp, d time.Duration, b int, isErr bool) {
 	x := &s.svc
-	svc := x.serviceOf(sp)
+	svcB := r.serviceBytes()
 	if !x.multi {
 		if x.first == "" {
-			x.first = svc
+			x.first = string(svcB)
 		}
-		if svc == x.first {
+		if string(svcB) == x.first {
 			return
 		}
 		s.splitServices()
 	}
-	st := x.byName[svc]
+	st := x.byName[string(svcB)]
 	if st == nil {
-		if len(x.byName) < maxServices {
-			st = &serviceStats{series: newSeries(seriesSeconds)}
+		svc := string(svcB)
+		if len(x.byName) >= maxServices {
+			svc = otherService
+			st = x.byName[svc]
+		}
+		if st == nil {
+			st = &serviceStats{name: svc, series: newSeries(seriesSeconds)}
 			x.byName[svc] = st
 			x.order = append(x.order, svc)
-		} else {
-			svc = otherService
-			if st = x.byName[svc]; st == nil {
-				st = &serviceStats{series: newSeries(seriesSeconds)}
-				x.byName[svc] = st
-				x.order = append(x.order, svc)
-			}
 		}
 	}
-	start, end := sp.StartTime(), sp.EndTime()
-	d := max(end.Sub(start), 0)
-	b := bucketOf(d)
-	isErr := sp.Status().Code == codes.Error
-	st.series.add(end.Unix(), b, isErr)
+	svc := st.name
+	st.series.add(end.unix(), b, isErr)
 	st.spans++
 	if isErr {
 		st.errors++
 	}
-	if end.After(st.lastSeen) {
+	if end.after(st.lastSeen) {
 		st.lastSeen = end
 	}
 
-	key := svcNameKey{svc, sp.Name()}
+	// The key's name is the record's bytes for the look-up, a copy once
+	// stored.
+	nb := r.nameBytes()
+	key := svcNameKey{svc, unsafe.String(unsafe.SliceData(nb), len(nb))}
 	ns := x.names[key]
 	if ns == nil {
+		key.name = string(nb)
 		if len(x.names) >= maxNames {
 			key.name = otherName
 			ns = x.names[key]
 		}
 		if ns == nil {
-			ns = &nameStats{kind: sp.SpanKind()}
+			ns = &nameStats{kind: r.kind()}
 			x.names[key] = ns
 		}
 	}
@@ -144,7 +154,7 @@ func (s *store) ingestService(sp sdktrace.ReadOnlySpan) {
 func (s *store) splitServices() {
 	x := &s.svc
 	x.multi = true
-	first := &serviceStats{series: series{slots: append([]secSlot(nil), s.series.slots...)},
+	first := &serviceStats{name: x.first, series: series{slots: append([]secSlot(nil), s.series.slots...)},
 		spans: s.totalSpans, errors: s.totalErrors}
 	x.byName = map[string]*serviceStats{x.first: first}
 	x.order = []string{x.first}
@@ -152,7 +162,7 @@ func (s *store) splitServices() {
 	for name, ns := range s.names {
 		c := *ns
 		x.names[svcNameKey{x.first, name}] = &c
-		if c.lastSeen.After(first.lastSeen) {
+		if c.lastSeen.after(first.lastSeen) {
 			first.lastSeen = c.lastSeen
 		}
 	}
@@ -200,12 +210,12 @@ func (v serviceView) window(now int64, seconds, step int) []column {
 // hasService reports whether a span of t belongs to service svc (as
 // tracked: otherService matches the services past the cap).
 func (s *store) traceHasService(t *traceEntry, svc string) bool {
-	for _, sp := range t.spans {
-		if s.svc.tracked(s.svc.serviceOf(sp)) == svc {
-			return true
-		}
-	}
-	return false
+	found := false
+	recs(t.buf, func(r rec) bool {
+		found = s.svc.tracked(string(r.serviceBytes())) == svc
+		return !found
+	})
+	return found
 }
 
 // serviceSummary is one row of /api/services.
@@ -223,19 +233,19 @@ func (s *store) services() []serviceSummary {
 	out := []serviceSummary{}
 	if !x.multi {
 		if x.first != "" {
-			var last time.Time
+			var last stamp
 			for _, ns := range s.names {
-				if ns.lastSeen.After(last) {
+				if ns.lastSeen.after(last) {
 					last = ns.lastSeen
 				}
 			}
-			out = append(out, serviceSummary{Name: x.first, Spans: s.totalSpans, Errors: s.totalErrors, LastSeen: last})
+			out = append(out, serviceSummary{Name: x.first, Spans: s.totalSpans, Errors: s.totalErrors, LastSeen: last.time()})
 		}
 		return out
 	}
 	for _, name := range x.order {
 		st := x.byName[name]
-		out = append(out, serviceSummary{Name: name, Spans: st.spans, Errors: st.errors, LastSeen: st.lastSeen})
+		out = append(out, serviceSummary{Name: name, Spans: st.spans, Errors: st.errors, LastSeen: st.lastSeen.time()})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if (out[i].Name == otherService) != (out[j].Name == otherService) {

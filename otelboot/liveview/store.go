@@ -30,27 +30,32 @@ const (
 	// slowMinSamples is the number of spans of a name seen before the
 	// adaptive slow threshold applies.
 	slowMinSamples = 20
-	// maxFreeEntries bounds the evicted trace entries kept for reuse.
+	// maxFreeEntries bounds the evicted trace entries kept for reuse, and
+	// maxFreeBuf the record buffer one of them keeps.
 	maxFreeEntries = 256
+	maxFreeBuf     = 1 << 10
 )
 
 // traceEntry is one kept trace. Entries sit on one of two lists, ordered by
 // the time they were first seen: normal traces, and traces kept longer
-// (errors or slow).
+// (errors or slow). Its spans are records (record.go) in one pointer-free
+// buffer.
 type traceEntry struct {
-	id      trace.TraceID
-	spans   []sdktrace.ReadOnlySpan
-	inline  [4]sdktrace.ReadOnlySpan // spans' first backing array
-	root    sdktrace.ReadOnlySpan    // local root, when it has ended
-	start   time.Time
-	end     time.Time
-	errors  int
-	slow    bool
-	dropped int
-	bytes   int
-	kept    bool
+	id        trace.TraceID
+	buf       []byte // the spans' records, in the order they ended
+	nspans    int
+	root      int    // offset in buf of the local root, -1 while it has not ended, rootInExtra
+	extra     []byte // the local root's record when the span cap dropped it
+	rootStart stamp
+	start     stamp
+	end       stamp
+	errors    int
+	slow      bool
+	dropped   int
+	bytes     int
+	kept      bool
 
-	prev, next *traceEntry
+	prev, next int32 // slab indexes in the trace's list, 0 for none
 }
 
 func (t *traceEntry) kind() string {
@@ -63,51 +68,73 @@ func (t *traceEntry) kind() string {
 	return ""
 }
 
-// first returns the span shown as the trace's name: its local root, or the
-// earliest span while the root has not ended.
-func (t *traceEntry) first() sdktrace.ReadOnlySpan {
-	if t.root != nil {
-		return t.root
+// rootInExtra is traceEntry.root when the local root is in extra.
+const rootInExtra = -2
+
+// rootRec returns the record of the local root, false while it has not
+// ended.
+func (t *traceEntry) rootRec() (rec, bool) {
+	switch {
+	case t.root >= 0:
+		return rec(t.buf[t.root:]), true
+	case t.root == rootInExtra:
+		return rec(t.extra), true
 	}
-	var f sdktrace.ReadOnlySpan
-	for _, s := range t.spans {
-		if f == nil || s.StartTime().Before(f.StartTime()) {
-			f = s
+	return nil, false
+}
+
+// first returns the record of the span shown as the trace's name: its
+// local root, or the earliest span while the root has not ended.
+func (t *traceEntry) first() rec {
+	if r, ok := t.rootRec(); ok {
+		return r
+	}
+	var f rec
+	recs(t.buf, func(r rec) bool {
+		if f == nil || r.start().before(f.start()) {
+			f = r
 		}
-	}
+		return true
+	})
 	return f
 }
 
-// traceList is an intrusive doubly linked list of traces, oldest at head.
+// spans decodes the trace's spans.
+func (t *traceEntry) spans() []spanRec { return decodeAll(t.buf, t.nspans) }
+
+// traceList is an intrusive doubly linked list of traces (slab indexes),
+// oldest at head.
 type traceList struct {
-	head, tail *traceEntry
+	head, tail int32
 	n, bytes   int
 }
 
-func (l *traceList) pushBack(t *traceEntry) {
-	t.prev, t.next = l.tail, nil
-	if l.tail != nil {
-		l.tail.next = t
+func (s *store) pushBack(l *traceList, i int32) {
+	t := &s.slab[i]
+	t.prev, t.next = l.tail, 0
+	if l.tail != 0 {
+		s.slab[l.tail].next = i
 	} else {
-		l.head = t
+		l.head = i
 	}
-	l.tail = t
+	l.tail = i
 	l.n++
 	l.bytes += t.bytes
 }
 
-func (l *traceList) remove(t *traceEntry) {
-	if t.prev != nil {
-		t.prev.next = t.next
+func (s *store) remove(l *traceList, i int32) {
+	t := &s.slab[i]
+	if t.prev != 0 {
+		s.slab[t.prev].next = t.next
 	} else {
 		l.head = t.next
 	}
-	if t.next != nil {
-		t.next.prev = t.prev
+	if t.next != 0 {
+		s.slab[t.next].prev = t.prev
 	} else {
 		l.tail = t.prev
 	}
-	t.prev, t.next = nil, nil
+	t.prev, t.next = 0, 0
 	l.n--
 	l.bytes -= t.bytes
 }
@@ -118,7 +145,7 @@ type nameStats struct {
 	count    uint64
 	errors   uint64
 	buckets  [numBuckets]uint64
-	lastSeen time.Time
+	lastSeen stamp
 	recent   [recentDurations]time.Duration
 	nrecent  int      // total written to recent
 	rate     rateRing // counts per few seconds, for spikes (findings.go)
@@ -128,7 +155,7 @@ type nameStats struct {
 // the bucket holding the 95th percentile. ok is false with too few samples.
 // observe counts one span of the name: its duration d in bucket b, ended
 // at end.
-func (n *nameStats) observe(b int, d time.Duration, end time.Time, isErr bool) {
+func (n *nameStats) observe(b int, d time.Duration, end stamp, isErr bool) {
 	n.count++
 	if isErr {
 		n.errors++
@@ -136,8 +163,8 @@ func (n *nameStats) observe(b int, d time.Duration, end time.Time, isErr bool) {
 	n.buckets[b]++
 	n.recent[n.nrecent%recentDurations] = d
 	n.nrecent++
-	n.rate.add(end.Unix(), isErr)
-	if end.After(n.lastSeen) {
+	n.rate.add(end.unix(), isErr)
+	if end.after(n.lastSeen) {
 		n.lastSeen = end
 	}
 }
@@ -182,17 +209,23 @@ type store struct {
 	traceBudget int
 	slow        time.Duration
 
-	traces      map[trace.TraceID]*traceEntry
+	// The kept traces are entries of slab (index 0 unused), indexed by
+	// traces: neither holds a pointer but the entries' buffers, so the
+	// garbage collector scans little and the store's writes need no
+	// barriers.
+	slab        []traceEntry
+	traces      traceIndex
 	normal      traceList
 	kept        traceList
 	evicted     uint64
-	free        []*traceEntry
+	free        []int32 // evicted entries, for reuse
 	series      series
 	names       map[string]*nameStats
 	totalSpans  uint64
 	totalErrors uint64
 	service     string
 	svc         serviceIndex // per-service aggregates (services.go)
+	scratch     []byte       // ingestOne's record
 }
 
 func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
@@ -200,7 +233,8 @@ func newStore(maxTraces, traceBudget int, slow time.Duration) *store {
 		maxTraces:   maxTraces,
 		traceBudget: traceBudget,
 		slow:        slow,
-		traces:      make(map[trace.TraceID]*traceEntry),
+		slab:        make([]traceEntry, 1, 64),
+		traces:      newTraceIndex(),
 		series:      newSeries(seriesSeconds),
 		names:       make(map[string]*nameStats),
 	}
@@ -213,37 +247,50 @@ func (s *store) ingest(batch []sdktrace.ReadOnlySpan) {
 	}
 }
 
+// ingestRecs adds the spans of the records of buf. The caller holds s.mu.
+func (s *store) ingestRecs(buf []byte) {
+	for off := 0; off < len(buf); {
+		r := rec(buf[off:])
+		s.ingestRec(r)
+		off += r.size()
+	}
+}
+
+// ingestOne encodes sp (record.go) and adds it; the store keeps the record
+// only.
 func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
-	s.ingestService(sp)
-	start, end := sp.StartTime(), sp.EndTime()
-	d := max(end.Sub(start), 0)
+	svc, has := s.svc.serviceOf(sp)
+	s.scratch = appendSpan(s.scratch[:0], sp, svc, has)
+	s.ingestRec(rec(s.scratch))
+}
+
+// ingestRec adds the span of record r. The caller holds s.mu.
+func (s *store) ingestRec(r rec) {
+	start, end := r.start(), r.end()
+	d := r.dur()
 	b := bucketOf(d)
-	st := sp.Status()
-	isErr := st.Code == codes.Error
+	isErr := r.code() == codes.Error
+	s.ingestService(r, end, d, b, isErr)
 
 	s.totalSpans++
 	if isErr {
 		s.totalErrors++
 	}
-	s.series.add(end.Unix(), b, isErr)
-	if s.service == "" {
-		if r := sp.Resource(); r != nil {
-			if v, ok := r.Set().Value(serviceNameKey); ok {
-				s.service = v.AsString()
-			}
-		}
+	s.series.add(end.unix(), b, isErr)
+	if s.service == "" && r.hasServiceName() {
+		s.service = r.service()
 	}
 
-	name := sp.Name()
-	fixed := 480 + len(name) + len(st.Description) // spanBytes without two getter calls
-	ns := s.names[name]
+	nameB := r.nameBytes()
+	ns := s.names[string(nameB)]
 	if ns == nil {
+		name := string(nameB)
 		if len(s.names) >= maxNames {
 			name = otherName
 			ns = s.names[name]
 		}
 		if ns == nil {
-			ns = &nameStats{kind: sp.SpanKind()}
+			ns = &nameStats{kind: r.kind()}
 			s.names[name] = ns
 		}
 	}
@@ -255,49 +302,55 @@ func (s *store) ingestOne(sp sdktrace.ReadOnlySpan) {
 	}
 	ns.observe(b, d, end, isErr)
 
-	s.addToTrace(sp, start, end, isErr, slow, fixed)
+	s.addToTrace(r, start, end, isErr, slow)
 }
 
-func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr, slow bool, fixed int) {
-	sc := sp.SpanContext()
-	t := s.traces[sc.TraceID()]
-	if t == nil {
-		t = s.newEntry()
-		t.id, t.start, t.end = sc.TraceID(), start, end
-		s.traces[t.id] = t
-		s.normal.pushBack(t)
+func (s *store) addToTrace(r rec, start, end stamp, isErr, slow bool) {
+	id := r.traceID()
+	i := s.traces.get(id)
+	if i == 0 {
+		i = s.newEntry()
+		t := &s.slab[i]
+		t.id, t.start, t.end = id, start, end
+		s.traces.put(id, i)
+		s.pushBack(&s.normal, i)
 	}
+	t := &s.slab[i]
 	list := &s.normal
 	if t.kept {
 		list = &s.kept
 	}
-	if len(t.spans) >= maxSpansPerTrace {
+	at := len(t.buf)
+	if t.nspans >= maxSpansPerTrace {
 		t.dropped++
+		at = rootInExtra
 	} else {
-		n := fixed + spanVarBytes(sp)
-		t.spans = append(t.spans, sp)
+		n := r.bytes()
+		t.buf = append(t.buf, r[:r.size()]...)
+		t.nspans++
 		t.bytes += n
 		list.bytes += n
 	}
-	if start.Before(t.start) {
+	if r.isLocalRoot() && (t.root == -1 || start.before(t.rootStart)) {
+		t.root, t.rootStart = at, start
+		if at == rootInExtra {
+			t.extra = append(t.extra[:0], r[:r.size()]...)
+		}
+	}
+	if start.before(t.start) {
 		t.start = start
 	}
-	if end.After(t.end) {
+	if end.after(t.end) {
 		t.end = end
-	}
-	if p := sp.Parent(); !p.IsValid() || p.IsRemote() {
-		if t.root == nil || start.Before(t.root.StartTime()) {
-			t.root = sp
-		}
 	}
 	if isErr {
 		t.errors++
 	}
 	t.slow = t.slow || slow
 	if (isErr || slow) && !t.kept {
-		s.normal.remove(t)
+		s.remove(&s.normal, i)
 		t.kept = true
-		s.kept.pushBack(t)
+		s.pushBack(&s.kept, i)
 	}
 	for s.normal.n+s.kept.n > s.maxTraces || s.normal.bytes+s.kept.bytes > s.traceBudget {
 		s.evictOne()
@@ -308,72 +361,74 @@ func (s *store) addToTrace(sp sdktrace.ReadOnlySpan, start, end time.Time, isErr
 // (errors, slow) already use half of a cap or no normal trace is left: then
 // it drops the oldest of those.
 func (s *store) evictOne() {
-	victim := s.normal.head
-	if s.kept.head != nil && (victim == nil || s.kept.n > s.maxTraces/2 || s.kept.bytes > s.traceBudget/2) {
-		victim = s.kept.head
+	i := s.normal.head
+	if s.kept.head != 0 && (i == 0 || s.kept.n > s.maxTraces/2 || s.kept.bytes > s.traceBudget/2) {
+		i = s.kept.head
 	}
+	victim := &s.slab[i]
 	if victim.kept {
-		s.kept.remove(victim)
+		s.remove(&s.kept, i)
 	} else {
-		s.normal.remove(victim)
+		s.remove(&s.normal, i)
 	}
-	delete(s.traces, victim.id)
+	s.traces.del(victim.id)
 	s.evicted++
-	if len(s.free) < maxFreeEntries {
-		clear(victim.spans)
-		spans := victim.spans[:0]
-		if cap(spans) > 64 {
-			spans = nil // do not keep a large array for a small trace
-		}
-		*victim = traceEntry{spans: spans}
-		s.free = append(s.free, victim)
+	buf := victim.buf[:0]
+	if cap(buf) > maxFreeBuf || len(s.free) >= maxFreeEntries {
+		buf = nil // do not keep a large buffer, nor many
 	}
+	*victim = traceEntry{buf: buf}
+	s.free = append(s.free, i)
 }
 
-// newEntry returns an empty trace entry, reusing an evicted one when it
-// can: at steady state (the store full) a new trace costs no allocation.
-func (s *store) newEntry() *traceEntry {
-	var t *traceEntry
+// newEntry returns the slab index of an empty trace entry, reusing an
+// evicted one when it can: at steady state (the store full) a new trace
+// costs no allocation.
+func (s *store) newEntry() int32 {
+	var i int32
 	if n := len(s.free); n > 0 {
-		t = s.free[n-1]
+		i = s.free[n-1]
 		s.free = s.free[:n-1]
 	} else {
-		t = &traceEntry{}
+		s.slab = append(s.slab, traceEntry{})
+		i = int32(len(s.slab) - 1)
 	}
-	if t.spans == nil {
-		t.spans = t.inline[:0]
+	s.slab[i].root = -1
+	return i
+}
+
+// entry returns the kept trace id, nil if there is none. The pointer is
+// valid while s.mu is held and no span is added.
+func (s *store) entry(id trace.TraceID) *traceEntry {
+	if i := s.traces.get(id); i != 0 {
+		return &s.slab[i]
 	}
-	return t
+	return nil
+}
+
+// eachTrace calls f for each kept trace: the normal ones, then those kept
+// longer, each oldest first.
+func (s *store) eachTrace(f func(t *traceEntry)) {
+	for _, l := range []*traceList{&s.normal, &s.kept} {
+		for i := l.head; i != 0; i = s.slab[i].next {
+			f(&s.slab[i])
+		}
+	}
 }
 
 // tracesNewestFirst returns the kept traces, most recently started first.
 func (s *store) tracesNewestFirst() []*traceEntry {
-	out := make([]*traceEntry, 0, len(s.traces))
-	for _, t := range s.traces {
-		out = append(out, t)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].start.After(out[j].start) })
+	out := make([]*traceEntry, 0, s.traces.len())
+	s.eachTrace(func(t *traceEntry) { out = append(out, t) })
+	sort.Slice(out, func(i, j int) bool { return out[i].start.after(out[j].start) })
 	return out
 }
 
-// spanBytes estimates the memory a kept span holds: the SDK's snapshot and
-// its attributes, events and links.
+// spanBytes estimates the memory a kept span holds (the estimate the byte
+// cap counts, as the SDK's snapshot and its attributes, events and links
+// would take); appendSpan computes the same while it encodes the span.
 func spanBytes(sp sdktrace.ReadOnlySpan) int {
-	return 480 + len(sp.Name()) + len(sp.Status().Description) + spanVarBytes(sp)
-}
-
-// spanVarBytes is the part of spanBytes in attributes, events and links.
-// The SDK's getters copy the whole snapshot, so the hot path reads each
-// field once.
-func spanVarBytes(sp sdktrace.ReadOnlySpan) int {
-	n := attrsBytes(sp.Attributes())
-	for _, e := range sp.Events() {
-		n += 96 + len(e.Name) + attrsBytes(e.Attributes)
-	}
-	for _, l := range sp.Links() {
-		n += 128 + attrsBytes(l.Attributes)
-	}
-	return n
+	return rec(appendSpan(nil, sp, "", false)).bytes()
 }
 
 func attrsBytes(kvs []attribute.KeyValue) int {

@@ -38,7 +38,8 @@ func stub(n int, name string, d time.Duration, failed bool) sdktrace.ReadOnlySpa
 func keptIDs(s *store) []int {
 	var out []int
 	for _, l := range []*traceList{&s.normal, &s.kept} {
-		for t := l.head; t != nil; t = t.next {
+		for i := l.head; i != 0; i = s.slab[i].next {
+			t := &s.slab[i]
 			out = append(out, int(t.id[0])<<8|int(t.id[15]))
 		}
 	}
@@ -53,8 +54,8 @@ func TestTraceRingEvictsOldestFirst(t *testing.T) {
 	if got, want := fmt.Sprint(keptIDs(s)), "[3 4 5]"; got != want {
 		t.Errorf("kept %s, want %s", got, want)
 	}
-	if s.evicted != 2 || len(s.traces) != 3 {
-		t.Errorf("evicted %d, map holds %d", s.evicted, len(s.traces))
+	if s.evicted != 2 || s.traces.len() != 3 {
+		t.Errorf("evicted %d, map holds %d", s.evicted, s.traces.len())
 	}
 }
 
@@ -110,11 +111,11 @@ func TestSpansOfATraceGroupTogether(t *testing.T) {
 		Status:    sdktrace.Status{Code: codes.Error},
 	}.Snapshot()
 	s.ingest([]sdktrace.ReadOnlySpan{child, root}) // children end first
-	tr := s.traces[root.SpanContext().TraceID()]
-	if tr == nil || len(tr.spans) != 2 || tr.first().Name() != "GET /x" || tr.errors != 1 || !tr.kept {
+	tr := s.entry(root.SpanContext().TraceID())
+	if tr == nil || tr.nspans != 2 || tr.first().name() != "GET /x" || tr.errors != 1 || !tr.kept {
 		t.Fatalf("trace = %+v", tr)
 	}
-	w := waterfall(tr.spans, tr.start)
+	w := waterfall(tr.spans(), tr.start.time())
 	if len(w) != 2 || w[0].Name != "GET /x" || w[0].Depth != 0 || w[1].Name != "mysql.query" || w[1].Depth != 1 || w[1].ParentID != w[0].SpanID {
 		t.Errorf("waterfall = %+v", w)
 	}
@@ -159,5 +160,62 @@ func TestNameStatsQuantilesAndCap(t *testing.T) {
 	}
 	if len(s.names) != maxNames+1 || s.names[otherName] == nil || s.names[otherName].count != 11 {
 		t.Errorf("%d names; other = %+v", len(s.names), s.names[otherName])
+	}
+}
+
+// TestOnEndKeepsNoSpanAndDoesNotAllocate checks that a large span (30
+// string and three scalar attributes, two events) is encoded into the
+// pending buffer without an allocation (slice attributes allocate their
+// text), and that a span reads back identical through the API's decoding.
+func TestOnEndKeepsNoSpanAndDoesNotAllocate(t *testing.T) {
+	v := New(Config{})
+	p := v.SpanProcessor()
+	var attrs []attribute.KeyValue
+	for i := 0; i < 30; i++ {
+		attrs = append(attrs, attribute.String(fmt.Sprint("key.", i), strings.Repeat("v", 20+i)))
+	}
+	attrs = append(attrs, attribute.Int("n", -7), attribute.Bool("b", true), attribute.Float64("f", 0.25))
+	stub := tracetest.SpanStub{
+		Name:        "GET /big",
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled}),
+		Parent:      trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{3}, Remote: true}),
+		SpanKind:    trace.SpanKindServer,
+		StartTime:   t0,
+		EndTime:     t0.Add(time.Millisecond),
+		Status:      sdktrace.Status{Code: codes.Error, Description: "boom"},
+		Attributes:  attrs,
+		Events: []sdktrace.Event{
+			{Name: "exception", Time: t0.Add(time.Microsecond), Attributes: []attribute.KeyValue{attribute.String("exception.type", "E")}},
+			{Name: "zero", Attributes: nil},
+		},
+	}
+	sp := stub.Snapshot()
+	if n := testing.AllocsPerRun(100, func() { p.OnEnd(sp) }); n != 0 {
+		t.Errorf("OnEnd: %v allocations per span", n)
+	}
+	attrs = append(attrs, attribute.StringSlice("ss", []string{"a", "b"}), attribute.Int64Slice("is", []int64{1, 2}))
+	stub.Attributes, stub.SpanContext = attrs, trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})
+	v = New(Config{})
+	sp = stub.Snapshot()
+	v.SpanProcessor().OnEnd(sp)
+	v.lockStore()
+	got := v.store.entry(trace.TraceID{1}).spans()[0]
+	v.store.mu.Unlock()
+	if got.name != "GET /big" || got.kind != trace.SpanKindServer || got.code != codes.Error || got.desc != "boom" ||
+		!got.hasParent || !got.remote || got.parent != (trace.SpanID{3}) || got.id != (trace.SpanID{2}) ||
+		!got.start.Equal(t0) || got.start.Location() != time.UTC || got.dur() != time.Millisecond || len(got.attrs) != len(attrs) {
+		t.Fatalf("decoded %+v", got)
+	}
+	for i, a := range attrs {
+		if g := got.attrs[i]; g.key != string(a.Key) || g.text != a.Value.String() || g.str != a.Value.AsString() {
+			t.Errorf("attribute %d = %+v, want %s=%s", i, g, a.Key, a.Value.String())
+		}
+	}
+	if len(got.events) != 2 || got.events[0].name != "exception" || !got.events[0].time.Equal(t0.Add(time.Microsecond)) ||
+		got.events[0].attrs[0].text != "E" || !got.events[1].time.IsZero() {
+		t.Errorf("events %+v", got.events)
+	}
+	if want := spanBytes(sp); rec(appendSpan(nil, sp, "", false)).bytes() != want || want < 480 {
+		t.Errorf("estimate %d", want)
 	}
 }
