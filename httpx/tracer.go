@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 )
@@ -106,7 +107,7 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	st := &spanState{Span: span}
+	st := &spanState{Span: span, client: t.client}
 	if t.client {
 		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
 			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
@@ -152,6 +153,14 @@ type spanState struct {
 	body clientBody // client: the response body
 
 	after func() // the end hook's call, run after the held keys are set
+
+	info *routeInfo // server: the route matched, for serverSpanName
+
+	// client: the last url.full that otelhttp set (its request's keys,
+	// set before the base round trip), and whether it set one.
+	client     bool
+	urlFull    string
+	urlFullSet bool
 }
 
 // hold returns an empty slice to append the held keys to; set them with
@@ -171,7 +180,9 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 	s.Span.SetAttributes(all...)
 	s.pending = nil
 	if s.buf != nil {
-		clear(s.buf[:]) // drop references to request data
+		// Drop the references to request data: the keys are in the first
+		// len(all) entries (all of them when all outgrew the buffer).
+		clear(s.buf[:min(len(all), pendingLen)])
 		pendingPool.Put(s.buf)
 		s.buf = nil
 	}
@@ -184,10 +195,23 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 // SetAttributes sets attrs after the held keys, in one call.
 func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
 	if s.pending == nil {
+		if s.client {
+			s.noteURLFull(attrs)
+		}
 		s.Span.SetAttributes(attrs...)
 		return
 	}
 	s.flush(attrs)
+}
+
+// noteURLFull notes the last url.full of attrs.
+func (s *spanState) noteURLFull(attrs []attribute.KeyValue) {
+	for i := len(attrs) - 1; i >= 0; i-- {
+		if attrs[i].Key == otelsemconv.URLFullKey && attrs[i].Value.Type() == attribute.STRING {
+			s.urlFull, s.urlFullSet = attrs[i].Value.AsString(), true
+			return
+		}
+	}
 }
 
 // End sets the keys still held and ends the span.

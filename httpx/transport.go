@@ -160,15 +160,22 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		attrs = buf[:0]
 	}
 	// otelhttp's url.full drops the user info but keeps the query as is:
-	// replace it with a redacted one.
-	u := redact.URL(r.URL)
-	full := u
-	if r.URL.User != nil {
-		noUser := *r.URL
-		noUser.User = nil
-		full = redact.URL(&noUser)
+	// replace it with a redacted one. When redacting changes nothing,
+	// otelhttp's url.full (r.URL.String()) is already the redacted URL:
+	// it is taken as it is, and not set a second time.
+	var u string
+	if st != nil && st.urlFullSet && redact.Unchanged(r.URL) {
+		u = st.urlFull
+	} else {
+		u = redact.URL(r.URL)
+		full := u
+		if r.URL.User != nil {
+			noUser := *r.URL
+			noUser.User = nil
+			full = redact.URL(&noUser)
+		}
+		attrs = append(attrs, otelsemconv.URLFull(full))
 	}
-	attrs = append(attrs, otelsemconv.URLFull(full))
 	if semconv.EmitOld(t.mode) {
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
