@@ -109,10 +109,20 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r0 := r                  // otelhttp's request, whose Pattern it reads to rename the span
+	r0 := r // otelhttp's request, whose Pattern it reads to rename the span
+	var span trace.Span
+	st := stateFrom(r.Context())
+	recording := st != nil
+	if recording {
+		span = st.Span
+	} else {
+		span = trace.SpanFromContext(r.Context())
+		if recording = span.IsRecording(); recording {
+			st = stateOf(r.Context(), span)
+		}
+	}
 	r = reqinfo.Attach(r, m) // the route and endpoint for sqlx's SQL comments; r unchanged unless asked
-	span := trace.SpanFromContext(r.Context())
-	if !span.IsRecording() {
+	if !recording {
 		if m.cfg.recover {
 			defer m.recoverUnsampled(w)
 		}
@@ -121,7 +131,6 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var ww http.ResponseWriter
 	var rw *respWriter
-	st := stateOf(r.Context(), span)
 	if st != nil {
 		// otelhttp started the span with httpx's tracer: the writer lives
 		// in its state, and the keys go with otelhttp's last ones.
@@ -281,7 +290,7 @@ func serverSpanName(_ string, r *http.Request) string {
 	if r.Pattern == "" {
 		return semconv.HTTPMethod(r.Method)
 	}
-	if st, _ := r.Context().Value(spanStateKey{}).(*spanState); st != nil {
+	if st := stateFrom(r.Context()); st != nil {
 		if info := st.info; info != nil && info.pattern == r.Pattern && info.method == r.Method && info.otelName != "" {
 			return info.otelName
 		}
@@ -297,8 +306,8 @@ func serverSpanName(_ string, r *http.Request) string {
 // parts: one allocation instead of two on every recorded request.
 func serverURLAndViewArgs(r *http.Request, info *routeInfo) (fullURL, viewArgs string) {
 	host := r.Host
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = redact.Mask + host[i:]
+	if strings.IndexByte(host, '@') >= 0 {
+		host = redact.Mask + host[strings.LastIndexByte(host, '@'):]
 	}
 	if r.URL != nil && (r.URL.Scheme == "" || r.URL.Scheme == "http" || r.URL.Scheme == "https") &&
 		r.URL.User == nil && r.URL.RawQuery == "" && !r.URL.ForceQuery && r.URL.Fragment == "" &&

@@ -26,10 +26,13 @@ import (
 //     otelhttp's: the SDK then grows the span's attribute slice once at the
 //     end, as it does under bare otelhttp, instead of twice.
 //
-// Only a recording span is wrapped; the context handed down keeps the SDK's
-// span itself (trace.SpanFromContext returns it, child spans are counted),
-// and the wrapper is reached through spanStateKey. The wrapper's labeler is
-// installed as otelhttp's, which then allocates none of its own.
+// Only a recording span is wrapped. The wrapper is also the context handed
+// back to otelhttp, on top of the SDK's (which keeps the SDK's span itself:
+// trace.SpanFromContext returns it, child spans are counted), so that it
+// costs no context node of its own and the handler and the base round trip
+// find it at once, as their request's context (stateFrom); deeper down it
+// is reached through spanStateKey. The wrapper's labeler is installed as
+// otelhttp's, which then allocates none of its own.
 
 // tracerProvider gives otelhttp the tracer below. With no provider set it
 // resolves one per span as otelhttp would: the provider of the context's
@@ -107,7 +110,7 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	st := &spanState{Span: span, client: t.client}
+	st := &spanState{Span: span}
 	if t.client {
 		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
 			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
@@ -115,10 +118,21 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	} else if _, found := otelhttp.LabelerFromContext(ctx); !found {
 		ctx = otelhttp.ContextWithLabeler(ctx, &st.labeler)
 	}
-	return context.WithValue(ctx, spanStateKey{}, st), st
+	st.Context = ctx
+	return st, st
 }
 
+// spanStateKey is the context key of a span's state (spanState.Value).
 type spanStateKey struct{}
+
+// stateFrom returns the state of the span whose context, as httpx's tracer
+// returned it, is ctx; nil when ctx is another context (the span is not
+// recording, or a tracer provider of the caller's own started it, or
+// otelhttp added to the context): then see stateOf.
+func stateFrom(ctx context.Context) *spanState {
+	st, _ := ctx.(*spanState)
+	return st
+}
 
 // stateOf returns the wrapper of span, the recording span of ctx, when
 // httpx's tracer started it; nil otherwise (a tracer provider passed with
@@ -138,11 +152,13 @@ const pendingLen = 24
 
 var pendingPool = sync.Pool{New: func() any { return new([pendingLen]attribute.KeyValue) }}
 
-// spanState is the span otelhttp holds: the SDK's recording span, the keys
-// httpx holds for otelhttp's last SetAttributes call, and the per-request
-// state that httpx would otherwise allocate apart (the labeler, the
-// server's response writer, the client's response body).
+// spanState is the span otelhttp holds and the context it runs the request
+// in: the SDK's recording span, the keys httpx holds for otelhttp's last
+// SetAttributes call, and the per-request state that httpx would otherwise
+// allocate apart (the context node, the labeler, the server's response
+// writer, the client's response body).
 type spanState struct {
+	context.Context // the SDK's context of the span, with the labeler
 	trace.Span
 	labeler otelhttp.Labeler
 
@@ -157,10 +173,16 @@ type spanState struct {
 	info *routeInfo // server: the route matched, for serverSpanName
 
 	// client: the last url.full that otelhttp set (its request's keys,
-	// set before the base round trip), and whether it set one.
-	client     bool
-	urlFull    string
-	urlFullSet bool
+	// set before the base round trip); "" when none.
+	urlFull string
+}
+
+// Value returns s for spanStateKey, the parent's value otherwise.
+func (s *spanState) Value(key any) any {
+	if _, ok := key.(spanStateKey); ok {
+		return s
+	}
+	return s.Context.Value(key)
 }
 
 // hold returns an empty slice to append the held keys to; set them with
@@ -195,9 +217,7 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 // SetAttributes sets attrs after the held keys, in one call.
 func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
 	if s.pending == nil {
-		if s.client {
-			s.noteURLFull(attrs)
-		}
+		s.noteURLFull(attrs) // the client's request keys (a server sets none before its last)
 		s.Span.SetAttributes(attrs...)
 		return
 	}
@@ -208,7 +228,7 @@ func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
 func (s *spanState) noteURLFull(attrs []attribute.KeyValue) {
 	for i := len(attrs) - 1; i >= 0; i-- {
 		if attrs[i].Key == otelsemconv.URLFullKey && attrs[i].Value.Type() == attribute.STRING {
-			s.urlFull, s.urlFullSet = attrs[i].Value.AsString(), true
+			s.urlFull = attrs[i].Value.AsString()
 			return
 		}
 	}

@@ -137,12 +137,18 @@ type clientInner struct {
 }
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
-	span := trace.SpanFromContext(r.Context())
-	if !span.IsRecording() {
-		return t.base.RoundTrip(r)
+	var span trace.Span
+	st := stateFrom(r.Context())
+	if st != nil {
+		span = st.Span
+	} else {
+		span = trace.SpanFromContext(r.Context())
+		if !span.IsRecording() {
+			return t.base.RoundTrip(r)
+		}
+		st = stateOf(r.Context(), span)
 	}
 	var attrs []attribute.KeyValue
-	st := stateOf(r.Context(), span)
 	if st != nil {
 		// otelhttp started the span with httpx's tracer: the keys go with
 		// otelhttp's last ones (the response's or error.type), in one call.
@@ -164,7 +170,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	// otelhttp's url.full (r.URL.String()) is already the redacted URL:
 	// it is taken as it is, and not set a second time.
 	var u string
-	if st != nil && st.urlFullSet && redact.Unchanged(r.URL) {
+	if st != nil && st.urlFull != "" && redact.Unchanged(r.URL) {
 		u = st.urlFull
 	} else {
 		u = redact.URL(r.URL)
@@ -264,9 +270,9 @@ type clientBody struct {
 	io.ReadCloser
 	span     trace.Span
 	exc      *exception.Recorder
-	countLen bool
 	n        atomic.Int64
 	failed   atomic.Bool
+	countLen bool
 }
 
 func (b *clientBody) Read(p []byte) (int, error) {
