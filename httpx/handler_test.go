@@ -589,3 +589,24 @@ func TestServerConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteFrontCache: the direct-mapped front of the route cache returns
+// the route of the request's pattern whatever the collisions, and for a
+// pattern string equal to a cached one but not the same string.
+func TestRouteFrontCache(t *testing.T) {
+	tr := &routes{}
+	c := &config{}
+	var patterns []string
+	for i := 0; i < 3*frontSize; i++ {
+		patterns = append(patterns, fmt.Sprintf("GET /r%d/{id}", i))
+	}
+	for round := 0; round < 3; round++ {
+		for _, p := range patterns {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Pattern = strings.Clone(p)
+			if info := tr.lookup(r, nil, c); info.pattern != p {
+				t.Fatalf("lookup(%q) = the route of %q", p, info.pattern)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -43,6 +44,14 @@ type routeInfo struct {
 type routes struct {
 	cache boundcache.Map[string, *routeInfo] // pattern -> info
 
+	// front is a direct-mapped cache in front of cache, indexed by a cheap
+	// hash of the pattern (frontSlot): a hit costs a load and a string
+	// comparison (of one string with itself, for a router such as
+	// ServeMux that hands every request of a route the same pattern
+	// string) instead of a sync.Map look-up that hashes the whole pattern.
+	// A slot holds the last route seen for it; a miss goes to cache.
+	front [frontSize]atomic.Pointer[routeInfo]
+
 	mu    sync.RWMutex
 	names map[string]string // pattern -> endpoint name, from NewServeMux
 }
@@ -63,9 +72,34 @@ func (t *routes) registered(pattern string) (string, bool) {
 	return n, ok
 }
 
+// frontSize is the number of slots of routes.front.
+const frontSize = 64
+
+// frontSlot hashes a pattern for routes.front from its length and two of
+// its bytes, without reading the whole pattern.
+func frontSlot(p string) int {
+	h := uint(len(p))
+	if len(p) > 0 {
+		h = h*31 + uint(p[len(p)-1])
+		h = h*31 + uint(p[len(p)/2])
+	}
+	return int(h % frontSize)
+}
+
 // lookup returns the routeInfo of r.Pattern, building it on first use.
 // next is the handler served, consulted when it is an *http.ServeMux.
 func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInfo {
+	slot := &t.front[frontSlot(r.Pattern)]
+	if info := slot.Load(); info != nil && info.pattern == r.Pattern {
+		return info
+	}
+	info := t.lookupSlow(r, next, c)
+	slot.Store(info)
+	return info
+}
+
+// lookupSlow is lookup past routes.front.
+func (t *routes) lookupSlow(r *http.Request, next http.Handler, c *config) *routeInfo {
 	if info, ok := t.cache.Load(r.Pattern); ok {
 		return info
 	}

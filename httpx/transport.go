@@ -55,14 +55,14 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes, endHook: c.clientEnd,
 		exc: clientException.WithSignal(c.excSignal)}
 	// The names of the standard methods are built once, not per request.
-	names := make(map[string]string, len(standardMethods))
-	for _, m := range standardMethods {
-		names[m] = semconv.HTTPClientSpanName(mode, m)
+	var names [len(standardMethods)]string
+	for i, m := range standardMethods {
+		names[i] = semconv.HTTPClientSpanName(mode, m)
 	}
 	rt := otelhttp.NewTransport(in, c.otelhttpOptions(true,
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-			if n, ok := names[r.Method]; ok {
-				return n
+			if i := standardMethodIndex(r.Method); i >= 0 {
+				return names[i]
 			}
 			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
@@ -70,9 +70,35 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 }
 
 // standardMethods are the methods of RFC 9110 and PATCH.
-var standardMethods = []string{
+var standardMethods = [...]string{
 	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
+}
+
+// standardMethodIndex returns the index of m in standardMethods, -1 when
+// m is not one of them (a switch: cheaper than a map look-up).
+func standardMethodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodConnect:
+		return 6
+	case http.MethodOptions:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return -1
 }
 
 // Client returns an *http.Client whose Transport is NewTransport(nil, opts...).
@@ -280,7 +306,7 @@ func (b *clientBody) Read(p []byte) (int, error) {
 	total := b.n.Add(int64(n))
 	switch {
 	case err == nil:
-	case errors.Is(err, io.EOF):
+	case err == io.EOF || errors.Is(err, io.EOF): // the common io.EOF without errors.Is
 		if b.countLen {
 			b.span.SetAttributes(semconv.HTTPResponseContentLengthKey.Int64(total))
 		}
