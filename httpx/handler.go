@@ -43,7 +43,7 @@ func NewHandler(h http.Handler, opts ...Option) http.Handler {
 
 func newHandler(h http.Handler, t *routes, c *config) http.Handler {
 	m := &middleware{next: h, routes: t, cfg: c}
-	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions(false, otelhttp.WithSpanNameFormatter(serverSpanName))...)
+	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions(false, otelhttp.WithSpanNameFormatter(m.spanName))...)
 	if c.startHook != nil {
 		traced = &startHooked{next: traced, hook: c.startHook}
 	}
@@ -204,7 +204,7 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, cop
 	if info != nil {
 		if hold && !copied {
 			// otelhttp renames the span after this, from the same Pattern,
-			// with its span name formatter (serverSpanName unless the
+			// with its span name formatter (m.spanName unless the
 			// caller set one): a name set here would be overwritten.
 			st.info = info
 		} else {
@@ -281,19 +281,24 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, cop
 	}
 }
 
-// serverSpanName is otelhttp's span name formatter of httpx's handlers.
-// It names the span as otelhttp's default formatter does ("METHOD route",
-// the method alone before a route matched, "HTTP" for an unknown method),
-// but returns the name cached with the route for the request's method
-// instead of building it on every request.
-func serverSpanName(_ string, r *http.Request) string {
+// spanName is otelhttp's span name formatter of httpx's handlers. It names
+// the span as otelhttp's default formatter does ("METHOD route", the
+// method alone before a route matched, "HTTP" for an unknown method), but
+// returns the name cached with the route for the request's method instead
+// of building it on every request, sampled or not: the route that finish
+// left in the span's state, or the route cache's.
+func (m *middleware) spanName(_ string, r *http.Request) string {
 	if r.Pattern == "" {
 		return semconv.HTTPMethod(r.Method)
 	}
-	if st := stateFrom(r.Context()); st != nil {
-		if info := st.info; info != nil && info.pattern == r.Pattern && info.method == r.Method && info.otelName != "" {
-			return info.otelName
-		}
+	info := (*routeInfo)(nil)
+	if st := stateFrom(r.Context()); st != nil && st.info != nil && st.info.pattern == r.Pattern {
+		info = st.info
+	} else {
+		info = m.routes.lookup(r, m.next, m.cfg)
+	}
+	if info.method == r.Method && info.otelName != "" {
+		return info.otelName
 	}
 	return semconv.HTTPServerSpanName(r.Method, otelhttpRoute(r.Pattern))
 }

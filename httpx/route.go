@@ -27,7 +27,7 @@ type routeInfo struct {
 	method    string   // method of the pattern, "" when it matches any
 	route     string   // path part of the pattern
 	spanName  string   // when method != ""
-	otelName  string   // otelhttp's name of a request of method (serverSpanName), when method != ""
+	otelName  string   // otelhttp's name of a request of method (middleware.spanName), when method != ""
 	wildcards []string // names of the pattern's wildcards, in order
 	// viewArgsKeys are the JSON texts that precede each wildcard's value
 	// in flask.view_args ({"name": then ,"name":), of viewArgsKeysLen

@@ -170,7 +170,7 @@ type spanState struct {
 
 	after func() // the end hook's call, run after the held keys are set
 
-	info *routeInfo // server: the route matched, for serverSpanName
+	info *routeInfo // server: the route matched, for middleware.spanName
 
 	// client: the last url.full that otelhttp set (its request's keys,
 	// set before the base round trip); "" when none.
