@@ -111,14 +111,14 @@ type middleware struct {
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r0 := r // otelhttp's request, whose Pattern it reads to rename the span
 	var span trace.Span
-	st := stateFrom(r.Context())
+	st := stateFrom[*serverState](r.Context())
 	recording := st != nil
 	if recording {
 		span = st.Span
 	} else {
 		span = trace.SpanFromContext(r.Context())
 		if recording = span.IsRecording(); recording {
-			st = stateOf(r.Context(), span)
+			st = stateOf[*serverState](r.Context(), span)
 		}
 	}
 	r = reqinfo.Attach(r, m) // the route and endpoint for sqlx's SQL comments; r unchanged unless asked
@@ -173,7 +173,7 @@ func (m *middleware) recoverUnsampled(w http.ResponseWriter) {
 // held for otelhttp's last SetAttributes call, unless the span ends here.
 // copied says that r is not otelhttp's request but a copy of it (reqinfo),
 // whose Pattern otelhttp does not see.
-func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, copied bool, rw *respWriter, v any) {
+func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, copied bool, rw *respWriter, v any) {
 	var info *routeInfo
 	if r.Pattern != "" {
 		info = m.routes.lookup(r, m.next, m.cfg)
@@ -292,7 +292,7 @@ func (m *middleware) spanName(_ string, r *http.Request) string {
 		return semconv.HTTPMethod(r.Method)
 	}
 	info := (*routeInfo)(nil)
-	if st := stateFrom(r.Context()); st != nil && st.info != nil && st.info.pattern == r.Pattern {
+	if st := stateFrom[*serverState](r.Context()); st != nil && st.info != nil && st.info.pattern == r.Pattern {
 		info = st.info
 	} else {
 		info = m.routes.lookup(r, m.next, m.cfg)

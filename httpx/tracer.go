@@ -110,39 +110,58 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	st := &spanState{Span: span}
 	if t.client {
+		st := &clientState{}
+		st.Span = span
 		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
 			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
 		}
-	} else if _, found := otelhttp.LabelerFromContext(ctx); !found {
+		st.Context = ctx
+		return st, st
+	}
+	st := &serverState{}
+	st.Span = span
+	if _, found := otelhttp.LabelerFromContext(ctx); !found {
 		ctx = otelhttp.ContextWithLabeler(ctx, &st.labeler)
 	}
 	st.Context = ctx
 	return st, st
 }
 
-// spanStateKey is the context key of a span's state (spanState.Value).
+// spanStateKey is the context key of a span's state (the Value methods of
+// serverState and clientState).
 type spanStateKey struct{}
 
 // stateFrom returns the state of the span whose context, as httpx's tracer
 // returned it, is ctx; nil when ctx is another context (the span is not
 // recording, or a tracer provider of the caller's own started it, or
-// otelhttp added to the context): then see stateOf.
-func stateFrom(ctx context.Context) *spanState {
-	st, _ := ctx.(*spanState)
+// otelhttp added to the context): then see stateOf. S is *serverState or
+// *clientState.
+func stateFrom[S any](ctx context.Context) S {
+	st, _ := ctx.(S)
 	return st
 }
 
-// stateOf returns the wrapper of span, the recording span of ctx, when
+// stateOf returns the state of span, the recording span of ctx, when
 // httpx's tracer started it; nil otherwise (a tracer provider passed with
 // WithOtelhttpOptions, or the state of an outer span).
-func stateOf(ctx context.Context, span trace.Span) *spanState {
-	st, _ := ctx.Value(spanStateKey{}).(*spanState)
-	if st == nil || st.Span.SpanContext().SpanID() != span.SpanContext().SpanID() {
+func stateOf[S interface{ *serverState | *clientState }](ctx context.Context, span trace.Span) S {
+	st, _ := ctx.Value(spanStateKey{}).(S)
+	if st == nil || spanOf(st).SpanContext().SpanID() != span.SpanContext().SpanID() {
 		return nil
 	}
 	return st
+}
+
+// spanOf returns the SDK's span of a state.
+func spanOf[S interface{ *serverState | *clientState }](st S) trace.Span {
+	switch st := any(st).(type) {
+	case *serverState:
+		return st.Span
+	case *clientState:
+		return st.Span
+	}
+	return nil
 }
 
 // pendingLen is the size of the pooled buffers of held keys: the most that
@@ -152,11 +171,11 @@ const pendingLen = 24
 
 var pendingPool = sync.Pool{New: func() any { return new([pendingLen]attribute.KeyValue) }}
 
-// spanState is the span otelhttp holds and the context it runs the request
-// in: the SDK's recording span, the keys httpx holds for otelhttp's last
+// spanState is the part that serverState and clientState share: the span
+// otelhttp holds and the context it runs the request in, that is the SDK's
+// recording span and context, the keys httpx holds for otelhttp's last
 // SetAttributes call, and the per-request state that httpx would otherwise
-// allocate apart (the context node, the labeler, the server's response
-// writer, the client's response body).
+// allocate apart (the context node, the labeler).
 type spanState struct {
 	context.Context // the SDK's context of the span, with the labeler
 	trace.Span
@@ -165,20 +184,36 @@ type spanState struct {
 	buf     *[pendingLen]attribute.KeyValue // from pendingPool, nil when none held
 	pending []attribute.KeyValue            // held keys, in buf (or beyond when captured headers overflow it)
 
-	rw   rwBase     // server: the response writer
-	body clientBody // client: the response body
-
 	after func() // the end hook's call, run after the held keys are set
+}
 
-	info *routeInfo // server: the route matched, for middleware.spanName
+// serverState is the state of a server span: with the response writer, and
+// the route matched for middleware.spanName.
+type serverState struct {
+	spanState
+	rw   rwBase
+	info *routeInfo
+}
 
-	// client: the last url.full that otelhttp set (its request's keys,
-	// set before the base round trip); "" when none.
+// clientState is the state of a client span: with the response body, and
+// the last url.full that otelhttp set (its request's keys, set before the
+// base round trip; "" when none).
+type clientState struct {
+	spanState
+	body    clientBody
 	urlFull string
 }
 
 // Value returns s for spanStateKey, the parent's value otherwise.
-func (s *spanState) Value(key any) any {
+func (s *serverState) Value(key any) any {
+	if _, ok := key.(spanStateKey); ok {
+		return s
+	}
+	return s.Context.Value(key)
+}
+
+// Value returns s for spanStateKey, the parent's value otherwise.
+func (s *clientState) Value(key any) any {
 	if _, ok := key.(spanStateKey); ok {
 		return s
 	}
@@ -217,7 +252,17 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 // SetAttributes sets attrs after the held keys, in one call.
 func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
 	if s.pending == nil {
-		s.noteURLFull(attrs) // the client's request keys (a server sets none before its last)
+		s.Span.SetAttributes(attrs...)
+		return
+	}
+	s.flush(attrs)
+}
+
+// SetAttributes sets attrs after the held keys, in one call, noting
+// otelhttp's url.full (of its request's keys) on the way.
+func (s *clientState) SetAttributes(attrs ...attribute.KeyValue) {
+	if s.pending == nil {
+		s.noteURLFull(attrs)
 		s.Span.SetAttributes(attrs...)
 		return
 	}
@@ -225,7 +270,7 @@ func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
 }
 
 // noteURLFull notes the last url.full of attrs.
-func (s *spanState) noteURLFull(attrs []attribute.KeyValue) {
+func (s *clientState) noteURLFull(attrs []attribute.KeyValue) {
 	for i := len(attrs) - 1; i >= 0; i-- {
 		if attrs[i].Key == otelsemconv.URLFullKey && attrs[i].Value.Type() == attribute.STRING {
 			s.urlFull = attrs[i].Value.AsString()

@@ -164,7 +164,7 @@ type clientInner struct {
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	var span trace.Span
-	st := stateFrom(r.Context())
+	st := stateFrom[*clientState](r.Context())
 	if st != nil {
 		span = st.Span
 	} else {
@@ -172,7 +172,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		if !span.IsRecording() {
 			return t.base.RoundTrip(r)
 		}
-		st = stateOf(r.Context(), span)
+		st = stateOf[*clientState](r.Context(), span)
 	}
 	var attrs []attribute.KeyValue
 	if st != nil {
