@@ -610,3 +610,34 @@ func TestRouteFrontCache(t *testing.T) {
 		}
 	}
 }
+
+// TestViewArgsPlainAndEscaped: the fast path for values that need no
+// escaping writes what the escaping path writes.
+func TestViewArgsPlainAndEscaped(t *testing.T) {
+	info := newRouteInfo("GET /a/{x}/{y}/{z...}", "")
+	for _, vals := range [][]string{{"1", "b", "c/d"}, {"", "", ""}, {"q\"", "b", "c"}, {"a", "é", "z"}} {
+		r := httptest.NewRequest("GET", "/a/1", nil)
+		r.SetPathValue("x", vals[0])
+		r.SetPathValue("y", vals[1])
+		r.SetPathValue("z", vals[2])
+		got := info.viewArgs(r)
+		var want strings.Builder
+		want.WriteString("{")
+		for i, w := range []string{"x", "y", "z"} {
+			if i > 0 {
+				want.WriteString(",")
+			}
+			writeJSONString(&want, w)
+			want.WriteString(":")
+			writeJSONString(&want, vals[i])
+		}
+		want.WriteString("}")
+		if got != want.String() {
+			t.Errorf("%q: view args %s, want %s", vals, got, want.String())
+		}
+		var m map[string]string
+		if err := json.Unmarshal([]byte(got), &m); err != nil || m["x"] != vals[0] || m["y"] != vals[1] || m["z"] != vals[2] {
+			t.Errorf("%q: %s decodes to %q (%v)", vals, got, m, err)
+		}
+	}
+}

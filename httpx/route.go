@@ -34,9 +34,12 @@ type routeInfo struct {
 	// bytes in all.
 	viewArgsKeys    []string
 	viewArgsKeysLen int
-	endpoint        string // flask.endpoint, sqlcommenter's controller
-	routeKV         attribute.KeyValue
-	oldKVs          []attribute.KeyValue // flask.route, flask.url_rule, flask.endpoint
+	// viewArgsOpen are the same with the quotes around the values
+	// ({"name":" then ","name":"), for values that need no escaping.
+	viewArgsOpen []string
+	endpoint     string // flask.endpoint, sqlcommenter's controller
+	routeKV      attribute.KeyValue
+	oldKVs       []attribute.KeyValue // flask.route, flask.url_rule, flask.endpoint
 }
 
 // routes caches routeInfo by pattern; NewServeMux also stores the endpoint
@@ -221,6 +224,21 @@ func (info *routeInfo) viewArgsLen(vals []string) int {
 // writeViewArgs writes the view arguments of vals (pathValues) to b, for a
 // pattern with wildcards.
 func (info *routeInfo) writeViewArgs(b *strings.Builder, vals []string) {
+	plain := true
+	for _, v := range vals {
+		if !jsonPlain(v) {
+			plain = false
+			break
+		}
+	}
+	if plain { // the common case, in fewer writes
+		for i, v := range vals {
+			b.WriteString(info.viewArgsOpen[i])
+			b.WriteString(v)
+		}
+		b.WriteString(`"}`)
+		return
+	}
 	for i, v := range vals {
 		b.WriteString(info.viewArgsKeys[i])
 		writeJSONString(b, v)
@@ -231,6 +249,7 @@ func (info *routeInfo) writeViewArgs(b *strings.Builder, vals []string) {
 // setViewArgsKeys builds viewArgsKeys from the wildcards.
 func (info *routeInfo) setViewArgsKeys() {
 	info.viewArgsKeys = make([]string, len(info.wildcards))
+	info.viewArgsOpen = make([]string, len(info.wildcards))
 	for i, w := range info.wildcards {
 		var b strings.Builder
 		if i == 0 {
@@ -241,6 +260,11 @@ func (info *routeInfo) setViewArgsKeys() {
 		writeJSONString(&b, w)
 		b.WriteByte(':')
 		info.viewArgsKeys[i] = b.String()
+		if i == 0 {
+			info.viewArgsOpen[i] = b.String() + `"`
+		} else {
+			info.viewArgsOpen[i] = `"` + b.String() + `"`
+		}
 		info.viewArgsKeysLen += b.Len()
 	}
 }
