@@ -289,6 +289,9 @@ func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, c
 // left in the span's state, or the route cache's.
 func (m *middleware) spanName(_ string, r *http.Request) string {
 	if r.Pattern == "" {
+		if standardMethodIndex(r.Method) >= 0 {
+			return r.Method // semconv.HTTPMethod(r.Method), without its ToUpper
+		}
 		return semconv.HTTPMethod(r.Method)
 	}
 	info := (*routeInfo)(nil)
