@@ -181,8 +181,10 @@ type spanState struct {
 	trace.Span
 	labeler otelhttp.Labeler
 
-	buf     *[pendingLen]attribute.KeyValue // from pendingPool, nil when none held
-	pending []attribute.KeyValue            // held keys, in buf (or beyond when captured headers overflow it)
+	// pending are the held keys, nil when none: at the start of a buffer of
+	// pendingPool (of capacity pendingLen), or beyond it when captured
+	// headers overflow it.
+	pending []attribute.KeyValue
 
 	after func() // the end hook's call, run after the held keys are set
 }
@@ -223,25 +225,23 @@ func (s *clientState) Value(key any) any {
 // hold returns an empty slice to append the held keys to; set them with
 // setPending.
 func (s *spanState) hold() []attribute.KeyValue {
-	if s.buf == nil {
-		s.buf = pendingPool.Get().(*[pendingLen]attribute.KeyValue)
-	}
-	return s.buf[:0]
+	return pendingPool.Get().(*[pendingLen]attribute.KeyValue)[:0]
 }
 
 func (s *spanState) setPending(a []attribute.KeyValue) { s.pending = a }
 
 // flush sets the held keys followed by attrs in one call.
 func (s *spanState) flush(attrs []attribute.KeyValue) {
-	all := append(s.pending, attrs...)
+	held := s.pending
+	all := append(held, attrs...)
 	s.Span.SetAttributes(all...)
 	s.pending = nil
-	if s.buf != nil {
+	if cap(held) == pendingLen { // still in its pooled buffer (outgrown, it has left it behind)
+		buf := (*[pendingLen]attribute.KeyValue)(held[:pendingLen])
 		// Drop the references to request data: the keys are in the first
 		// len(all) entries (all of them when all outgrew the buffer).
-		clear(s.buf[:min(len(all), pendingLen)])
-		pendingPool.Put(s.buf)
-		s.buf = nil
+		clear(buf[:min(len(all), pendingLen)])
+		pendingPool.Put(buf)
 	}
 	if f := s.after; f != nil {
 		s.after = nil
