@@ -231,7 +231,9 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
 		}
 	}
-	attrs = append(attrs, hdrs...)
+	if len(hdrs) > 0 {
+		attrs = append(attrs, hdrs...)
+	}
 	if res != nil && t.captureRes != nil {
 		attrs = t.captureRes.attrs(attrs, res.Header)
 	}
