@@ -43,7 +43,7 @@ func NewHandler(h http.Handler, opts ...Option) http.Handler {
 
 func newHandler(h http.Handler, t *routes, c *config) http.Handler {
 	m := &middleware{next: h, routes: t, cfg: c}
-	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions(false)...)
+	traced := otelhttp.NewHandler(m, "", c.otelhttpOptions(false, otelhttp.WithSpanNameFormatter(m.spanName))...)
 	if c.startHook != nil {
 		traced = &startHooked{next: traced, hook: c.startHook}
 	}
@@ -109,9 +109,20 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r0 := r // otelhttp's request, whose Pattern it reads to rename the span
+	var span trace.Span
+	st := stateFrom[*serverState](r.Context())
+	recording := st != nil
+	if recording {
+		span = st.Span
+	} else {
+		span = trace.SpanFromContext(r.Context())
+		if recording = span.IsRecording(); recording {
+			st = stateOf[*serverState](r.Context(), span)
+		}
+	}
 	r = reqinfo.Attach(r, m) // the route and endpoint for sqlx's SQL comments; r unchanged unless asked
-	span := trace.SpanFromContext(r.Context())
-	if !span.IsRecording() {
+	if !recording {
 		if m.cfg.recover {
 			defer m.recoverUnsampled(w)
 		}
@@ -120,7 +131,6 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var ww http.ResponseWriter
 	var rw *respWriter
-	st := stateOf(r.Context(), span)
 	if st != nil {
 		// otelhttp started the span with httpx's tracer: the writer lives
 		// in its state, and the keys go with otelhttp's last ones.
@@ -131,10 +141,10 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			m.finish(span, st, r, rw, v)
+			m.finish(span, st, r, r != r0, rw, v)
 			return
 		}
-		m.finish(span, st, r, rw, nil)
+		m.finish(span, st, r, r != r0, rw, nil)
 	}()
 	m.next.ServeHTTP(ww, r)
 }
@@ -161,11 +171,12 @@ func (m *middleware) recoverUnsampled(w http.ResponseWriter) {
 // finish sets the span's name and attributes after the handler returned or
 // panicked with v. With st (the span started by httpx's tracer) the keys are
 // held for otelhttp's last SetAttributes call, unless the span ends here.
-func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw *respWriter, v any) {
+// copied says that r is not otelhttp's request but a copy of it (reqinfo),
+// whose Pattern otelhttp does not see.
+func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, copied bool, rw *respWriter, v any) {
 	var info *routeInfo
 	if r.Pattern != "" {
 		info = m.routes.lookup(r, m.next, m.cfg)
-		span.SetName(info.name(r.Method))
 	}
 
 	repanic := false
@@ -190,6 +201,16 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 	}
 	var attrs []attribute.KeyValue
 	hold := st != nil && !repanic
+	if info != nil {
+		if hold && !copied {
+			// otelhttp renames the span after this, from the same Pattern,
+			// with its span name formatter (m.spanName unless the
+			// caller set one): a name set here would be overwritten.
+			st.info = info
+		} else {
+			span.SetName(info.name(r.Method))
+		}
+	}
 	if hold {
 		attrs = st.hold()
 	} else {
@@ -221,8 +242,9 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 		if status != 0 {
 			attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(status))
 		}
-		if ua := r.UserAgent(); ua != "" {
-			attrs = append(attrs, semconv.HTTPUserAgentKey.String(ua))
+		// r.UserAgent() without canonicalizing its canonical key.
+		if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" {
+			attrs = append(attrs, semconv.HTTPUserAgentKey.String(ua[0]))
 		}
 		if r.ContentLength >= 0 {
 			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
@@ -259,6 +281,31 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 	}
 }
 
+// spanName is otelhttp's span name formatter of httpx's handlers. It names
+// the span as otelhttp's default formatter does ("METHOD route", the
+// method alone before a route matched, "HTTP" for an unknown method), but
+// returns the name cached with the route for the request's method instead
+// of building it on every request, sampled or not: the route that finish
+// left in the span's state, or the route cache's.
+func (m *middleware) spanName(_ string, r *http.Request) string {
+	if r.Pattern == "" {
+		if standardMethodIndex(r.Method) >= 0 {
+			return r.Method // semconv.HTTPMethod(r.Method), without its ToUpper
+		}
+		return semconv.HTTPMethod(r.Method)
+	}
+	info := (*routeInfo)(nil)
+	if st := stateFrom[*serverState](r.Context()); st != nil && st.info != nil && st.info.pattern == r.Pattern {
+		info = st.info
+	} else {
+		info = m.routes.lookup(r, m.next, m.cfg)
+	}
+	if info.method == r.Method && info.otelName != "" {
+		return info.otelName
+	}
+	return semconv.HTTPServerSpanName(r.Method, otelhttpRoute(r.Pattern))
+}
+
 // serverURLAndViewArgs returns the request's full URL, redacted by the rule
 // of internal/redact (user info, sensitive query, path and fragment
 // parameters, nested URLs; a Host header holding user info has it masked),
@@ -267,8 +314,8 @@ func (m *middleware) finish(span trace.Span, st *spanState, r *http.Request, rw 
 // parts: one allocation instead of two on every recorded request.
 func serverURLAndViewArgs(r *http.Request, info *routeInfo) (fullURL, viewArgs string) {
 	host := r.Host
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = redact.Mask + host[i:]
+	if strings.IndexByte(host, '@') >= 0 {
+		host = redact.Mask + host[strings.LastIndexByte(host, '@'):]
 	}
 	if r.URL != nil && (r.URL.Scheme == "" || r.URL.Scheme == "http" || r.URL.Scheme == "https") &&
 		r.URL.User == nil && r.URL.RawQuery == "" && !r.URL.ForceQuery && r.URL.Fragment == "" &&
@@ -288,13 +335,15 @@ func serverURLAndViewArgs(r *http.Request, info *routeInfo) (fullURL, viewArgs s
 		if info == nil || len(info.wildcards) == 0 {
 			return scheme + host + path, info.viewArgs(r)
 		}
+		var vbuf [maxInlineWildcards]string
+		vals := info.pathValues(r, vbuf[:0])
 		var b strings.Builder
-		b.Grow(len(scheme) + len(host) + len(path) + info.viewArgsLen(r))
+		b.Grow(len(scheme) + len(host) + len(path) + info.viewArgsLen(vals))
 		b.WriteString(scheme)
 		b.WriteString(host)
 		b.WriteString(path)
 		n := b.Len()
-		info.writeViewArgs(&b, r)
+		info.writeViewArgs(&b, vals)
 		s := b.String()
 		return s[:n], s[n:]
 	}

@@ -589,3 +589,55 @@ func TestServerConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteFrontCache: the direct-mapped front of the route cache returns
+// the route of the request's pattern whatever the collisions, and for a
+// pattern string equal to a cached one but not the same string.
+func TestRouteFrontCache(t *testing.T) {
+	tr := &routes{}
+	c := &config{}
+	var patterns []string
+	for i := 0; i < 3*frontSize; i++ {
+		patterns = append(patterns, fmt.Sprintf("GET /r%d/{id}", i))
+	}
+	for round := 0; round < 3; round++ {
+		for _, p := range patterns {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Pattern = strings.Clone(p)
+			if info := tr.lookup(r, nil, c); info.pattern != p {
+				t.Fatalf("lookup(%q) = the route of %q", p, info.pattern)
+			}
+		}
+	}
+}
+
+// TestViewArgsPlainAndEscaped: the fast path for values that need no
+// escaping writes what the escaping path writes.
+func TestViewArgsPlainAndEscaped(t *testing.T) {
+	info := newRouteInfo("GET /a/{x}/{y}/{z...}", "")
+	for _, vals := range [][]string{{"1", "b", "c/d"}, {"", "", ""}, {"q\"", "b", "c"}, {"a", "é", "z"}} {
+		r := httptest.NewRequest("GET", "/a/1", nil)
+		r.SetPathValue("x", vals[0])
+		r.SetPathValue("y", vals[1])
+		r.SetPathValue("z", vals[2])
+		got := info.viewArgs(r)
+		var want strings.Builder
+		want.WriteString("{")
+		for i, w := range []string{"x", "y", "z"} {
+			if i > 0 {
+				want.WriteString(",")
+			}
+			writeJSONString(&want, w)
+			want.WriteString(":")
+			writeJSONString(&want, vals[i])
+		}
+		want.WriteString("}")
+		if got != want.String() {
+			t.Errorf("%q: view args %s, want %s", vals, got, want.String())
+		}
+		var m map[string]string
+		if err := json.Unmarshal([]byte(got), &m); err != nil || m["x"] != vals[0] || m["y"] != vals[1] || m["z"] != vals[2] {
+			t.Errorf("%q: %s decodes to %q (%v)", vals, got, m, err)
+		}
+	}
+}

@@ -317,3 +317,57 @@ func FuzzCaptureHeaders(f *testing.F) {
 }
 
 func validUTF8(s string) bool { return utf8.ValidString(s) }
+
+// TestCapturedHeadersOutgrowHeldBuffer: with more captured headers than the
+// pooled buffer of held keys holds, every key still reaches the span, on
+// the server and on the client, request after request.
+func TestCapturedHeadersOutgrowHeldBuffer(t *testing.T) {
+	const n = 2 * pendingLen
+	var names []string
+	for i := 0; i < n; i++ {
+		names = append(names, "X-H"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+	}
+	set := func(h http.Header) {
+		for _, k := range names {
+			h.Set(k, "v-"+k)
+		}
+	}
+	check := func(t *testing.T, s tracetest.SpanStub, prefix string) {
+		t.Helper()
+		got := headerAttrs(s)
+		for _, k := range names {
+			if v := got[prefix+strings.ToLower(k)]; len(v) != 1 || v[0] != "v-"+k {
+				t.Fatalf("%s%s = %q", prefix, strings.ToLower(k), v)
+			}
+		}
+		if _, ok := attrMap(s.Attributes)["http.method"]; !ok {
+			t.Fatal("no http.method")
+		}
+	}
+	for round := 0; round < 3; round++ {
+		f := newFixture(t, sdktrace.AlwaysSample())
+		h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { set(w.Header()) }),
+			f.opts(WithCapturedRequestHeaders(names...), WithCapturedResponseHeaders(names...))...)
+		r := httptest.NewRequest("GET", "/x", nil)
+		set(r.Header)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		s := f.only(t)
+		check(t, s, "http.request.header.")
+		check(t, s, "http.response.header.")
+
+		f = newFixture(t, sdktrace.AlwaysSample())
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { set(w.Header()) }))
+		c := &http.Client{Transport: NewTransport(nil, f.opts(WithCapturedRequestHeaders(names...), WithCapturedResponseHeaders(names...))...)}
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		set(req.Header)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		srv.Close()
+		s = f.only(t)
+		check(t, s, "http.request.header.")
+		check(t, s, "http.response.header.")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,19 +23,37 @@ const maxRoutes = 4096
 // routeInfo is everything about a matched pattern that does not change from
 // one request to the next.
 type routeInfo struct {
+	pattern   string
 	method    string   // method of the pattern, "" when it matches any
 	route     string   // path part of the pattern
 	spanName  string   // when method != ""
+	otelName  string   // otelhttp's name of a request of method (middleware.spanName), when method != ""
 	wildcards []string // names of the pattern's wildcards, in order
-	endpoint  string   // flask.endpoint, sqlcommenter's controller
-	routeKV   attribute.KeyValue
-	oldKVs    []attribute.KeyValue // flask.route, flask.url_rule, flask.endpoint
+	// viewArgsKeys are the JSON texts that precede each wildcard's value
+	// in flask.view_args ({"name": then ,"name":), of viewArgsKeysLen
+	// bytes in all.
+	viewArgsKeys    []string
+	viewArgsKeysLen int
+	// viewArgsOpen are the same with the quotes around the values
+	// ({"name":" then ","name":"), for values that need no escaping.
+	viewArgsOpen []string
+	endpoint     string // flask.endpoint, sqlcommenter's controller
+	routeKV      attribute.KeyValue
+	oldKVs       []attribute.KeyValue // flask.route, flask.url_rule, flask.endpoint
 }
 
 // routes caches routeInfo by pattern; NewServeMux also stores the endpoint
 // names of the handlers it registers.
 type routes struct {
 	cache boundcache.Map[string, *routeInfo] // pattern -> info
+
+	// front is a direct-mapped cache in front of cache, indexed by a cheap
+	// hash of the pattern (frontSlot): a hit costs a load and a string
+	// comparison (of one string with itself, for a router such as
+	// ServeMux that hands every request of a route the same pattern
+	// string) instead of a sync.Map look-up that hashes the whole pattern.
+	// A slot holds the last route seen for it; a miss goes to cache.
+	front [frontSize]atomic.Pointer[routeInfo]
 
 	mu    sync.RWMutex
 	names map[string]string // pattern -> endpoint name, from NewServeMux
@@ -56,9 +75,34 @@ func (t *routes) registered(pattern string) (string, bool) {
 	return n, ok
 }
 
+// frontSize is the number of slots of routes.front.
+const frontSize = 64
+
+// frontSlot hashes a pattern for routes.front from its length and two of
+// its bytes, without reading the whole pattern.
+func frontSlot(p string) int {
+	h := uint(len(p))
+	if len(p) > 0 {
+		h = h*31 + uint(p[len(p)-1])
+		h = h*31 + uint(p[len(p)/2])
+	}
+	return int(h % frontSize)
+}
+
 // lookup returns the routeInfo of r.Pattern, building it on first use.
 // next is the handler served, consulted when it is an *http.ServeMux.
 func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInfo {
+	slot := &t.front[frontSlot(r.Pattern)]
+	if info := slot.Load(); info != nil && info.pattern == r.Pattern {
+		return info
+	}
+	info := t.lookupSlow(r, next, c)
+	slot.Store(info)
+	return info
+}
+
+// lookupSlow is lookup past routes.front.
+func (t *routes) lookupSlow(r *http.Request, next http.Handler, c *config) *routeInfo {
 	if info, ok := t.cache.Load(r.Pattern); ok {
 		return info
 	}
@@ -85,7 +129,7 @@ func (t *routes) lookup(r *http.Request, next http.Handler, c *config) *routeInf
 
 // newRouteInfo parses a ServeMux pattern ("[METHOD ][HOST]/[PATH]").
 func newRouteInfo(pattern, endpoint string) *routeInfo {
-	info := &routeInfo{}
+	info := &routeInfo{pattern: pattern}
 	rest := pattern
 	if i := strings.IndexAny(rest, " \t"); i >= 0 {
 		info.method = rest[:i]
@@ -102,8 +146,13 @@ func newRouteInfo(pattern, endpoint string) *routeInfo {
 			}
 		}
 	}
+	info.setViewArgsKeys()
 	if info.method != "" {
 		info.spanName = semconv.HTTPServerSpanName(info.method, info.route)
+		info.otelName = info.spanName
+		if r := otelhttpRoute(pattern); r != info.route {
+			info.otelName = semconv.HTTPServerSpanName(info.method, r)
+		}
 	}
 	if endpoint == "" {
 		endpoint = patternName(info.method, info.route)
@@ -116,6 +165,15 @@ func newRouteInfo(pattern, endpoint string) *routeInfo {
 		semconv.FlaskEndpointKey.String(endpoint),
 	}
 	return info
+}
+
+// otelhttpRoute is the route that otelhttp takes from a pattern for its
+// span names: from the first '/' on.
+func otelhttpRoute(pattern string) string {
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		return pattern[i:]
+	}
+	return ""
 }
 
 // name returns the span name for a request of method matched by info.
@@ -132,33 +190,83 @@ func (info *routeInfo) viewArgs(r *http.Request) string {
 	if info == nil || len(info.wildcards) == 0 {
 		return "{}"
 	}
+	var vbuf [maxInlineWildcards]string
+	vals := info.pathValues(r, vbuf[:0])
 	var b strings.Builder // one allocation: String does not copy
-	b.Grow(info.viewArgsLen(r))
-	info.writeViewArgs(&b, r)
+	b.Grow(info.viewArgsLen(vals))
+	info.writeViewArgs(&b, vals)
 	return b.String()
 }
 
-// viewArgsLen is the length of viewArgs(r) when no value needs escaping.
-func (info *routeInfo) viewArgsLen(r *http.Request) int {
-	n := 2
+// maxInlineWildcards is the number of path values that pathValues' callers
+// hold on the stack.
+const maxInlineWildcards = 8
+
+// pathValues appends the request's values of the pattern's wildcards to
+// dst, in order.
+func (info *routeInfo) pathValues(r *http.Request, dst []string) []string {
 	for _, w := range info.wildcards {
-		n += len(w) + len(r.PathValue(w)) + 6 // "w":"v",
+		dst = append(dst, r.PathValue(w))
+	}
+	return dst
+}
+
+// viewArgsLen is the length of the view arguments of vals (pathValues)
+// when no value needs escaping.
+func (info *routeInfo) viewArgsLen(vals []string) int {
+	n := info.viewArgsKeysLen + 1 // the keys and the closing brace
+	for _, v := range vals {
+		n += len(v) + 2
 	}
 	return n
 }
 
-// writeViewArgs writes viewArgs(r) to b, for a pattern with wildcards.
-func (info *routeInfo) writeViewArgs(b *strings.Builder, r *http.Request) {
-	b.WriteByte('{')
-	for i, w := range info.wildcards {
-		if i > 0 {
-			b.WriteByte(',')
+// writeViewArgs writes the view arguments of vals (pathValues) to b, for a
+// pattern with wildcards.
+func (info *routeInfo) writeViewArgs(b *strings.Builder, vals []string) {
+	plain := true
+	for _, v := range vals {
+		if !jsonPlain(v) {
+			plain = false
+			break
 		}
-		writeJSONString(b, w)
-		b.WriteByte(':')
-		writeJSONString(b, r.PathValue(w))
+	}
+	if plain { // the common case, in fewer writes
+		for i, v := range vals {
+			b.WriteString(info.viewArgsOpen[i])
+			b.WriteString(v)
+		}
+		b.WriteString(`"}`)
+		return
+	}
+	for i, v := range vals {
+		b.WriteString(info.viewArgsKeys[i])
+		writeJSONString(b, v)
 	}
 	b.WriteByte('}')
+}
+
+// setViewArgsKeys builds viewArgsKeys from the wildcards.
+func (info *routeInfo) setViewArgsKeys() {
+	info.viewArgsKeys = make([]string, len(info.wildcards))
+	info.viewArgsOpen = make([]string, len(info.wildcards))
+	for i, w := range info.wildcards {
+		var b strings.Builder
+		if i == 0 {
+			b.WriteByte('{')
+		} else {
+			b.WriteByte(',')
+		}
+		writeJSONString(&b, w)
+		b.WriteByte(':')
+		info.viewArgsKeys[i] = b.String()
+		if i == 0 {
+			info.viewArgsOpen[i] = b.String() + `"`
+		} else {
+			info.viewArgsOpen[i] = `"` + b.String() + `"`
+		}
+		info.viewArgsKeysLen += b.Len()
+	}
 }
 
 // jsonPlain reports whether s is printable ASCII with no quote or

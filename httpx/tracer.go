@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 )
@@ -25,10 +26,13 @@ import (
 //     otelhttp's: the SDK then grows the span's attribute slice once at the
 //     end, as it does under bare otelhttp, instead of twice.
 //
-// Only a recording span is wrapped; the context handed down keeps the SDK's
-// span itself (trace.SpanFromContext returns it, child spans are counted),
-// and the wrapper is reached through spanStateKey. The wrapper's labeler is
-// installed as otelhttp's, which then allocates none of its own.
+// Only a recording span is wrapped. The wrapper is also the context handed
+// back to otelhttp, on top of the SDK's (which keeps the SDK's span itself:
+// trace.SpanFromContext returns it, child spans are counted), so that it
+// costs no context node of its own and the handler and the base round trip
+// find it at once, as their request's context (stateFrom); deeper down it
+// is reached through spanStateKey. The wrapper's labeler is installed as
+// otelhttp's, which then allocates none of its own.
 
 // tracerProvider gives otelhttp the tracer below. With no provider set it
 // resolves one per span as otelhttp would: the provider of the context's
@@ -106,28 +110,58 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	st := &spanState{Span: span}
 	if t.client {
+		st := &clientState{}
+		st.Span = span
 		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
 			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
 		}
-	} else if _, found := otelhttp.LabelerFromContext(ctx); !found {
+		st.Context = ctx
+		return st, st
+	}
+	st := &serverState{}
+	st.Span = span
+	if _, found := otelhttp.LabelerFromContext(ctx); !found {
 		ctx = otelhttp.ContextWithLabeler(ctx, &st.labeler)
 	}
-	return context.WithValue(ctx, spanStateKey{}, st), st
+	st.Context = ctx
+	return st, st
 }
 
+// spanStateKey is the context key of a span's state (the Value methods of
+// serverState and clientState).
 type spanStateKey struct{}
 
-// stateOf returns the wrapper of span, the recording span of ctx, when
+// stateFrom returns the state of the span whose context, as httpx's tracer
+// returned it, is ctx; nil when ctx is another context (the span is not
+// recording, or a tracer provider of the caller's own started it, or
+// otelhttp added to the context): then see stateOf. S is *serverState or
+// *clientState.
+func stateFrom[S any](ctx context.Context) S {
+	st, _ := ctx.(S)
+	return st
+}
+
+// stateOf returns the state of span, the recording span of ctx, when
 // httpx's tracer started it; nil otherwise (a tracer provider passed with
 // WithOtelhttpOptions, or the state of an outer span).
-func stateOf(ctx context.Context, span trace.Span) *spanState {
-	st, _ := ctx.Value(spanStateKey{}).(*spanState)
-	if st == nil || st.Span.SpanContext().SpanID() != span.SpanContext().SpanID() {
+func stateOf[S interface{ *serverState | *clientState }](ctx context.Context, span trace.Span) S {
+	st, _ := ctx.Value(spanStateKey{}).(S)
+	if st == nil || spanOf(st).SpanContext().SpanID() != span.SpanContext().SpanID() {
 		return nil
 	}
 	return st
+}
+
+// spanOf returns the SDK's span of a state.
+func spanOf[S interface{ *serverState | *clientState }](st S) trace.Span {
+	switch st := any(st).(type) {
+	case *serverState:
+		return st.Span
+	case *clientState:
+		return st.Span
+	}
+	return nil
 }
 
 // pendingLen is the size of the pooled buffers of held keys: the most that
@@ -137,43 +171,77 @@ const pendingLen = 24
 
 var pendingPool = sync.Pool{New: func() any { return new([pendingLen]attribute.KeyValue) }}
 
-// spanState is the span otelhttp holds: the SDK's recording span, the keys
-// httpx holds for otelhttp's last SetAttributes call, and the per-request
-// state that httpx would otherwise allocate apart (the labeler, the
-// server's response writer, the client's response body).
+// spanState is the part that serverState and clientState share: the span
+// otelhttp holds and the context it runs the request in, that is the SDK's
+// recording span and context, the keys httpx holds for otelhttp's last
+// SetAttributes call, and the per-request state that httpx would otherwise
+// allocate apart (the context node, the labeler).
 type spanState struct {
+	context.Context // the SDK's context of the span, with the labeler
 	trace.Span
 	labeler otelhttp.Labeler
 
-	buf     *[pendingLen]attribute.KeyValue // from pendingPool, nil when none held
-	pending []attribute.KeyValue            // held keys, in buf (or beyond when captured headers overflow it)
-
-	rw   rwBase     // server: the response writer
-	body clientBody // client: the response body
+	// pending are the held keys, nil when none: at the start of a buffer of
+	// pendingPool (of capacity pendingLen), or beyond it when captured
+	// headers overflow it.
+	pending []attribute.KeyValue
 
 	after func() // the end hook's call, run after the held keys are set
+}
+
+// serverState is the state of a server span: with the response writer, and
+// the route matched for middleware.spanName.
+type serverState struct {
+	spanState
+	rw   rwBase
+	info *routeInfo
+}
+
+// clientState is the state of a client span: with the response body, and
+// the last url.full that otelhttp set (its request's keys, set before the
+// base round trip; "" when none).
+type clientState struct {
+	spanState
+	body    clientBody
+	urlFull string
+}
+
+// Value returns s for spanStateKey, the parent's value otherwise.
+func (s *serverState) Value(key any) any {
+	if _, ok := key.(spanStateKey); ok {
+		return s
+	}
+	return s.Context.Value(key)
+}
+
+// Value returns s for spanStateKey, the parent's value otherwise.
+func (s *clientState) Value(key any) any {
+	if _, ok := key.(spanStateKey); ok {
+		return s
+	}
+	return s.Context.Value(key)
 }
 
 // hold returns an empty slice to append the held keys to; set them with
 // setPending.
 func (s *spanState) hold() []attribute.KeyValue {
-	if s.buf == nil {
-		s.buf = pendingPool.Get().(*[pendingLen]attribute.KeyValue)
-	}
-	return s.buf[:0]
+	return pendingPool.Get().(*[pendingLen]attribute.KeyValue)[:0]
 }
 
 func (s *spanState) setPending(a []attribute.KeyValue) { s.pending = a }
 
 // flush sets the held keys followed by attrs in one call.
 func (s *spanState) flush(attrs []attribute.KeyValue) {
-	all := append(s.pending, attrs...)
+	held := s.pending
+	all := append(held, attrs...)
 	s.Span.SetAttributes(all...)
 	s.pending = nil
-	if s.buf != nil {
-		clear(s.buf[:]) // drop references to request data
-		pendingPool.Put(s.buf)
-		s.buf = nil
+	if cap(held) == pendingLen { // still in its pooled buffer (outgrown, it has left it behind)
+		buf := (*[pendingLen]attribute.KeyValue)(held[:pendingLen])
+		// Drop the references to request data: the keys are in the first
+		// len(all) entries (all of them when all outgrew the buffer).
+		clear(buf[:min(len(all), pendingLen)])
+		pendingPool.Put(buf)
 	}
 	if f := s.after; f != nil {
 		s.after = nil
@@ -188,6 +256,27 @@ func (s *spanState) SetAttributes(attrs ...attribute.KeyValue) {
 		return
 	}
 	s.flush(attrs)
+}
+
+// SetAttributes sets attrs after the held keys, in one call, noting
+// otelhttp's url.full (of its request's keys) on the way.
+func (s *clientState) SetAttributes(attrs ...attribute.KeyValue) {
+	if s.pending == nil {
+		s.noteURLFull(attrs)
+		s.Span.SetAttributes(attrs...)
+		return
+	}
+	s.flush(attrs)
+}
+
+// noteURLFull notes the last url.full of attrs.
+func (s *clientState) noteURLFull(attrs []attribute.KeyValue) {
+	for i := len(attrs) - 1; i >= 0; i-- {
+		if attrs[i].Key == otelsemconv.URLFullKey && attrs[i].Value.Type() == attribute.STRING {
+			s.urlFull = attrs[i].Value.AsString()
+			return
+		}
+	}
 }
 
 // End sets the keys still held and ends the span.

@@ -138,10 +138,12 @@ func TestServerKeepsCallersLabeler(t *testing.T) {
 	}
 }
 
-// The cost goal of issue 17, pinned by exact allocation counts: a sampled
-// request under httpx makes at most two allocations more than under bare
-// otelhttp with the same SDK set-up (server and client), and an unsampled
-// one none more.
+// The cost goal of issue 17, pinned by exact allocation counts: a request
+// under httpx, sampled or not, makes no more allocations than under bare
+// otelhttp with the same SDK set-up (server and client; the goal allows two
+// more when sampled, and httpx now makes none more: its per-span state
+// replaces otelhttp's labeler and context node, its cached span names
+// otelhttp's per-request ones).
 func TestAllocsOverOtelhttp(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under -race")
@@ -150,7 +152,7 @@ func TestAllocsOverOtelhttp(t *testing.T) {
 		name  string
 		s     sdktrace.Sampler
 		extra float64
-	}{{"sampled", sdktrace.AlwaysSample(), 2}, {"unsampled", sdktrace.NeverSample(), 0}} {
+	}{{"sampled", sdktrace.AlwaysSample(), 0}, {"unsampled", sdktrace.NeverSample(), 0}} {
 		t.Run(sm.name, func(t *testing.T) {
 			// The benchmarks' set-up: no span processor, so that the SDK's
 			// export path (which deduplicates the attributes in a map

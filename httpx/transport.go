@@ -55,14 +55,14 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	in := &clientInner{base: base, mode: mode, captureReq: c.captureReq, captureRes: c.captureRes, endHook: c.clientEnd,
 		exc: clientException.WithSignal(c.excSignal)}
 	// The names of the standard methods are built once, not per request.
-	names := make(map[string]string, len(standardMethods))
-	for _, m := range standardMethods {
-		names[m] = semconv.HTTPClientSpanName(mode, m)
+	var names [len(standardMethods)]string
+	for i, m := range standardMethods {
+		names[i] = semconv.HTTPClientSpanName(mode, m)
 	}
 	rt := otelhttp.NewTransport(in, c.otelhttpOptions(true,
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-			if n, ok := names[r.Method]; ok {
-				return n
+			if i := standardMethodIndex(r.Method); i >= 0 {
+				return names[i]
 			}
 			return semconv.HTTPClientSpanName(mode, r.Method)
 		}))...)
@@ -70,9 +70,35 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 }
 
 // standardMethods are the methods of RFC 9110 and PATCH.
-var standardMethods = []string{
+var standardMethods = [...]string{
 	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
+}
+
+// standardMethodIndex returns the index of m in standardMethods, -1 when
+// m is not one of them (a switch: cheaper than a map look-up).
+func standardMethodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodConnect:
+		return 6
+	case http.MethodOptions:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return -1
 }
 
 // Client returns an *http.Client whose Transport is NewTransport(nil, opts...).
@@ -137,12 +163,18 @@ type clientInner struct {
 }
 
 func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
-	span := trace.SpanFromContext(r.Context())
-	if !span.IsRecording() {
-		return t.base.RoundTrip(r)
+	var span trace.Span
+	st := stateFrom[*clientState](r.Context())
+	if st != nil {
+		span = st.Span
+	} else {
+		span = trace.SpanFromContext(r.Context())
+		if !span.IsRecording() {
+			return t.base.RoundTrip(r)
+		}
+		st = stateOf[*clientState](r.Context(), span)
 	}
 	var attrs []attribute.KeyValue
-	st := stateOf(r.Context(), span)
 	if st != nil {
 		// otelhttp started the span with httpx's tracer: the keys go with
 		// otelhttp's last ones (the response's or error.type), in one call.
@@ -160,15 +192,22 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		attrs = buf[:0]
 	}
 	// otelhttp's url.full drops the user info but keeps the query as is:
-	// replace it with a redacted one.
-	u := redact.URL(r.URL)
-	full := u
-	if r.URL.User != nil {
-		noUser := *r.URL
-		noUser.User = nil
-		full = redact.URL(&noUser)
+	// replace it with a redacted one. When redacting changes nothing,
+	// otelhttp's url.full (r.URL.String()) is already the redacted URL:
+	// it is taken as it is, and not set a second time.
+	var u string
+	if st != nil && st.urlFull != "" && redact.Unchanged(r.URL) {
+		u = st.urlFull
+	} else {
+		u = redact.URL(r.URL)
+		full := u
+		if r.URL.User != nil {
+			noUser := *r.URL
+			noUser.User = nil
+			full = redact.URL(&noUser)
+		}
+		attrs = append(attrs, otelsemconv.URLFull(full))
 	}
-	attrs = append(attrs, otelsemconv.URLFull(full))
 	if semconv.EmitOld(t.mode) {
 		attrs = append(attrs,
 			semconv.HTTPMethodKey.String(r.Method),
@@ -192,7 +231,9 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
 		}
 	}
-	attrs = append(attrs, hdrs...)
+	if len(hdrs) > 0 {
+		attrs = append(attrs, hdrs...)
+	}
 	if res != nil && t.captureRes != nil {
 		attrs = t.captureRes.attrs(attrs, res.Header)
 	}
@@ -257,9 +298,9 @@ type clientBody struct {
 	io.ReadCloser
 	span     trace.Span
 	exc      *exception.Recorder
-	countLen bool
 	n        atomic.Int64
 	failed   atomic.Bool
+	countLen bool
 }
 
 func (b *clientBody) Read(p []byte) (int, error) {
@@ -267,7 +308,7 @@ func (b *clientBody) Read(p []byte) (int, error) {
 	total := b.n.Add(int64(n))
 	switch {
 	case err == nil:
-	case errors.Is(err, io.EOF):
+	case err == io.EOF || errors.Is(err, io.EOF): // the common io.EOF without errors.Is
 		if b.countLen {
 			b.span.SetAttributes(semconv.HTTPResponseContentLengthKey.Int64(total))
 		}

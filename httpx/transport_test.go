@@ -291,3 +291,16 @@ func TestClientUnsampled(t *testing.T) {
 		t.Errorf("traceparent %q, want the unsampled flag", tp)
 	}
 }
+
+func TestStandardMethodIndex(t *testing.T) {
+	for i, m := range standardMethods {
+		if got := standardMethodIndex(m); got != i {
+			t.Errorf("standardMethodIndex(%q) = %d, want %d", m, got, i)
+		}
+	}
+	for _, m := range []string{"", "get", "PROPFIND", "GETS"} {
+		if got := standardMethodIndex(m); got != -1 {
+			t.Errorf("standardMethodIndex(%q) = %d, want -1", m, got)
+		}
+	}
+}

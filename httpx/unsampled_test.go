@@ -177,12 +177,14 @@ func TestServerUnsampledAddsNothing(t *testing.T) {
 	bare := allocs(otelhttp.NewHandler(benchMux(), "", otelhttp.WithTracerProvider(f.tp),
 		otelhttp.WithMeterProvider(f.mp), otelhttp.WithPropagators(prop)))
 	got := allocs(NewHandler(benchMux(), WithTracerProvider(f.tp), WithMeterProvider(f.mp), WithPropagators(prop)))
-	if got != bare {
+	// No more than otelhttp alone (one fewer: httpx's span name formatter
+	// returns the route's cached name, which otelhttp's builds per request).
+	if got > bare {
 		t.Errorf("unsampled: httpx %v allocations per request, otelhttp alone %v", got, bare)
 	}
 	withRecover := allocs(NewHandler(benchMux(), WithTracerProvider(f.tp), WithMeterProvider(f.mp),
 		WithPropagators(prop), WithPanicResponse(true)))
-	if withRecover != bare {
+	if withRecover > bare {
 		t.Errorf("unsampled, WithPanicResponse(true): httpx %v allocations per request, otelhttp alone %v", withRecover, bare)
 	}
 	if testing.Verbose() {

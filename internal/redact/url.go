@@ -47,6 +47,20 @@ func URL(u *url.URL) string {
 	return urlAt(u, 0)
 }
 
+// Unchanged reports, without building a string, that URL(u) is
+// u.String(): u has no user info, opaque part, query or fragment, and no
+// parameters in its path or host.
+func Unchanged(u *url.URL) bool {
+	return u.User == nil && u.Opaque == "" && u.RawQuery == "" && u.Fragment == "" && u.RawFragment == "" &&
+		strings.IndexByte(u.Path, ';') < 0 && !hostParams(u.Host)
+}
+
+// hostParams reports whether host holds parameters where a host name goes
+// (jdbc:sqlserver://h;password=x).
+func hostParams(host string) bool {
+	return strings.IndexByte(host, ';') >= 0 || strings.IndexByte(host, '=') >= 0
+}
+
 // URLString redacts s, a URL or text that may hold one. A string that
 // parses as a URL with a scheme, host, user info, query, fragment or path
 // parameters is redacted as URL does; one that is a bare name=value list is
@@ -120,7 +134,7 @@ func urlAt(u *url.URL, depth int) string {
 	if c.Opaque != "" {
 		c.Opaque = textAt(c.Opaque, depth+1)
 	}
-	if strings.ContainsAny(c.Host, ";=") {
+	if hostParams(c.Host) {
 		// Parameters where a host name goes (jdbc:sqlserver://h;password=x).
 		c.Host = pairs(c.Host, ";&", depth, url.QueryEscape)
 	}

@@ -220,3 +220,29 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestUnchanged(t *testing.T) {
+	for _, in := range []string{
+		"http://external-api:443/api/data", "https://h/a/b%20c", "http://h/", "http://h",
+		"http://u:p@h/x", "http://u@h/x", "http://h/x?a=1", "http://h/x?token=1", "http://h/x?",
+		"http://h/x#f", "http://h/x#access_token=1", "http://h/app;jsessionid=1", "http://h/a%3Bb",
+		"jdbc:sqlserver://h:1433;password=x", "http://h;a=b/x", "mailto:a@b", "/rel/path", "//h/p",
+	} {
+		u, err := url.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if Unchanged(u) && URL(u) != u.String() {
+			t.Errorf("%q: Unchanged, but URL gives %q, String %q", in, URL(u), u.String())
+		}
+	}
+	for in, want := range map[string]bool{
+		"http://external-api:443/api/data": true, "http://u:p@h/x": false, "http://h/x?a=1": false,
+		"http://h/x#f": false, "http://h/app;x=1": false, "http://h;a=b/x": false,
+	} {
+		u, _ := url.Parse(in)
+		if got := Unchanged(u); got != want {
+			t.Errorf("Unchanged(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
