@@ -74,25 +74,25 @@ const (
 )
 
 // timeNanos returns t as Unix nanoseconds, recZeroTime for the zero time,
-// clamped to [recZeroTime+1, math.MaxInt64] (see minNanosSec).
+// clamped to [recZeroTime+1, math.MaxInt64] (see minNanosSec). The zero
+// time is outside the fast path's seconds.
 func timeNanos(t time.Time) int64 {
-	if t.IsZero() {
-		return recZeroTime
-	}
 	if s := t.Unix(); s > minNanosSec && s < maxNanosSec {
-		return t.UnixNano()
+		return s*1e9 + int64(t.Nanosecond())
 	}
 	return clampNanos(t)
 }
 
-// clampNanos returns t as Unix nanoseconds clamped to the range. It
+// clampNanos returns timeNanos(t) for a time outside the fast path. It
 // compares times, not t.Unix(), which wraps around for times within a few
 // thousand years of time.Time's own ends.
 func clampNanos(t time.Time) int64 {
-	if !t.After(time.Unix(0, recZeroTime+1)) {
+	switch {
+	case t.IsZero():
+		return recZeroTime
+	case !t.After(time.Unix(0, recZeroTime+1)):
 		return recZeroTime + 1
-	}
-	if !t.Before(time.Unix(0, math.MaxInt64)) {
+	case !t.Before(time.Unix(0, math.MaxInt64)):
 		return math.MaxInt64
 	}
 	return t.UnixNano()
@@ -267,17 +267,6 @@ func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
 	return appendFieldsMax(b, f, svc, hasService, maxRecordBytes)
 }
 
-// appendFieldsMax encodes f as one record of at most limit bytes (limit
-// >= minRecordLimit): as it is when it fits, else by appendBounded.
-func appendFieldsMax(b []byte, f *spanFields, svc string, hasService bool, limit int) []byte {
-	at := len(b)
-	b = appendFull(b, f, svc, hasService)
-	if len(b)-at <= limit {
-		return b
-	}
-	return appendBounded(b[:at], f, svc, hasService, at+limit)
-}
-
 // appendHead appends a record's fixed part (its length, the memory
 // estimate and the strings left to fill) and returns the offset of the
 // estimate.
@@ -310,8 +299,9 @@ func finishRecord(b []byte, at, estAt, est int) []byte {
 	return b
 }
 
-// appendFull encodes f as one record, whatever its length.
-func appendFull(b []byte, f *spanFields, svc string, hasService bool) []byte {
+// appendFieldsMax encodes f as one record of at most limit bytes (limit
+// >= minRecordLimit): as it is when it fits, else by appendBounded.
+func appendFieldsMax(b []byte, f *spanFields, svc string, hasService bool, limit int) []byte {
 	at := len(b)
 	b, estAt := appendHead(b, f, hasService)
 	b = appendStr(b, f.name)
@@ -331,7 +321,11 @@ func appendFull(b []byte, f *spanFields, svc string, hasService bool) []byte {
 		est += 96 + len(e.Name) + n
 	}
 	est += linksBytes(f.links)
-	return finishRecord(b, at, estAt, est)
+	b = finishRecord(b, at, estAt, est)
+	if len(b)-at > limit {
+		return appendBounded(b[:at], f, svc, hasService, at+limit)
+	}
+	return b
 }
 
 func linksBytes(links []sdktrace.Link) int {

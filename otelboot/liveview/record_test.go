@@ -15,6 +15,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
+// appendFull encodes f as one record, whatever its length.
+func appendFull(b []byte, f *spanFields, svc string, hasService bool) []byte {
+	return appendFieldsMax(b, f, svc, hasService, math.MaxInt)
+}
+
 // The ends of the range a record's times are clamped to.
 var (
 	recMinTime = time.Unix(0, math.MinInt64+1)
