@@ -409,3 +409,26 @@ func FuzzRecordRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestPendingBufferBytesBound checks that large records hand a pending
+// buffer on before pendingCap of them: it stays within maxPendingBytes
+// plus one record.
+func TestPendingBufferBytesBound(t *testing.T) {
+	v := New(Config{})
+	f := spanFields{tid: trace.TraceID{1}, sid: trace.SpanID{1}, name: "big",
+		attrs: []attribute.KeyValue{attribute.String("v", strings.Repeat("x", 100<<10))}}
+	for range 50 {
+		v.enqueue(&f, "svc", true)
+		v.pmu.Lock()
+		n := len(v.pending)
+		v.pmu.Unlock()
+		if n > maxPendingBytes+101<<10 {
+			t.Fatalf("pending buffer of %d bytes", n)
+		}
+	}
+	v.lockStore()
+	defer v.store.mu.Unlock()
+	if v.store.totalSpans != 50 {
+		t.Fatalf("%d spans aggregated", v.store.totalSpans)
+	}
+}
