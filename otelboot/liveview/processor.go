@@ -21,6 +21,11 @@ const (
 	// (it grows as needed); maxBatchBytes the largest buffer recycled.
 	pendingBytes  = pendingCap * 64
 	maxBatchBytes = pendingCap * 512
+	// maxPendingBytes also fills a buffer, before pendingCap records when
+	// they are large (ordinary spans never reach it): the queue holds at
+	// most maxFullBatches of about this size (each record is at most
+	// maxRecordBytes).
+	maxPendingBytes = 1 << 20
 	// maxFreeBatches bounds the recycled buffers.
 	maxFreeBatches = 4
 )
@@ -55,7 +60,7 @@ func (v *View) enqueue(f *spanFields, svc string, hasService bool) {
 	v.pmu.Lock()
 	v.pending = appendFields(v.pending, f, svc, hasService)
 	v.npending++
-	if v.npending < pendingCap {
+	if v.npending < pendingCap && len(v.pending) < maxPendingBytes {
 		v.pmu.Unlock()
 		return
 	}

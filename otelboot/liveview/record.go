@@ -30,6 +30,12 @@ import (
 //	uvarint attribute count, attributes
 //	uvarint event count, events: name, i64 time, uvarint count, attributes
 //
+// A record is at most maxRecordBytes (appendBounded cuts a larger span);
+// its counts are uvarints, padded to a fixed width when appendBounded
+// writes them. Times are clamped to the range of int64 nanoseconds (see
+// minNanosSec); a time keeps its instant and whether it was in UTC, any
+// other location reads back as time.Local (the SDK's spans are local).
+//
 // An attribute is its key (string), its attribute.Type (u8) and its value:
 // 8 bytes for BOOL, INT64 and FLOAT64, a string for STRING, nothing for
 // EMPTY, and for the other types two strings, Value.String and
@@ -55,10 +61,39 @@ const (
 	recZeroTime = math.MinInt64
 )
 
-// timeNanos returns t as Unix nanoseconds, recZeroTime for the zero time.
+// The int64 nanoseconds of a record cover 1677-09-21T00:12:43.145224193Z
+// to 2262-04-11T23:47:16.854775807Z (where time.Time.UnixNano is defined).
+// A time outside that range is clamped to its nearer end: it is shown as
+// that instant, never as a wrapped-around one nor as the zero time (which
+// keeps its own value, recZeroTime, just below the range), and no time
+// makes the view panic. Times within minNanosSec and maxNanosSec (Unix
+// seconds) take the fast path.
+const (
+	minNanosSec = math.MinInt64 / 1_000_000_000 // -9223372036
+	maxNanosSec = math.MaxInt64 / 1_000_000_000 // 9223372036
+)
+
+// timeNanos returns t as Unix nanoseconds, recZeroTime for the zero time,
+// clamped to [recZeroTime+1, math.MaxInt64] (see minNanosSec). The zero
+// time is outside the fast path's seconds.
 func timeNanos(t time.Time) int64 {
-	if t.IsZero() {
+	if s := t.Unix(); s > minNanosSec && s < maxNanosSec {
+		return s*1e9 + int64(t.Nanosecond())
+	}
+	return clampNanos(t)
+}
+
+// clampNanos returns timeNanos(t) for a time outside the fast path. It
+// compares times, not t.Unix(), which wraps around for times within a few
+// thousand years of time.Time's own ends.
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
 		return recZeroTime
+	case !t.After(time.Unix(0, recZeroTime+1)):
+		return recZeroTime + 1
+	case !t.Before(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
 	}
 	return t.UnixNano()
 }
@@ -93,7 +128,7 @@ func (s stamp) sub(o stamp) time.Duration {
 	if s.u == 0 || o.u == 0 {
 		return s.time().Sub(o.time())
 	}
-	return time.Duration(s.ns() - o.ns())
+	return subNS(s.ns(), o.ns())
 }
 
 // unix returns the time in Unix seconds, as time.Time.Unix.
@@ -208,9 +243,34 @@ func appendSpan(b []byte, sp sdktrace.ReadOnlySpan, svc string, hasService bool)
 	return appendFields(b, &f, svc, hasService)
 }
 
-// appendFields encodes f, of service svc, as one record.
+// maxRecordBytes bounds one record, far below what its u32 length holds:
+// a span whose record would be longer is encoded by appendBounded instead.
+// No span of ordinary size comes near it; a span reaches it with about
+// 1 MiB of attribute and event values (the OTLP receiver's limits allow
+// that within a request of MaxOTLPBody). The store's byte cap counts at
+// least a record's length (finishRecord).
+const maxRecordBytes = 1 << 20
+
+// Cuts appendBounded applies: OTLP's (otlp_convert.go), so that a span too
+// large for one record is shown as an OTLP sender's span would be.
+const (
+	boundedValueLen = otlpMaxValueLen
+	boundedNameLen  = otlpMaxNameLen
+	// boundedCountLen is the width of a count appendBounded writes before
+	// it knows how many items fit (a padded uvarint, up to 2^35).
+	boundedCountLen = 5
+)
+
+// appendFields encodes f, of service svc, as one record of at most
+// maxRecordBytes.
 func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
-	at := len(b)
+	return appendFieldsMax(b, f, svc, hasService, maxRecordBytes)
+}
+
+// appendHead appends a record's fixed part (its length, the memory
+// estimate and the strings left to fill) and returns the offset of the
+// estimate.
+func appendHead(b []byte, f *spanFields, hasService bool) ([]byte, int) {
 	b = append(b, 0, 0, 0, 0)
 	b = append(b, f.tid[:]...)
 	b = append(b, f.sid[:]...)
@@ -226,7 +286,24 @@ func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
 	b = appendU64(b, uint64(timeNanos(f.start)))
 	b = appendU64(b, uint64(timeNanos(f.end)))
 	estAt := len(b)
-	b = append(b, 0, 0, 0, 0)
+	return append(b, 0, 0, 0, 0), estAt
+}
+
+// finishRecord writes the length of the record that starts at at and its
+// memory estimate est. The estimate is at least the record's own length:
+// the record is what the store holds.
+func finishRecord(b []byte, at, estAt, est int) []byte {
+	est = max(est, len(b)-at)
+	binary.LittleEndian.PutUint32(b[estAt:], uint32(min(est, math.MaxUint32)))
+	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at))
+	return b
+}
+
+// appendFieldsMax encodes f as one record of at most limit bytes (limit
+// >= minRecordLimit): as it is when it fits, else by appendBounded.
+func appendFieldsMax(b []byte, f *spanFields, svc string, hasService bool, limit int) []byte {
+	at := len(b)
+	b, estAt := appendHead(b, f, hasService)
 	b = appendStr(b, f.name)
 	b = appendStr(b, svc)
 	b = appendStr(b, f.desc)
@@ -243,12 +320,130 @@ func appendFields(b []byte, f *spanFields, svc string, hasService bool) []byte {
 		b, n = appendAttrs(b, e.Attributes)
 		est += 96 + len(e.Name) + n
 	}
-	for i := range f.links {
-		est += 128 + attrsBytes(f.links[i].Attributes)
+	est += linksBytes(f.links)
+	b = finishRecord(b, at, estAt, est)
+	if len(b)-at > limit {
+		return appendBounded(b[:at], f, svc, hasService, at+limit)
 	}
-	binary.LittleEndian.PutUint32(b[estAt:], uint32(min(est, math.MaxUint32)))
-	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at))
 	return b
+}
+
+func linksBytes(links []sdktrace.Link) int {
+	n := 0
+	for i := range links {
+		n += 128 + attrsBytes(links[i].Attributes)
+	}
+	return n
+}
+
+// minRecordLimit is the smallest limit appendBounded accepts: room for the
+// fixed part, four cut strings and two counts.
+const minRecordLimit = recOffStrings + 3*(boundedNameLen+2) + boundedValueLen + 3 + 2*boundedCountLen
+
+// appendBounded encodes f as one record that ends at most at len limit of
+// b: its strings cut as the OTLP receiver cuts them (values at 16 KiB,
+// names and keys at 1 KiB, at a rune boundary, made valid UTF-8), then its
+// attributes, events and their attributes, in order, as many as fit. The
+// memory estimate counts what is kept.
+func appendBounded(b []byte, f *spanFields, svc string, hasService bool, limit int) []byte {
+	at := len(b)
+	b, estAt := appendHead(b, f, hasService)
+	name, desc := otlpText(f.name, boundedNameLen), otlpText(f.desc, boundedValueLen)
+	b = appendStr(b, name)
+	b = appendStr(b, otlpText(svc, boundedNameLen))
+	b = appendStr(b, desc)
+	b = appendStr(b, otlpText(f.scope, boundedNameLen))
+	est := 480 + len(name) + len(desc)
+	var n int
+	// The attributes leave room for the event count.
+	b, n = appendAttrsBounded(b, f.attrs, limit-boundedCountLen)
+	est += n
+	countAt := len(b)
+	b = append(b, make([]byte, boundedCountLen)...)
+	kept := 0
+	for i := range f.events {
+		e := &f.events[i]
+		mark := len(b)
+		ename := otlpText(e.Name, boundedNameLen)
+		b = appendStr(b, ename)
+		b = appendU64(b, uint64(timeNanos(e.Time)))
+		if len(b)+boundedCountLen > limit {
+			b = b[:mark]
+			break
+		}
+		b, n = appendAttrsBounded(b, e.Attributes, limit)
+		est += 96 + len(ename) + n
+		kept++
+	}
+	putPaddedUvarint(b[countAt:], uint64(kept))
+	est += linksBytes(f.links)
+	return finishRecord(b, at, estAt, est)
+}
+
+// scalarBits returns the 8 bytes appendAttrs encodes for a BOOL, INT64 or
+// FLOAT64 value.
+func scalarBits(v attribute.Value) uint64 {
+	switch v.Type() {
+	case attribute.BOOL:
+		if v.AsBool() {
+			return 1
+		}
+	case attribute.INT64:
+		return uint64(v.AsInt64())
+	case attribute.FLOAT64:
+		return math.Float64bits(v.AsFloat64())
+	}
+	return 0
+}
+
+// putPaddedUvarint writes v as a uvarint of exactly len(b) bytes (which
+// binary.Uvarint reads like a minimal one); v < 1<<(7*len(b)).
+func putPaddedUvarint(b []byte, v uint64) {
+	for i := range len(b) - 1 {
+		b[i] = byte(v) | 0x80
+		v >>= 7
+	}
+	b[len(b)-1] = byte(v)
+}
+
+// appendAttrsBounded encodes kvs as appendAttrs does, their strings cut,
+// as many as end by len limit (at least a padded count's room), and
+// returns their part of the memory estimate.
+func appendAttrsBounded(b []byte, kvs []attribute.KeyValue, limit int) ([]byte, int) {
+	countAt := len(b)
+	b = append(b, make([]byte, boundedCountLen)...)
+	kept, n := 0, 0
+	for _, kv := range kvs {
+		mark := len(b)
+		key := otlpText(string(kv.Key), boundedNameLen)
+		b = appendStr(b, key)
+		t := kv.Value.Type()
+		b = append(b, byte(t))
+		m := 64 + len(key)
+		switch t {
+		case attribute.STRING:
+			s := otlpText(kv.Value.AsString(), boundedValueLen)
+			m += len(s)
+			b = appendStr(b, s)
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+			b = appendU64(b, scalarBits(kv.Value))
+		case attribute.EMPTY:
+		default:
+			text := otlpText(kv.Value.String(), boundedValueLen)
+			str := otlpText(kv.Value.AsString(), boundedValueLen)
+			m += 64 + len(text)
+			b = appendStr(b, text)
+			b = appendStr(b, str)
+		}
+		if len(b) > limit {
+			b = b[:mark]
+			break
+		}
+		n += m
+		kept++
+	}
+	putPaddedUvarint(b[countAt:countAt+boundedCountLen], uint64(kept))
+	return b, n
 }
 
 // rec is one encoded span record (the slice may run past its end).
@@ -287,7 +482,20 @@ func durNS(start, end int64) time.Duration {
 	if start == recZeroTime || end == recZeroTime {
 		return max(nanosTime(end, false).Sub(nanosTime(start, false)), 0)
 	}
-	return time.Duration(max(end-start, 0))
+	return max(subNS(end, start), 0)
+}
+
+// subNS returns a - b, saturated as time.Time.Sub saturates: the clamped
+// times span more than an int64 of nanoseconds.
+func subNS(a, b int64) time.Duration {
+	d := a - b
+	switch {
+	case a >= b && d < 0:
+		return math.MaxInt64
+	case a < b && d >= 0:
+		return math.MinInt64
+	}
+	return time.Duration(d)
 }
 
 // str reads the string at off, returning its bytes and the offset after it.
