@@ -298,6 +298,9 @@ func (v *View) computeFindings(force, logging bool) (all, unlogged []finding) {
 	for i := range cur {
 		f := &cur[i]
 		active[f.key] = true
+		if f.LastSeen.IsZero() {
+			f.LastSeen = now
+		}
 		st := fs.states[f.key]
 		if st == nil {
 			st = &findingState{first: f.FirstSeen}
@@ -306,15 +309,18 @@ func (v *View) computeFindings(force, logging bool) (all, unlogged []finding) {
 			}
 			fs.states[f.key] = st
 		}
-		if f.FirstSeen.IsZero() || f.Kind != kindFailingCall && st.first.Before(f.FirstSeen) {
+		// The rule: first_seen <= last_seen. A finding first seen at the
+		// time of the analysis (now) whose evidence is older was first seen
+		// no later than that evidence.
+		if st.first.After(f.LastSeen) {
+			st.first = f.LastSeen
+		}
+		if f.FirstSeen.IsZero() || f.Kind != kindFailingCall && st.first.Before(f.FirstSeen) || f.FirstSeen.After(f.LastSeen) {
 			f.FirstSeen = st.first
 		}
 		if logging && !f.quiet && !st.logged {
 			st.logged = true
 			unlogged = append(unlogged, *f)
-		}
-		if f.LastSeen.IsZero() {
-			f.LastSeen = now
 		}
 		st.lastActive = now
 		st.f = *f

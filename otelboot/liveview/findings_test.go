@@ -102,6 +102,17 @@ func demoTraffic(g *gen, start time.Time, secs, perSec int) {
 	}
 }
 
+// checkSeenOrder checks the rule every finding obeys: it was first seen no
+// later than it was last seen, and both are set.
+func checkSeenOrder(t *testing.T, fs []finding) {
+	t.Helper()
+	for _, f := range fs {
+		if f.FirstSeen.IsZero() || f.LastSeen.IsZero() || f.FirstSeen.After(f.LastSeen) {
+			t.Errorf("%s %s: first_seen %v, last_seen %v", f.Kind, f.Route, f.FirstSeen, f.LastSeen)
+		}
+	}
+}
+
 func kinds(fs []finding, kind string) []finding {
 	var out []finding
 	for _, f := range fs {
@@ -139,6 +150,7 @@ func TestFindingsQuietOnDemoTraffic(t *testing.T) {
 		demoTraffic(g, start.Add(time.Duration(s)*time.Second), 5, 8)
 		c.set(start.Add(time.Duration(s+5) * time.Second))
 		fs, _ := v.computeFindings(true, false)
+		checkSeenOrder(t, fs)
 		for _, kind := range []string{kindSpike, kindNPlusOne, kindFailingCall, kindLatencyBand} {
 			if got := kinds(fs, kind); len(got) > 0 {
 				t.Fatalf("at %d s: %s on normal traffic: %+v", s+5, kind, got)
@@ -193,6 +205,7 @@ func TestFindingBottleneck(t *testing.T) {
 	for _, f := range kinds(v.findings(), kindBottleneck) {
 		got[f.Route] = f
 	}
+	checkSeenOrder(t, v.findings())
 	ext, ok := got["GET /external/data"]
 	if !ok || ext.Child != "HTTP GET" || ext.Numbers["share_pct"] < 90 || len(ext.Traces) == 0 ||
 		!strings.HasPrefix(ext.Summary, "GET /external/data: 95 % of p95 in HTTP GET") {
