@@ -46,6 +46,9 @@ type tracerProvider struct {
 
 func (p *tracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
 	t := &tracer{name: name, opts: opts, client: p.client, startHook: p.startHook}
+	if p.client {
+		t.labelerKey = labelerKey(otelhttp.ClientLabelerFromContext, otelhttp.ContextWithClientLabeler)
+	}
 	if p.tp != nil {
 		t.fixed = p.tp.Tracer(name, opts...)
 	}
@@ -60,6 +63,47 @@ type tracer struct {
 	client    bool
 	startHook bool
 	last      atomic.Pointer[resolvedTracer] // the last resolved provider's tracer
+	// labelerKey is the context key of otelhttp's client labeler (see
+	// labelerKey); nil when it could not be found out.
+	labelerKey any
+}
+
+// keyProbe is a context that notes the keys it is asked for.
+type keyProbe struct {
+	context.Context
+	key any
+	n   int
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	p.n++
+	return p.Context.Value(key)
+}
+
+// labelerKey returns the context key that lookup (an otelhttp labeler
+// look-up) asks the context for, found out through the public functions
+// alone: lookup asks a probe context for it once, and with must store a
+// labeler under it that lookup finds again. nil when either does not hold.
+// With the key, a client span's state answers otelhttp's look-up itself
+// (clientState.Value), with the caller's labeler or its own: no context
+// node for the labeler, and no look-up of it when the span starts.
+func labelerKey(lookup func(context.Context) (*otelhttp.Labeler, bool),
+	with func(context.Context, *otelhttp.Labeler) context.Context,
+) any {
+	p := &keyProbe{Context: context.Background()}
+	if _, found := lookup(p); found || p.n != 1 || p.key == nil {
+		return nil
+	}
+	l := &otelhttp.Labeler{}
+	ctx := with(context.Background(), l)
+	if got, found := lookup(ctx); !found || got != l {
+		return nil
+	}
+	if v, _ := ctx.Value(p.key).(*otelhttp.Labeler); v != l {
+		return nil
+	}
+	return p.key
 }
 
 type resolvedTracer struct {
@@ -113,8 +157,12 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if t.client {
 		st := &clientState{}
 		st.Span = span
-		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
-			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
+		if t.labelerKey != nil {
+			st.labelerKey = &t.labelerKey
+		} else {
+			if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
+				ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
+			}
 		}
 		st.Context = ctx
 		return st, st
@@ -204,6 +252,10 @@ type clientState struct {
 	spanState
 	body    clientBody
 	urlFull string
+	// labelerKey is the tracer's labelerKey (a pointer: the state fits a
+	// smaller size class); when set, Value answers otelhttp's look-up of
+	// the client labeler.
+	labelerKey *any
 }
 
 // Value returns s for spanStateKey, the parent's value otherwise.
@@ -214,10 +266,18 @@ func (s *serverState) Value(key any) any {
 	return s.Context.Value(key)
 }
 
-// Value returns s for spanStateKey, the parent's value otherwise.
+// Value returns s for spanStateKey; for otelhttp's client labeler key,
+// the caller's labeler or else the state's own; the parent's value
+// otherwise.
 func (s *clientState) Value(key any) any {
 	if _, ok := key.(spanStateKey); ok {
 		return s
+	}
+	if k := s.labelerKey; k != nil && key == *k {
+		if l := s.Context.Value(key); l != nil {
+			return l
+		}
+		return &s.labeler
 	}
 	return s.Context.Value(key)
 }
