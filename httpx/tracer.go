@@ -235,6 +235,13 @@ type spanState struct {
 	pending []attribute.KeyValue
 
 	after func() // the end hook's call, run after the held keys are set
+
+	// small says that the held keys and otelhttp's last ones are the
+	// standard ones alone (no captured headers, which can be large): flush
+	// then returns the pooled buffer without clearing it, as what it keeps
+	// of the request until the buffer's next use or the pool's drop at a
+	// collection is a URL and a method, already in telemetry.
+	small bool
 }
 
 // serverState is the state of a server span: with the response writer, and
@@ -298,9 +305,12 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 	s.pending = nil
 	if cap(held) == pendingLen { // still in its pooled buffer (outgrown, it has left it behind)
 		buf := (*[pendingLen]attribute.KeyValue)(held[:pendingLen])
-		// Drop the references to request data: the keys are in the first
-		// len(all) entries (all of them when all outgrew the buffer).
-		clear(buf[:min(len(all), pendingLen)])
+		if !s.small {
+			// Drop the references to request data: the keys are in the
+			// first len(all) entries (all of them when all outgrew the
+			// buffer).
+			clear(buf[:min(len(all), pendingLen)])
+		}
 		pendingPool.Put(buf)
 	}
 	if f := s.after; f != nil {
@@ -329,9 +339,10 @@ func (s *clientState) SetAttributes(attrs ...attribute.KeyValue) {
 	s.flush(attrs)
 }
 
-// noteURLFull notes the last url.full of attrs.
+// noteURLFull notes the url.full of attrs (otelhttp's request keys hold
+// one, after the method: the scan goes forward).
 func (s *clientState) noteURLFull(attrs []attribute.KeyValue) {
-	for i := len(attrs) - 1; i >= 0; i-- {
+	for i := range attrs {
 		if attrs[i].Key == otelsemconv.URLFullKey && attrs[i].Value.Type() == attribute.STRING {
 			s.urlFull = attrs[i].Value.AsString()
 			return

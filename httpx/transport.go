@@ -239,6 +239,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	if st != nil {
 		st.setPending(attrs)
+		st.small = t.captureReq == nil && t.captureRes == nil
 	} else {
 		span.SetAttributes(attrs...)
 	}
