@@ -46,6 +46,9 @@ type tracerProvider struct {
 
 func (p *tracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
 	t := &tracer{name: name, opts: opts, client: p.client, startHook: p.startHook}
+	if p.client {
+		t.labelerKey = labelerKey(otelhttp.ClientLabelerFromContext, otelhttp.ContextWithClientLabeler)
+	}
 	if p.tp != nil {
 		t.fixed = p.tp.Tracer(name, opts...)
 	}
@@ -60,6 +63,47 @@ type tracer struct {
 	client    bool
 	startHook bool
 	last      atomic.Pointer[resolvedTracer] // the last resolved provider's tracer
+	// labelerKey is the context key of otelhttp's client labeler (see
+	// labelerKey); nil when it could not be found out.
+	labelerKey any
+}
+
+// keyProbe is a context that notes the keys it is asked for.
+type keyProbe struct {
+	context.Context
+	key any
+	n   int
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	p.n++
+	return p.Context.Value(key)
+}
+
+// labelerKey returns the context key that lookup (an otelhttp labeler
+// look-up) asks the context for, found out through the public functions
+// alone: lookup asks a probe context for it once, and with must store a
+// labeler under it that lookup finds again. nil when either does not hold.
+// With the key, a client span's state answers otelhttp's look-up itself
+// (clientState.Value), with the caller's labeler or its own: no context
+// node for the labeler, and no look-up of it when the span starts.
+func labelerKey(lookup func(context.Context) (*otelhttp.Labeler, bool),
+	with func(context.Context, *otelhttp.Labeler) context.Context,
+) any {
+	p := &keyProbe{Context: context.Background()}
+	if _, found := lookup(p); found || p.n != 1 || p.key == nil {
+		return nil
+	}
+	l := &otelhttp.Labeler{}
+	ctx := with(context.Background(), l)
+	if got, found := lookup(ctx); !found || got != l {
+		return nil
+	}
+	if v, _ := ctx.Value(p.key).(*otelhttp.Labeler); v != l {
+		return nil
+	}
+	return p.key
 }
 
 type resolvedTracer struct {
@@ -113,8 +157,12 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if t.client {
 		st := &clientState{}
 		st.Span = span
-		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
-			ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
+		if t.labelerKey != nil {
+			st.labelerKey = &t.labelerKey
+		} else {
+			if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
+				ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
+			}
 		}
 		st.Context = ctx
 		return st, st
@@ -187,6 +235,13 @@ type spanState struct {
 	pending []attribute.KeyValue
 
 	after func() // the end hook's call, run after the held keys are set
+
+	// small says that the held keys and otelhttp's last ones are the
+	// standard ones alone (no captured headers, which can be large): flush
+	// then returns the pooled buffer without clearing it, as what it keeps
+	// of the request until the buffer's next use or the pool's drop at a
+	// collection is a URL and a method, already in telemetry.
+	small bool
 }
 
 // serverState is the state of a server span: with the response writer, and
@@ -204,6 +259,10 @@ type clientState struct {
 	spanState
 	body    clientBody
 	urlFull string
+	// labelerKey is the tracer's labelerKey (a pointer: the state fits a
+	// smaller size class); when set, Value answers otelhttp's look-up of
+	// the client labeler.
+	labelerKey *any
 }
 
 // Value returns s for spanStateKey, the parent's value otherwise.
@@ -214,10 +273,18 @@ func (s *serverState) Value(key any) any {
 	return s.Context.Value(key)
 }
 
-// Value returns s for spanStateKey, the parent's value otherwise.
+// Value returns s for spanStateKey; for otelhttp's client labeler key,
+// the caller's labeler or else the state's own; the parent's value
+// otherwise.
 func (s *clientState) Value(key any) any {
 	if _, ok := key.(spanStateKey); ok {
 		return s
+	}
+	if k := s.labelerKey; k != nil && key == *k {
+		if l := s.Context.Value(key); l != nil {
+			return l
+		}
+		return &s.labeler
 	}
 	return s.Context.Value(key)
 }
@@ -238,9 +305,12 @@ func (s *spanState) flush(attrs []attribute.KeyValue) {
 	s.pending = nil
 	if cap(held) == pendingLen { // still in its pooled buffer (outgrown, it has left it behind)
 		buf := (*[pendingLen]attribute.KeyValue)(held[:pendingLen])
-		// Drop the references to request data: the keys are in the first
-		// len(all) entries (all of them when all outgrew the buffer).
-		clear(buf[:min(len(all), pendingLen)])
+		if !s.small {
+			// Drop the references to request data: the keys are in the
+			// first len(all) entries (all of them when all outgrew the
+			// buffer).
+			clear(buf[:min(len(all), pendingLen)])
+		}
 		pendingPool.Put(buf)
 	}
 	if f := s.after; f != nil {
@@ -269,9 +339,10 @@ func (s *clientState) SetAttributes(attrs ...attribute.KeyValue) {
 	s.flush(attrs)
 }
 
-// noteURLFull notes the last url.full of attrs.
+// noteURLFull notes the url.full of attrs (otelhttp's request keys hold
+// one, after the method: the scan goes forward).
 func (s *clientState) noteURLFull(attrs []attribute.KeyValue) {
-	for i := len(attrs) - 1; i >= 0; i-- {
+	for i := range attrs {
 		if attrs[i].Key == otelsemconv.URLFullKey && attrs[i].Value.Type() == attribute.STRING {
 			s.urlFull = attrs[i].Value.AsString()
 			return

@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -193,3 +195,67 @@ func TestAllocsOverOtelhttp(t *testing.T) {
 		})
 	}
 }
+
+// The client span's state answers otelhttp's look-up of the client labeler
+// (no context node of its own): the base round trip finds the caller's
+// labeler when there is one, the state's own otherwise, and the labels it
+// adds reach otelhttp's client metric either way.
+func TestClientLabeler(t *testing.T) {
+	if labelerKey(otelhttp.ClientLabelerFromContext, otelhttp.ContextWithClientLabeler) == nil {
+		t.Error("otelhttp's client labeler key not found: the state installs a context node per span")
+	}
+	for _, callers := range []bool{false, true} {
+		f := newFixture(t, sdktrace.AlwaysSample())
+		reader := sdkmetric.NewManualReader()
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+		t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		var got *otelhttp.Labeler
+		base := rtFunc(func(r *http.Request) (*http.Response, error) {
+			var found bool
+			got, found = otelhttp.ClientLabelerFromContext(r.Context())
+			if !found {
+				t.Error("no labeler in the base round trip's context")
+			}
+			got.Add(attribute.String("test.label", "x"))
+			return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+		})
+		rt := NewTransport(base, WithTracerProvider(f.tp), WithMeterProvider(mp))
+		ctx := context.Background()
+		mine := &otelhttp.Labeler{}
+		if callers {
+			ctx = otelhttp.ContextWithClientLabeler(ctx, mine)
+		}
+		r, _ := http.NewRequestWithContext(ctx, "GET", "http://h/p", nil)
+		res, err := rt.RoundTrip(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		if callers && got != mine {
+			t.Error("the caller's labeler was replaced")
+		}
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		labeled := false
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "http.client.request.duration" {
+					for _, dp := range h.DataPoints {
+						if v, ok := dp.Attributes.Value("test.label"); ok && v.AsString() == "x" {
+							labeled = true
+						}
+					}
+				}
+			}
+		}
+		if !labeled {
+			t.Errorf("caller's labeler %v: the label is not on http.client.request.duration", callers)
+		}
+	}
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -196,7 +196,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	// otelhttp's url.full (r.URL.String()) is already the redacted URL:
 	// it is taken as it is, and not set a second time.
 	var u string
-	if st != nil && st.urlFull != "" && redact.Unchanged(r.URL) {
+	if st != nil && st.urlFull != "" && redact.UnchangedString(r.URL, st.urlFull) {
 		u = st.urlFull
 	} else {
 		u = redact.URL(r.URL)
@@ -239,6 +239,7 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	if st != nil {
 		st.setPending(attrs)
+		st.small = t.captureReq == nil && t.captureRes == nil
 	} else {
 		span.SetAttributes(attrs...)
 	}

@@ -55,6 +55,16 @@ func Unchanged(u *url.URL) bool {
 		strings.IndexByte(u.Path, ';') < 0 && !hostParams(u.Host)
 }
 
+// UnchangedString is Unchanged for a caller that holds s, u.String()
+// (u has no user info, or s is the String of a copy of u without it, as
+// otelhttp's url.full is): it reports that URL(u) is s, with one scan of s
+// for path and host parameters (';', then '=' in the host alone) instead
+// of three of the parts.
+func UnchangedString(u *url.URL, s string) bool {
+	return u.User == nil && u.Opaque == "" && u.RawQuery == "" && u.Fragment == "" && u.RawFragment == "" &&
+		strings.IndexByte(s, ';') < 0 && strings.IndexByte(u.Host, '=') < 0
+}
+
 // hostParams reports whether host holds parameters where a host name goes
 // (jdbc:sqlserver://h;password=x).
 func hostParams(host string) bool {

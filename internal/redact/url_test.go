@@ -235,6 +235,16 @@ func TestUnchanged(t *testing.T) {
 		if Unchanged(u) && URL(u) != u.String() {
 			t.Errorf("%q: Unchanged, but URL gives %q, String %q", in, URL(u), u.String())
 		}
+		if UnchangedString(u, u.String()) && URL(u) != u.String() {
+			t.Errorf("%q: UnchangedString, but URL gives %q, String %q", in, URL(u), u.String())
+		}
+		if u.User != nil {
+			noUser := *u
+			noUser.User = nil
+			if UnchangedString(u, noUser.String()) {
+				t.Errorf("%q: UnchangedString with user info", in)
+			}
+		}
 	}
 	for in, want := range map[string]bool{
 		"http://external-api:443/api/data": true, "http://u:p@h/x": false, "http://h/x?a=1": false,
@@ -243,6 +253,9 @@ func TestUnchanged(t *testing.T) {
 		u, _ := url.Parse(in)
 		if got := Unchanged(u); got != want {
 			t.Errorf("Unchanged(%q) = %v, want %v", in, got, want)
+		}
+		if got := UnchangedString(u, u.String()); got != want {
+			t.Errorf("UnchangedString(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
