@@ -31,8 +31,10 @@ import (
 // trace.SpanFromContext returns it, child spans are counted), so that it
 // costs no context node of its own and the handler and the base round trip
 // find it at once, as their request's context (stateFrom); deeper down it
-// is reached through spanStateKey. The wrapper's labeler is installed as
-// otelhttp's, which then allocates none of its own.
+// is reached through spanStateKey. The wrapper's labeler is otelhttp's,
+// which then allocates none of its own: the wrapper answers otelhttp's
+// look-up of the labeler itself (no context node) when the labeler's key
+// could be found out (labelerKey), and is put in a context node otherwise.
 
 // tracerProvider gives otelhttp the tracer below. With no provider set it
 // resolves one per span as otelhttp would: the provider of the context's
@@ -46,9 +48,7 @@ type tracerProvider struct {
 
 func (p *tracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
 	t := &tracer{name: name, opts: opts, client: p.client, startHook: p.startHook}
-	if p.client {
-		t.labelerKey = labelerKey(otelhttp.ClientLabelerFromContext, otelhttp.ContextWithClientLabeler)
-	}
+	t.labelerKey = labelerKey(t.labelerFuncs())
 	if p.tp != nil {
 		t.fixed = p.tp.Tracer(name, opts...)
 	}
@@ -63,9 +63,43 @@ type tracer struct {
 	client    bool
 	startHook bool
 	last      atomic.Pointer[resolvedTracer] // the last resolved provider's tracer
-	// labelerKey is the context key of otelhttp's client labeler (see
-	// labelerKey); nil when it could not be found out.
+	// labelerKey is the context key of otelhttp's labeler for the
+	// tracer's side, server or client (see labelerKey); nil when it could
+	// not be found out.
 	labelerKey any
+}
+
+// labelerFuncs returns otelhttp's look-up of the labeler for the tracer's
+// side, and the function that puts one in a context.
+func (t *tracer) labelerFuncs() (func(context.Context) (*otelhttp.Labeler, bool), func(context.Context, *otelhttp.Labeler) context.Context) {
+	if t.client {
+		return otelhttp.ClientLabelerFromContext, otelhttp.ContextWithClientLabeler
+	}
+	return otelhttp.LabelerFromContext, otelhttp.ContextWithLabeler
+}
+
+// withLabeler makes s's labeler the one that otelhttp finds in the span's
+// context ctx when the caller put none there: with the labeler key, s
+// answers otelhttp's look-up itself (spanState.labelerValue) and ctx is
+// returned as is; without it, the labeler is put in a context node on
+// top of ctx, as before the key was known.
+func (t *tracer) withLabeler(ctx context.Context, s *spanState) context.Context {
+	if t.labelerKey != nil {
+		s.labelerKey = &t.labelerKey
+		return ctx
+	}
+	// Direct calls, not labelerFuncs': inlined, the look-up's empty
+	// labeler for a miss stays on the stack.
+	if t.client {
+		if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
+			ctx = otelhttp.ContextWithClientLabeler(ctx, &s.labeler)
+		}
+		return ctx
+	}
+	if _, found := otelhttp.LabelerFromContext(ctx); !found {
+		ctx = otelhttp.ContextWithLabeler(ctx, &s.labeler)
+	}
+	return ctx
 }
 
 // keyProbe is a context that notes the keys it is asked for.
@@ -85,9 +119,10 @@ func (p *keyProbe) Value(key any) any {
 // look-up) asks the context for, found out through the public functions
 // alone: lookup asks a probe context for it once, and with must store a
 // labeler under it that lookup finds again. nil when either does not hold.
-// With the key, a client span's state answers otelhttp's look-up itself
-// (clientState.Value), with the caller's labeler or its own: no context
-// node for the labeler, and no look-up of it when the span starts.
+// With the key, a span's state answers otelhttp's look-up itself
+// (serverState.Value, clientState.Value), with the caller's labeler or its
+// own: no context node for the labeler, and no look-up of it when the
+// span starts. Server and client labelers have keys of their own.
 func labelerKey(lookup func(context.Context) (*otelhttp.Labeler, bool),
 	with func(context.Context, *otelhttp.Labeler) context.Context,
 ) any {
@@ -157,22 +192,12 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if t.client {
 		st := &clientState{}
 		st.Span = span
-		if t.labelerKey != nil {
-			st.labelerKey = &t.labelerKey
-		} else {
-			if _, found := otelhttp.ClientLabelerFromContext(ctx); !found {
-				ctx = otelhttp.ContextWithClientLabeler(ctx, &st.labeler)
-			}
-		}
-		st.Context = ctx
+		st.Context = t.withLabeler(ctx, &st.spanState)
 		return st, st
 	}
 	st := &serverState{}
 	st.Span = span
-	if _, found := otelhttp.LabelerFromContext(ctx); !found {
-		ctx = otelhttp.ContextWithLabeler(ctx, &st.labeler)
-	}
-	st.Context = ctx
+	st.Context = t.withLabeler(ctx, &st.spanState)
 	return st, st
 }
 
@@ -242,6 +267,20 @@ type spanState struct {
 	// of the request until the buffer's next use or the pool's drop at a
 	// collection is a URL and a method, already in telemetry.
 	small bool
+
+	// labelerKey is the tracer's labelerKey (a pointer: the states fit
+	// smaller size classes); when set, Value answers otelhttp's look-up of
+	// the labeler (labelerValue).
+	labelerKey *any
+}
+
+// labelerValue is the value of the labeler key: the caller's labeler, in
+// the parent context, or else the state's own.
+func (s *spanState) labelerValue(key any) any {
+	if l := s.Context.Value(key); l != nil {
+		return l
+	}
+	return &s.labeler
 }
 
 // serverState is the state of a server span: with the response writer, and
@@ -259,16 +298,17 @@ type clientState struct {
 	spanState
 	body    clientBody
 	urlFull string
-	// labelerKey is the tracer's labelerKey (a pointer: the state fits a
-	// smaller size class); when set, Value answers otelhttp's look-up of
-	// the client labeler.
-	labelerKey *any
 }
 
-// Value returns s for spanStateKey, the parent's value otherwise.
+// Value returns s for spanStateKey; for otelhttp's server labeler key,
+// the caller's labeler or else the state's own; the parent's value
+// otherwise.
 func (s *serverState) Value(key any) any {
 	if _, ok := key.(spanStateKey); ok {
 		return s
+	}
+	if k := s.labelerKey; k != nil && key == *k {
+		return s.labelerValue(key)
 	}
 	return s.Context.Value(key)
 }
@@ -281,10 +321,7 @@ func (s *clientState) Value(key any) any {
 		return s
 	}
 	if k := s.labelerKey; k != nil && key == *k {
-		if l := s.Context.Value(key); l != nil {
-			return l
-		}
-		return &s.labeler
+		return s.labelerValue(key)
 	}
 	return s.Context.Value(key)
 }

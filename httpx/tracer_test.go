@@ -256,6 +256,66 @@ func TestClientLabeler(t *testing.T) {
 	}
 }
 
+// The server span's state answers otelhttp's look-up of the server labeler
+// (no context node of its own): the handler finds the caller's labeler
+// when there is one, the state's own otherwise, and the labels it adds
+// reach otelhttp's server metric either way.
+func TestServerLabeler(t *testing.T) {
+	if labelerKey(otelhttp.LabelerFromContext, otelhttp.ContextWithLabeler) == nil {
+		t.Error("otelhttp's server labeler key not found: the state installs a context node per span")
+	}
+	if labelerKey(otelhttp.LabelerFromContext, otelhttp.ContextWithLabeler) == labelerKey(otelhttp.ClientLabelerFromContext, otelhttp.ContextWithClientLabeler) {
+		t.Error("the server and client labelers have the same key")
+	}
+	for _, callers := range []bool{false, true} {
+		f := newFixture(t, sdktrace.AlwaysSample())
+		reader := sdkmetric.NewManualReader()
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+		t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		var got *otelhttp.Labeler
+		h := NewHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			var found bool
+			got, found = otelhttp.LabelerFromContext(r.Context())
+			if !found {
+				t.Error("no labeler in the handler's context")
+			}
+			if _, found := otelhttp.ClientLabelerFromContext(r.Context()); found {
+				t.Error("the server's labeler is found as a client labeler")
+			}
+			got.Add(attribute.String("test.label", "x"))
+		}), WithTracerProvider(f.tp), WithMeterProvider(mp))
+		ctx := context.Background()
+		mine := &otelhttp.Labeler{}
+		if callers {
+			ctx = otelhttp.ContextWithLabeler(ctx, mine)
+		}
+		r := httptest.NewRequest("GET", "/x", nil).WithContext(ctx)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if callers && got != mine {
+			t.Error("the caller's labeler was replaced")
+		}
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		labeled := false
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "http.server.request.duration" {
+					for _, dp := range h.DataPoints {
+						if v, ok := dp.Attributes.Value("test.label"); ok && v.AsString() == "x" {
+							labeled = true
+						}
+					}
+				}
+			}
+		}
+		if !labeled {
+			t.Errorf("caller's labeler %v: the label is not on http.server.request.duration", callers)
+		}
+	}
+}
+
 type rtFunc func(*http.Request) (*http.Response, error)
 
 func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
