@@ -234,23 +234,7 @@ func TestClientLabeler(t *testing.T) {
 		if callers && got != mine {
 			t.Error("the caller's labeler was replaced")
 		}
-		var rm metricdata.ResourceMetrics
-		if err := reader.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
-		}
-		labeled := false
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "http.client.request.duration" {
-					for _, dp := range h.DataPoints {
-						if v, ok := dp.Attributes.Value("test.label"); ok && v.AsString() == "x" {
-							labeled = true
-						}
-					}
-				}
-			}
-		}
-		if !labeled {
+		if !histogramHasLabel(t, reader, "http.client.request.duration", "test.label", "x") {
 			t.Errorf("caller's labeler %v: the label is not on http.client.request.duration", callers)
 		}
 	}
@@ -294,26 +278,32 @@ func TestServerLabeler(t *testing.T) {
 		if callers && got != mine {
 			t.Error("the caller's labeler was replaced")
 		}
-		var rm metricdata.ResourceMetrics
-		if err := reader.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
+		if !histogramHasLabel(t, reader, "http.server.request.duration", "test.label", "x") {
+			t.Errorf("caller's labeler %v: the label is not on http.server.request.duration", callers)
 		}
-		labeled := false
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "http.server.request.duration" {
-					for _, dp := range h.DataPoints {
-						if v, ok := dp.Attributes.Value("test.label"); ok && v.AsString() == "x" {
-							labeled = true
-						}
+	}
+}
+
+// histogramHasLabel reports whether a data point of the float histogram
+// name that reader collects has the attribute key=value.
+func histogramHasLabel(t *testing.T, reader sdkmetric.Reader, name, key, value string) bool {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == name {
+				for _, dp := range h.DataPoints {
+					if v, ok := dp.Attributes.Value(attribute.Key(key)); ok && v.AsString() == value {
+						return true
 					}
 				}
 			}
 		}
-		if !labeled {
-			t.Errorf("caller's labeler %v: the label is not on http.server.request.duration", callers)
-		}
 	}
+	return false
 }
 
 type rtFunc func(*http.Request) (*http.Response, error)
