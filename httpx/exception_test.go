@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -82,20 +81,6 @@ func TestClientErrorExceptionSignal(t *testing.T) {
 	}
 }
 
-// exceptionOptionCases: WithExceptionSignal wins over the variable in both
-// directions; its zero value leaves the variable in charge. want is the mode
-// (a value of the variable) the exceptions must follow.
-var exceptionOptionCases = []struct {
-	name      string
-	opt       otelkit.ExceptionSignal
-	env, want string
-}{
-	{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
-	{"events over logs", otelkit.ExceptionEvents, "logs", ""},
-	{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
-	{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
-}
-
 // TestExceptionSignalOption: a handler's panic and a refused client request
 // follow WithExceptionSignal, not OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN.
 func TestExceptionSignalOption(t *testing.T) {
@@ -105,25 +90,25 @@ func TestExceptionSignalOption(t *testing.T) {
 	}
 	closed := "http://" + l.Addr().String() + "/api/data"
 	_ = l.Close()
-	for _, c := range exceptionOptionCases {
-		t.Run(c.name, func(t *testing.T) {
-			sink := exceptiontest.Capture(t, c.env)
+	for _, c := range exceptiontest.OptionCases {
+		t.Run(c.Name, func(t *testing.T) {
+			sink := exceptiontest.Capture(t, c.Env)
 			f := newFixture(t, sdktrace.AlwaysSample())
-			mux := NewServeMux(f.opts(WithPanicResponse(true), WithExceptionSignal(c.opt))...)
+			mux := NewServeMux(f.opts(WithPanicResponse(true), WithExceptionSignal(c.Opt))...)
 			mux.HandleFunc("GET /boom", boom)
 			mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/boom", nil))
-			exceptiontest.Check(t, c.want, f.only(t).Snapshot(), sink.Records(), exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, f.only(t).Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.HTTPServer, Scope: otelhttp.ScopeName,
 				Type: "*fmt.wrapError", Message: "db down: unsupported operation", Stack: true,
 			})
 
-			sink = exceptiontest.Capture(t, c.env)
+			sink = exceptiontest.Capture(t, c.Env)
 			f = newFixture(t, sdktrace.AlwaysSample())
-			cl := Client(f.opts(WithExceptionSignal(c.opt))...)
+			cl := Client(f.opts(WithExceptionSignal(c.Opt))...)
 			if _, err := call(t, f, cl, "GET", closed, nil); err == nil {
 				t.Fatal("no error")
 			}
-			exceptiontest.Check(t, c.want, clientSpan(t, f).Snapshot(), sink.Records(), exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, clientSpan(t, f).Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.HTTPClient, Scope: otelhttp.ScopeName, Type: "*net.OpError", Message: "refused",
 			})
 		})

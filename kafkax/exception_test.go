@@ -10,7 +10,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -54,19 +53,10 @@ func TestExceptionSignal(t *testing.T) {
 // and a fetch error; its zero value leaves the variable in charge. want is
 // the mode the exceptions follow.
 func TestExceptionSignalOption(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		opt       otelkit.ExceptionSignal
-		env, want string
-	}{
-		{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
-		{"events over logs", otelkit.ExceptionEvents, "logs", ""},
-		{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
-		{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			sink := exceptiontest.Capture(t, c.env)
-			h, exp := testHooks(t, sdktrace.AlwaysSample(), WithExceptionSignal(c.opt))
+	for _, c := range exceptiontest.OptionCases {
+		t.Run(c.Name, func(t *testing.T) {
+			sink := exceptiontest.Capture(t, c.Env)
+			h, exp := testHooks(t, sdktrace.AlwaysSample(), WithExceptionSignal(c.Opt))
 			r := &kgo.Record{Topic: "orders", Context: context.Background()}
 			h.OnProduceRecordBuffered(r)
 			h.OnProduceRecordUnbuffered(r, kerr.MessageTooLarge)
@@ -74,18 +64,18 @@ func TestExceptionSignalOption(t *testing.T) {
 			if len(spans) != 1 {
 				t.Fatalf("%d spans", len(spans))
 			}
-			exceptiontest.Check(t, c.want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.MessagingSend, Scope: ScopeName, Type: "*kerr.Error", Message: "MESSAGE_TOO_LARGE",
 			})
 
-			sink = exceptiontest.Capture(t, c.env)
+			sink = exceptiontest.Capture(t, c.Env)
 			exp.Reset()
 			h.pollDone(context.Background(), kgo.NewErrFetch(errors.New("broker gone")), time.Now(), time.Now())
 			spans = exp.GetSpans()
 			if len(spans) != 1 {
 				t.Fatalf("%d spans", len(spans))
 			}
-			exceptiontest.Check(t, c.want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.MessagingReceive, Scope: ScopeName, Type: "*errors.errorString", Message: "broker gone",
 			})
 		})

@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
-	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -65,19 +64,10 @@ func TestCommandExceptionSignal(t *testing.T) {
 // OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN in both directions; its zero value
 // leaves the variable in charge. want is the mode the exception follows.
 func TestExceptionSignalOption(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		opt       otelkit.ExceptionSignal
-		env, want string
-	}{
-		{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
-		{"events over logs", otelkit.ExceptionEvents, "logs", ""},
-		{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
-		{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			sink := exceptiontest.Capture(t, c.env)
-			r := newRig(t, WithExceptionSignal(c.opt))
+	for _, c := range exceptiontest.OptionCases {
+		t.Run(c.Name, func(t *testing.T) {
+			sink := exceptiontest.Capture(t, c.Env)
+			r := newRig(t, WithExceptionSignal(c.Opt))
 			if err := r.rdb.Do(context.Background(), "wrong", "k").Err(); err == nil {
 				t.Fatal("no error")
 			}
@@ -88,7 +78,7 @@ func TestExceptionSignalOption(t *testing.T) {
 					recs = append(recs, rec)
 				}
 			}
-			exceptiontest.Check(t, c.want, s.Snapshot(), recs, exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, s.Snapshot(), recs, exceptiontest.Want{
 				Kind: exception.DBClient, Scope: ScopeName, Type: "github.com/redis/go-redis/v9/internal/proto.RedisError", Message: "WRONGTYPE Operation",
 			})
 		})

@@ -12,7 +12,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 	"github.com/otelkit/otelkit/internal/exception/exceptiontest"
 )
@@ -141,21 +140,12 @@ func TestErrorTextScrubbedInLogs(t *testing.T) {
 // statement span and for otelsql's prepare span beneath; its zero value
 // leaves the variable in charge. want is the mode the exceptions follow.
 func TestExceptionSignalOption(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		opt       otelkit.ExceptionSignal
-		env, want string
-	}{
-		{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
-		{"events over logs", otelkit.ExceptionEvents, "logs", ""},
-		{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
-		{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			sink := exceptiontest.Capture(t, c.env)
+	for _, c := range exceptiontest.OptionCases {
+		t.Run(c.Name, func(t *testing.T) {
+			sink := exceptiontest.Capture(t, c.Env)
 			exp := tracetest.NewInMemoryExporter()
 			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-			db := OpenDB(plainErrConnector{}, WithTracerProvider(tp), WithSystem("mysql"), WithExceptionSignal(c.opt))
+			db := OpenDB(plainErrConnector{}, WithTracerProvider(tp), WithSystem("mysql"), WithExceptionSignal(c.Opt))
 			if _, err := db.ExecContext(context.Background(), "INSERT INTO t VALUES (?)", 1); err == nil {
 				t.Fatal("exec succeeded")
 			}
@@ -164,14 +154,14 @@ func TestExceptionSignalOption(t *testing.T) {
 			if len(spans) != 1 {
 				t.Fatalf("%d spans", len(spans))
 			}
-			exceptiontest.Check(t, c.want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, spans[0].Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.DBClient, Scope: ScopeName, Type: "*errors.errorString", Message: "driver: bad connection",
 			})
 
-			sink = exceptiontest.Capture(t, c.env)
+			sink = exceptiontest.Capture(t, c.Env)
 			exp = tracetest.NewInMemoryExporter()
 			tp = sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-			db = OpenDB(prepErrConnector{}, WithTracerProvider(tp), WithSystem("mysql"), WithExtraSpans(ExtraPrepare), WithExceptionSignal(c.opt))
+			db = OpenDB(prepErrConnector{}, WithTracerProvider(tp), WithSystem("mysql"), WithExtraSpans(ExtraPrepare), WithExceptionSignal(c.Opt))
 			defer db.Close()
 			if _, err := db.PrepareContext(context.Background(), "SELECT 1"); err == nil {
 				t.Fatal("prepare succeeded")
@@ -185,7 +175,7 @@ func TestExceptionSignalOption(t *testing.T) {
 			if len(prep) != 1 {
 				t.Fatalf("%d otelsql spans, want the prepare span: %v", len(prep), exp.GetSpans())
 			}
-			exceptiontest.Check(t, c.want, prep[0].Snapshot(), sink.Records(), exceptiontest.Want{
+			exceptiontest.Check(t, c.Want, prep[0].Snapshot(), sink.Records(), exceptiontest.Want{
 				Kind: exception.DBClient, Scope: otelsqlScope, Type: "*errors.errorString", Message: "driver: bad connection",
 			})
 		})

@@ -15,6 +15,7 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelkit/otelkit"
 	"github.com/otelkit/otelkit/internal/exception"
 )
 
@@ -148,4 +149,23 @@ func Check(t testing.TB, mode string, span sdktrace.ReadOnlySpan, recs []sdklog.
 		t.Errorf("exception.stacktrace present = %v, want %v", ok, w.Stack)
 	}
 	return got
+}
+
+// OptionCase is one case of a wrapper's WithExceptionSignal test: the
+// option, the value of OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN, and the mode
+// the exceptions must follow.
+type OptionCase struct {
+	Name      string
+	Opt       otelkit.ExceptionSignal
+	Env, Want string
+}
+
+// OptionCases is the rule every wrapper's option obeys: WithExceptionSignal
+// wins over the variable in both directions; its zero value leaves the
+// variable in charge.
+var OptionCases = []OptionCase{
+	{"logs over unset", otelkit.ExceptionLogs, "", "logs"},
+	{"events over logs", otelkit.ExceptionEvents, "logs", ""},
+	{"dup over logs", otelkit.ExceptionLogsDup, "logs", "logs/dup"},
+	{"from env", otelkit.ExceptionSignalFromEnv, "logs", "logs"},
 }
