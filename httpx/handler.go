@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
@@ -101,11 +100,6 @@ type middleware struct {
 	next   http.Handler
 	routes *routes
 	cfg    *config
-	// attrs holds *[12]attribute.KeyValue buffers for finish: passed to an
-	// interface method, a local array would escape to the heap on every
-	// request. The SDK copies attributes in SetAttributes and keeps no
-	// reference to the slice.
-	attrs sync.Pool
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -139,14 +133,14 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A tracer provider of the caller's own (WithOtelhttpOptions).
 		ww, rw = newRespWriter(w)
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			m.finish(span, st, r, r != r0, rw, v)
-			return
-		}
-		m.finish(span, st, r, r != r0, rw, nil)
-	}()
+	defer m.done(span, st, r, r != r0, rw)
 	m.next.ServeHTTP(ww, r)
+}
+
+// done is finish, deferred: it recovers the handler's panic, if any, for
+// finish to record and go on with.
+func (m *middleware) done(span trace.Span, st *serverState, r *http.Request, copied bool, rw *respWriter) {
+	m.finish(span, st, r, copied, rw, recover())
 }
 
 // EndpointName is the endpoint name (flask.endpoint) of r, whose Pattern
@@ -168,30 +162,28 @@ func (m *middleware) recoverUnsampled(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusInternalServerError)
 }
 
+// maxServerKeys is the most keys finish sets, captured headers aside: the
+// route, the redacted path, the six old HTTP keys, the three old route keys
+// and the view arguments.
+const maxServerKeys = 12
+
 // finish sets the span's name and attributes after the handler returned or
 // panicked with v. With st (the span started by httpx's tracer) the keys are
 // held for otelhttp's last SetAttributes call, unless the span ends here.
 // copied says that r is not otelhttp's request but a copy of it (reqinfo),
 // whose Pattern otelhttp does not see.
+//
+// It runs for every recorded request, so its common path is kept small
+// (the code of every request shares the instruction cache): the keys are
+// written to an array on the stack, without a write barrier or a growth
+// check each, and copied into the held buffer at once; the panic, the
+// unheld keys and the captured headers are in functions of their own.
 func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, copied bool, rw *respWriter, v any) {
 	var info *routeInfo
 	if r.Pattern != "" {
 		info = m.routes.lookup(r, m.next, m.cfg)
 	}
-
-	repanic := false
-	if v != nil {
-		err, isErr := v.(error)
-		abort := isErr && errors.Is(err, http.ErrAbortHandler)
-		repanic = abort || !m.cfg.recover
-		if !abort {
-			serverException.WithSignal(m.cfg.excSignal).Record(r.Context(), span, fmt.Sprintf("%T", v), fmt.Sprint(v), string(debug.Stack()))
-		}
-		span.SetStatus(codes.Error, fmt.Sprint("panic: ", v))
-		if !repanic && !rw.wroteHeader {
-			rw.WriteHeader(http.StatusInternalServerError)
-		}
-	}
+	repanic := v != nil && m.panicked(span, r, rw, v)
 
 	status := 0 // the response's status code; 0: none before the panic goes on
 	if rw.wroteHeader {
@@ -199,7 +191,6 @@ func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, c
 	} else if !repanic {
 		status = http.StatusOK
 	}
-	var attrs []attribute.KeyValue
 	hold := st != nil && !repanic
 	if info != nil {
 		if hold && !copied {
@@ -211,58 +202,54 @@ func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, c
 			span.SetName(info.name(r.Method))
 		}
 	}
-	if hold {
-		attrs = st.hold()
-	} else {
-		buf, _ := m.attrs.Get().(*[12]attribute.KeyValue)
-		if buf == nil {
-			buf = new([12]attribute.KeyValue)
-		}
-		attrs = buf[:0]
-		defer func() {
-			clear(buf[:]) // drop references to request data
-			m.attrs.Put(buf)
-		}()
-	}
+
+	var kv [maxServerKeys]attribute.KeyValue
+	n := 0
 	if info != nil {
-		attrs = append(attrs, info.routeKV)
+		kv[n] = info.routeKV
+		n++
 	}
 	if r.URL != nil && strings.IndexByte(r.URL.Path, ';') >= 0 {
 		// otelhttp's url.path keeps path parameters (/app;jsessionid=...).
 		if p := redact.Path(r.URL); p != r.URL.Path {
-			attrs = append(attrs, otelsemconv.URLPath(p))
+			kv[n] = otelsemconv.URLPath(p)
+			n++
 		}
 	}
 	if semconv.EmitOld(m.cfg.mode) {
 		fullURL, viewArgs := serverURLAndViewArgs(r, info)
-		attrs = append(attrs,
-			semconv.HTTPMethodKey.String(r.Method),
-			semconv.HTTPURLKey.String(fullURL),
-		)
+		kv[n] = semconv.HTTPMethodKey.String(r.Method)
+		kv[n+1] = semconv.HTTPURLKey.String(fullURL)
+		n += 2
 		if status != 0 {
-			attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(status))
+			kv[n] = semconv.HTTPStatusCodeKey.Int(status)
+			n++
 		}
 		// r.UserAgent() without canonicalizing its canonical key.
 		if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" {
-			attrs = append(attrs, semconv.HTTPUserAgentKey.String(ua[0]))
+			kv[n] = semconv.HTTPUserAgentKey.String(ua[0])
+			n++
 		}
 		if r.ContentLength >= 0 {
-			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
+			kv[n] = semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength)
+			n++
 		}
-		attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(rw.written))
+		kv[n] = semconv.HTTPResponseContentLengthKey.Int64(rw.written)
+		n++
 		if info != nil {
-			attrs = append(attrs, info.oldKVs...)
-			attrs = append(attrs, semconv.FlaskViewArgsKey.String(viewArgs))
+			n += copy(kv[n:], info.oldKVs)
+			kv[n] = semconv.FlaskViewArgsKey.String(viewArgs)
+			n++
 		}
-	}
-	if m.cfg.captureReq != nil || m.cfg.captureRes != nil {
-		attrs = m.cfg.captureReq.attrs(attrs, r.Header)
-		attrs = m.cfg.captureRes.attrs(attrs, rw.Header())
 	}
 	if hold {
+		attrs := append(st.hold(), kv[:n]...)
+		if m.cfg.captureReq != nil || m.cfg.captureRes != nil {
+			attrs = m.captured(attrs, r, rw)
+		}
 		st.setPending(attrs)
 	} else {
-		span.SetAttributes(attrs...)
+		m.setKeys(span, kv[:n], r, rw)
 	}
 	if hook := m.cfg.serverEnd; hook != nil {
 		call := func() { hook(span, r, status, rw.Header()) }
@@ -279,6 +266,42 @@ func (m *middleware) finish(span trace.Span, st *serverState, r *http.Request, c
 		span.End()
 		panic(v)
 	}
+}
+
+// panicked records the handler's panic v on span and, when the panic is
+// not to go on, answers 500 if nothing was written yet. It reports whether
+// the panic goes on: always for http.ErrAbortHandler, which is not
+// recorded as an exception, otherwise unless WithPanicResponse(true).
+func (m *middleware) panicked(span trace.Span, r *http.Request, rw *respWriter, v any) (repanic bool) {
+	err, isErr := v.(error)
+	abort := isErr && errors.Is(err, http.ErrAbortHandler)
+	repanic = abort || !m.cfg.recover
+	if !abort {
+		serverException.WithSignal(m.cfg.excSignal).Record(r.Context(), span, fmt.Sprintf("%T", v), fmt.Sprint(v), string(debug.Stack()))
+	}
+	span.SetStatus(codes.Error, fmt.Sprint("panic: ", v))
+	if !repanic && !rw.wroteHeader {
+		rw.WriteHeader(http.StatusInternalServerError)
+	}
+	return repanic
+}
+
+// captured appends the captured request and response headers to attrs.
+func (m *middleware) captured(attrs []attribute.KeyValue, r *http.Request, rw *respWriter) []attribute.KeyValue {
+	attrs = m.cfg.captureReq.attrs(attrs, r.Header)
+	return m.cfg.captureRes.attrs(attrs, rw.Header())
+}
+
+// setKeys sets keys and the captured headers on span now, when they are
+// not held (the span ends in finish, or a tracer provider of the caller's
+// own started it), through a pooled buffer (unheld).
+func (m *middleware) setKeys(span trace.Span, keys []attribute.KeyValue, r *http.Request, rw *respWriter) {
+	buf, attrs := unheld(keys)
+	if m.cfg.captureReq != nil || m.cfg.captureRes != nil {
+		attrs = m.captured(attrs, r, rw)
+	}
+	span.SetAttributes(attrs...)
+	buf.release()
 }
 
 // spanName is otelhttp's span name formatter of httpx's handlers. It names
@@ -311,42 +334,42 @@ func (m *middleware) spanName(_ string, r *http.Request) string {
 // parameters, nested URLs; a Host header holding user info has it masked),
 // and info.viewArgs(r) ("{}" when info is nil). In the common case (no query, no user info, no path
 // parameters) both are built in one string, of which they are the two
-// parts: one allocation instead of two on every recorded request.
+// parts: one allocation instead of two on every recorded request. The
+// other cases are in serverURLSlow, out of the common path's code.
 func serverURLAndViewArgs(r *http.Request, info *routeInfo) (fullURL, viewArgs string) {
+	u := r.URL
+	if u == nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		u.Opaque != "" || u.OmitHost || strings.IndexByte(u.Path, ';') >= 0 {
+		return serverURLSlow(r), info.viewArgs(r)
+	}
+	scheme := "http://"
+	if u.Scheme == "https" || (u.Scheme == "" && r.TLS != nil) {
+		scheme = "https://"
+	}
+	host := u.Host
+	if host == "" {
+		host = serverHost(r)
+	}
+	path := u.EscapedPath()
+	if info == nil || len(info.wildcards) == 0 {
+		return scheme + host + path, "{}"
+	}
+	return info.urlAndViewArgs(r, [3]string{scheme, host, path})
+}
+
+// serverHost is the request's Host, with the user info it holds masked.
+func serverHost(r *http.Request) string {
 	host := r.Host
-	if strings.IndexByte(host, '@') >= 0 {
-		host = redact.Mask + host[strings.LastIndexByte(host, '@'):]
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = redact.Mask + host[i:]
 	}
-	if r.URL != nil && (r.URL.Scheme == "" || r.URL.Scheme == "http" || r.URL.Scheme == "https") &&
-		r.URL.User == nil && r.URL.RawQuery == "" && !r.URL.ForceQuery && r.URL.Fragment == "" &&
-		r.URL.Opaque == "" && !r.URL.OmitHost && strings.IndexByte(r.URL.Path, ';') < 0 {
-		// The common case, without copying the URL twice.
-		scheme := "http://"
-		switch {
-		case r.URL.Scheme == "https":
-			scheme = "https://"
-		case r.URL.Scheme == "" && r.TLS != nil:
-			scheme = "https://"
-		}
-		if r.URL.Host != "" {
-			host = r.URL.Host
-		}
-		path := r.URL.EscapedPath()
-		if info == nil || len(info.wildcards) == 0 {
-			return scheme + host + path, info.viewArgs(r)
-		}
-		var vbuf [maxInlineWildcards]string
-		vals := info.pathValues(r, vbuf[:0])
-		var b strings.Builder
-		b.Grow(len(scheme) + len(host) + len(path) + info.viewArgsLen(vals))
-		b.WriteString(scheme)
-		b.WriteString(host)
-		b.WriteString(path)
-		n := b.Len()
-		info.writeViewArgs(&b, vals)
-		s := b.String()
-		return s[:n], s[n:]
-	}
+	return host
+}
+
+// serverURLSlow is serverURLAndViewArgs' full URL outside the common case,
+// through redact.URL.
+func serverURLSlow(r *http.Request) string {
 	u := url.URL{}
 	if r.URL != nil {
 		u = *r.URL
@@ -358,7 +381,7 @@ func serverURLAndViewArgs(r *http.Request, info *routeInfo) (fullURL, viewArgs s
 		}
 	}
 	if u.Host == "" {
-		u.Host = host
+		u.Host = serverHost(r)
 	}
-	return redact.URL(&u), info.viewArgs(r)
+	return redact.URL(&u)
 }

@@ -198,6 +198,26 @@ func (info *routeInfo) viewArgs(r *http.Request) string {
 	return b.String()
 }
 
+// urlAndViewArgs returns the concatenation of the URL's parts and the view
+// arguments of r (info has wildcards), built in one string of which they
+// are the two parts: one allocation for both.
+func (info *routeInfo) urlAndViewArgs(r *http.Request, url [3]string) (fullURL, viewArgs string) {
+	var vbuf [maxInlineWildcards]string
+	vals := info.pathValues(r, vbuf[:0])
+	n := 0
+	for _, p := range url {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n + info.viewArgsLen(vals))
+	for _, p := range url {
+		b.WriteString(p)
+	}
+	info.writeViewArgs(&b, vals)
+	s := b.String()
+	return s[:n], s[n:]
+}
+
 // maxInlineWildcards is the number of path values that pathValues' callers
 // hold on the stack.
 const maxInlineWildcards = 8

@@ -244,6 +244,30 @@ const pendingLen = 24
 
 var pendingPool = sync.Pool{New: func() any { return new([pendingLen]attribute.KeyValue) }}
 
+// unheldBuf is a pooled buffer of the keys that the server or the client
+// sets on a span at once, not held (a tracer provider of the caller's own,
+// or a server span that ends on a panic). The keys are written on the
+// caller's stack (middleware.finish): passed to the span from there, they
+// would escape to the heap on every request. The SDK copies attributes in
+// SetAttributes and keeps no reference to the slice.
+type unheldBuf [max(maxServerKeys, maxClientKeys)]attribute.KeyValue
+
+var unheldPool = sync.Pool{New: func() any { return new(unheldBuf) }}
+
+// unheld returns a pooled buffer and keys copied to its start, to append
+// to and set on the span; release the buffer after.
+func unheld(keys []attribute.KeyValue) (*unheldBuf, []attribute.KeyValue) {
+	buf := unheldPool.Get().(*unheldBuf)
+	return buf, append(buf[:0], keys...)
+}
+
+// release drops the buffer's references to request data and returns it to
+// the pool.
+func (b *unheldBuf) release() {
+	clear(b[:])
+	unheldPool.Put(b)
+}
+
 // spanState is the part that serverState and clientState share: the span
 // otelhttp holds and the context it runs the request in, that is the SDK's
 // recording span and context, the keys httpx holds for otelhttp's last

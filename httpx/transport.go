@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -155,9 +154,7 @@ type clientInner struct {
 	mode semconv.Mode
 	// captureReq and captureRes say which headers become attributes.
 	captureReq, captureRes *headerCapture
-	// attrs holds *[6]attribute.KeyValue buffers, as middleware.attrs does.
-	attrs   sync.Pool
-	endHook ClientEndHook
+	endHook                ClientEndHook
 	// exc records the exceptions of the client's spans (WithExceptionSignal).
 	exc exception.Recorder
 }
@@ -174,23 +171,11 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		st = stateOf[*clientState](r.Context(), span)
 	}
-	var attrs []attribute.KeyValue
-	if st != nil {
-		// otelhttp started the span with httpx's tracer: the keys go with
-		// otelhttp's last ones (the response's or error.type), in one call.
-		attrs = st.hold()
-	} else {
-		// A tracer provider of the caller's own (WithOtelhttpOptions).
-		buf, _ := t.attrs.Get().(*[6]attribute.KeyValue)
-		if buf == nil {
-			buf = new([6]attribute.KeyValue)
-		}
-		defer func() {
-			clear(buf[:]) // drop references to request data
-			t.attrs.Put(buf)
-		}()
-		attrs = buf[:0]
-	}
+	// The keys are written to an array on the stack and copied at once to
+	// where they go (see middleware.finish): the request path's code stays
+	// small.
+	var kv [maxClientKeys]attribute.KeyValue
+	n := 0
 	// otelhttp's url.full drops the user info but keeps the query as is:
 	// replace it with a redacted one. When redacting changes nothing,
 	// otelhttp's url.full (r.URL.String()) is already the redacted URL:
@@ -199,21 +184,19 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 	if st != nil && st.urlFull != "" && redact.UnchangedString(r.URL, st.urlFull) {
 		u = st.urlFull
 	} else {
-		u = redact.URL(r.URL)
-		full := u
-		if r.URL.User != nil {
-			noUser := *r.URL
-			noUser.User = nil
-			full = redact.URL(&noUser)
-		}
-		attrs = append(attrs, otelsemconv.URLFull(full))
+		var full string
+		u, full = clientURLs(r.URL)
+		kv[n] = otelsemconv.URLFull(full)
+		n++
 	}
-	if semconv.EmitOld(t.mode) {
-		attrs = append(attrs,
-			semconv.HTTPMethodKey.String(r.Method),
-			semconv.HTTPURLKey.String(u))
+	old := semconv.EmitOld(t.mode)
+	if old {
+		kv[n] = semconv.HTTPMethodKey.String(r.Method)
+		kv[n+1] = semconv.HTTPURLKey.String(u)
+		n += 2
 		if r.ContentLength >= 0 {
-			attrs = append(attrs, semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength))
+			kv[n] = semconv.HTTPRequestContentLengthKey.Int64(r.ContentLength)
+			n++
 		}
 	}
 
@@ -225,23 +208,26 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		hdrs = t.captureReq.attrs(nil, r.Header)
 	}
 	res, err := t.base.RoundTrip(r)
-	if err == nil && res != nil && semconv.EmitOld(t.mode) {
-		attrs = append(attrs, semconv.HTTPStatusCodeKey.Int(res.StatusCode))
+	if err == nil && res != nil && old {
+		kv[n] = semconv.HTTPStatusCodeKey.Int(res.StatusCode)
+		n++
 		if res.ContentLength >= 0 {
-			attrs = append(attrs, semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength))
+			kv[n] = semconv.HTTPResponseContentLengthKey.Int64(res.ContentLength)
+			n++
 		}
 	}
-	if len(hdrs) > 0 {
-		attrs = append(attrs, hdrs...)
-	}
-	if res != nil && t.captureRes != nil {
-		attrs = t.captureRes.attrs(attrs, res.Header)
-	}
 	if st != nil {
+		// otelhttp started the span with httpx's tracer: the keys go with
+		// otelhttp's last ones (the response's or error.type), in one call.
+		attrs := append(st.hold(), kv[:n]...)
+		if len(hdrs) > 0 || t.captureRes != nil {
+			attrs = t.captured(attrs, hdrs, res)
+		}
 		st.setPending(attrs)
 		st.small = t.captureReq == nil && t.captureRes == nil
 	} else {
-		span.SetAttributes(attrs...)
+		// A tracer provider of the caller's own (WithOtelhttpOptions).
+		t.setKeys(span, kv[:n], hdrs, res)
 	}
 	if err != nil {
 		recordError(&t.exc, span, err)
@@ -281,6 +267,42 @@ func (t *clientInner) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	return res, nil
+}
+
+// maxClientKeys is the most keys clientInner.RoundTrip sets, captured
+// headers aside: url.full and the five old HTTP keys.
+const maxClientKeys = 6
+
+// clientURLs returns the redacted URL of u for http.url, and for url.full
+// the same without user info.
+func clientURLs(u *url.URL) (redacted, full string) {
+	redacted = redact.URL(u)
+	full = redacted
+	if u.User != nil {
+		noUser := *u
+		noUser.User = nil
+		full = redact.URL(&noUser)
+	}
+	return redacted, full
+}
+
+// captured appends the captured request headers hdrs and those of the
+// response res (nil after a transport error) to attrs.
+func (t *clientInner) captured(attrs, hdrs []attribute.KeyValue, res *http.Response) []attribute.KeyValue {
+	attrs = append(attrs, hdrs...)
+	if res != nil && t.captureRes != nil {
+		attrs = t.captureRes.attrs(attrs, res.Header)
+	}
+	return attrs
+}
+
+// setKeys sets keys and the captured headers on span now, when they are
+// not held (a tracer provider of the caller's own started it), through a
+// pooled buffer (unheld).
+func (t *clientInner) setKeys(span trace.Span, keys, hdrs []attribute.KeyValue, res *http.Response) {
+	buf, attrs := unheld(keys)
+	span.SetAttributes(t.captured(attrs, hdrs, res)...)
+	buf.release()
 }
 
 // recordError records the exception of err with rec (see clientException).

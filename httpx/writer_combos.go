@@ -12,85 +12,170 @@ import (
 // combo returns b as the type that has exactly the optional interfaces
 // of b.w among those 5.
 func (b *rwBase) combo() http.ResponseWriter {
-	var combo uint
-	if _, ok := b.w.(http.Flusher); ok {
-		combo |= 1
-	}
-	if _, ok := b.w.(http.Hijacker); ok {
-		combo |= 2
-	}
-	if _, ok := b.w.(io.ReaderFrom); ok {
-		combo |= 4
-	}
-	if _, ok := b.w.(http.Pusher); ok {
-		combo |= 8
-	}
-	if _, ok := b.w.(closeNotifier); ok {
-		combo |= 16
-	}
-	switch combo {
-	case 1:
-		return (*rwF)(b)
-	case 2:
-		return (*rwH)(b)
-	case 3:
-		return (*rwFH)(b)
-	case 4:
-		return (*rwR)(b)
-	case 5:
-		return (*rwFR)(b)
-	case 6:
-		return (*rwHR)(b)
-	case 7:
-		return (*rwFHR)(b)
-	case 8:
-		return (*rwP)(b)
-	case 9:
-		return (*rwFP)(b)
-	case 10:
-		return (*rwHP)(b)
-	case 11:
-		return (*rwFHP)(b)
-	case 12:
-		return (*rwRP)(b)
-	case 13:
-		return (*rwFRP)(b)
-	case 14:
-		return (*rwHRP)(b)
-	case 15:
-		return (*rwFHRP)(b)
-	case 16:
-		return (*rwC)(b)
-	case 17:
-		return (*rwFC)(b)
-	case 18:
-		return (*rwHC)(b)
-	case 19:
-		return (*rwFHC)(b)
-	case 20:
-		return (*rwRC)(b)
-	case 21:
-		return (*rwFRC)(b)
-	case 22:
-		return (*rwHRC)(b)
-	case 23:
-		return (*rwFHRC)(b)
-	case 24:
-		return (*rwPC)(b)
-	case 25:
-		return (*rwFPC)(b)
-	case 26:
-		return (*rwHPC)(b)
-	case 27:
-		return (*rwFHPC)(b)
-	case 28:
-		return (*rwRPC)(b)
-	case 29:
-		return (*rwFRPC)(b)
-	case 30:
-		return (*rwHRPC)(b)
-	case 31:
+	switch b.w.(type) {
+	case interface {
+		http.Flusher
+		http.Hijacker
+		io.ReaderFrom
+		http.Pusher
+		closeNotifier
+	}:
 		return (*rwFHRPC)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+		io.ReaderFrom
+		http.Pusher
+	}:
+		return (*rwFHRP)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+		io.ReaderFrom
+		closeNotifier
+	}:
+		return (*rwFHRC)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwFHPC)(b)
+	case interface {
+		http.Flusher
+		io.ReaderFrom
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwFRPC)(b)
+	case interface {
+		http.Hijacker
+		io.ReaderFrom
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwHRPC)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+		io.ReaderFrom
+	}:
+		return (*rwFHR)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+		http.Pusher
+	}:
+		return (*rwFHP)(b)
+	case interface {
+		http.Flusher
+		io.ReaderFrom
+		http.Pusher
+	}:
+		return (*rwFRP)(b)
+	case interface {
+		http.Hijacker
+		io.ReaderFrom
+		http.Pusher
+	}:
+		return (*rwHRP)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+		closeNotifier
+	}:
+		return (*rwFHC)(b)
+	case interface {
+		http.Flusher
+		io.ReaderFrom
+		closeNotifier
+	}:
+		return (*rwFRC)(b)
+	case interface {
+		http.Hijacker
+		io.ReaderFrom
+		closeNotifier
+	}:
+		return (*rwHRC)(b)
+	case interface {
+		http.Flusher
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwFPC)(b)
+	case interface {
+		http.Hijacker
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwHPC)(b)
+	case interface {
+		io.ReaderFrom
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwRPC)(b)
+	case interface {
+		http.Flusher
+		http.Hijacker
+	}:
+		return (*rwFH)(b)
+	case interface {
+		http.Flusher
+		io.ReaderFrom
+	}:
+		return (*rwFR)(b)
+	case interface {
+		http.Hijacker
+		io.ReaderFrom
+	}:
+		return (*rwHR)(b)
+	case interface {
+		http.Flusher
+		http.Pusher
+	}:
+		return (*rwFP)(b)
+	case interface {
+		http.Hijacker
+		http.Pusher
+	}:
+		return (*rwHP)(b)
+	case interface {
+		io.ReaderFrom
+		http.Pusher
+	}:
+		return (*rwRP)(b)
+	case interface {
+		http.Flusher
+		closeNotifier
+	}:
+		return (*rwFC)(b)
+	case interface {
+		http.Hijacker
+		closeNotifier
+	}:
+		return (*rwHC)(b)
+	case interface {
+		io.ReaderFrom
+		closeNotifier
+	}:
+		return (*rwRC)(b)
+	case interface {
+		http.Pusher
+		closeNotifier
+	}:
+		return (*rwPC)(b)
+	case http.Flusher:
+		return (*rwF)(b)
+	case http.Hijacker:
+		return (*rwH)(b)
+	case io.ReaderFrom:
+		return (*rwR)(b)
+	case http.Pusher:
+		return (*rwP)(b)
+	case closeNotifier:
+		return (*rwC)(b)
 	}
 	return (*rwPlain)(b)
 }
