@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -141,6 +142,26 @@ func (fakeRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// benchKeysRT sets, after its base's round trip, the keys that httpx adds
+// to BenchmarkTransport's round trip, precomputed: otelhttp around it
+// (impl=otelhttp-keys) is what the spec's keys alone cost the SDK, set by
+// hand.
+type benchKeysRT struct{ base http.RoundTripper }
+
+var benchClientKeys = []attribute.KeyValue{
+	semconv.HTTPMethodKey.String("GET"),
+	semconv.HTTPURLKey.String("http://external-api:443/api/data"),
+	semconv.HTTPRequestContentLengthKey.Int64(0),
+	semconv.HTTPStatusCodeKey.Int(200),
+	semconv.HTTPResponseContentLengthKey.Int64(512),
+}
+
+func (k benchKeysRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := k.base.RoundTrip(r)
+	trace.SpanFromContext(r.Context()).SetAttributes(benchClientKeys...)
+	return res, err
+}
+
 // BenchmarkTransport compares a round trip bare, under bare otelhttp and
 // under httpx, with the SDK sampling everything and nothing.
 func BenchmarkTransport(b *testing.B) {
@@ -155,6 +176,8 @@ func BenchmarkTransport(b *testing.B) {
 				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
 			{"httpx", NewTransport(fakeRT{},
 				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
+			{"otelhttp-keys", otelhttp.NewTransport(benchKeysRT{fakeRT{}},
+				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
 			{"bare", fakeRT{}},
 		}
 		for _, rt := range rts {
@@ -173,5 +196,99 @@ func BenchmarkTransport(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// pairedTurn is the number of operations that the paired benchmarks run of
+// one implementation before turning to the next.
+const pairedTurn = 128
+
+// runPaired runs ops in turns of pairedTurn operations each, b.N operations
+// of each in all, the first of a turn going round, and reports each one's
+// time per operation (ns/NAME) and its ratio to the first one's
+// (NAME/FIRST). Turns a few milliseconds apart see the same machine, so the
+// ratios hold where the machine's speed drifts between separate runs by
+// more than the difference measured (a shared VM: ±10 % seen). The
+// garbage one leaves may be collected in another's turn; over many turns
+// each pays for about its share.
+func runPaired(b *testing.B, names []string, ops []func()) {
+	total := make([]time.Duration, len(ops))
+	for turn, done := 0, 0; done < b.N; turn++ {
+		k := min(pairedTurn, b.N-done)
+		for j := range ops {
+			i := (turn + j) % len(ops)
+			t0 := time.Now()
+			for range k {
+				ops[i]()
+			}
+			total[i] += time.Since(t0)
+		}
+		done += k
+	}
+	for i, name := range names {
+		b.ReportMetric(float64(total[i].Nanoseconds())/float64(b.N), "ns/"+name)
+		if i > 0 {
+			b.ReportMetric(float64(total[i])/float64(total[0]), name+"/"+names[0])
+		}
+	}
+}
+
+// BenchmarkHandlerPaired is BenchmarkHandler's otelhttp, httpx and
+// otelhttp-keys in one process, in turns (runPaired).
+func BenchmarkHandlerPaired(b *testing.B) {
+	for _, sm := range benchSamplers {
+		tp, mp := benchProviders(b, sm.s)
+		prop := propagation.TraceContext{}
+		b.Run("sampling="+sm.name, func(b *testing.B) {
+			hs := []http.Handler{
+				otelhttp.NewHandler(benchMux(), "",
+					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
+				NewHandler(benchMux(), WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop)),
+				otelhttp.NewHandler(withBenchKeys(benchMux()), "",
+					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
+			}
+			w := &discardWriter{h: http.Header{}}
+			r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
+			r.Header.Set("User-Agent", userAgent)
+			r.RemoteAddr = "127.0.0.1:40000"
+			ops := make([]func(), len(hs))
+			for i, h := range hs {
+				ops[i] = func() { h.ServeHTTP(w, r) }
+			}
+			runPaired(b, []string{"otelhttp", "httpx", "otelhttp-keys"}, ops)
+		})
+	}
+}
+
+// BenchmarkTransportPaired is BenchmarkTransport's otelhttp, httpx and
+// otelhttp-keys in one process, in turns (runPaired).
+func BenchmarkTransportPaired(b *testing.B) {
+	for _, sm := range benchSamplers {
+		tp, mp := benchProviders(b, sm.s)
+		prop := propagation.TraceContext{}
+		b.Run("sampling="+sm.name, func(b *testing.B) {
+			rts := []http.RoundTripper{
+				otelhttp.NewTransport(fakeRT{},
+					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
+				NewTransport(fakeRT{}, WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop)),
+				otelhttp.NewTransport(benchKeysRT{fakeRT{}},
+					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
+			}
+			ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
+			defer parent.End()
+			r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
+			ops := make([]func(), len(rts))
+			for i, rt := range rts {
+				ops[i] = func() {
+					res, err := rt.RoundTrip(r)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, res.Body)
+					_ = res.Body.Close()
+				}
+			}
+			runPaired(b, []string{"otelhttp", "httpx", "otelhttp-keys"}, ops)
+		})
 	}
 }

@@ -124,6 +124,16 @@ var sections = []section{
 			{"sampled", "BenchmarkTransport/sampling=sampled/impl=httpx", "BenchmarkTransport/sampling=sampled/impl=otelhttp", "BenchmarkTransport/sampling=sampled/impl=bare"},
 			{"unsampled", "BenchmarkTransport/sampling=unsampled/impl=httpx", "BenchmarkTransport/sampling=unsampled/impl=otelhttp", "BenchmarkTransport/sampling=unsampled/impl=bare"},
 		}},
+	{wrapper: "httpx server's keys by hand", peer: "otelhttp", unit: "request", perOp: 1,
+		note: "A reference, not a wrapper: bare otelhttp whose handler sets on the span, after the route's handler returns, the same eleven keys that httpx adds there, precomputed (`SetAttributes` of a fixed slice). What the keys alone cost when set by hand; httpx computes them per request and hands them to otelhttp's last `SetAttributes` call instead.",
+		rows: []row{
+			{"sampled", "BenchmarkHandler/sampling=sampled/impl=otelhttp-keys", "BenchmarkHandler/sampling=sampled/impl=otelhttp", "BenchmarkHandler/sampling=sampled/impl=bare"},
+		}},
+	{wrapper: "httpx client's keys by hand", peer: "otelhttp", unit: "round trip", perOp: 1,
+		note: "A reference, not a wrapper: bare otelhttp over a transport that sets on the span, after the round trip, the same five keys that httpx adds there, precomputed.",
+		rows: []row{
+			{"sampled", "BenchmarkTransport/sampling=sampled/impl=otelhttp-keys", "BenchmarkTransport/sampling=sampled/impl=otelhttp", "BenchmarkTransport/sampling=sampled/impl=bare"},
+		}},
 	{wrapper: "sqlx", peer: "otelsql", unit: "query", perOp: 1,
 		note: "A primary-key `SELECT` through `database/sql` on a driver that costs nothing; `sqlx.OpenDB` vs `otelsql.WrapDriver` with its defaults. The benchmark runs sampled only.",
 		rows: []row{
@@ -159,6 +169,7 @@ var sections = []section{
 // two packages with a BenchmarkHandler do not mix.
 var sectionPkg = map[string]string{
 	"httpx server": "httpx", "httpx client": "httpx", "sqlx": "sqlx",
+	"httpx server's keys by hand": "httpx", "httpx client's keys by hand": "httpx",
 	"redisx": "internal/itest/redisx", "kafkax": "internal/itest/kafkax",
 	"kafkax hooks alone": "kafkax", "logcorr": "internal/itest/logcorr",
 }
