@@ -292,3 +292,26 @@ func BenchmarkTransportPaired(b *testing.B) {
 		})
 	}
 }
+
+// TestRunPairedMetrics checks the metrics that the paired benchmarks
+// report, which the cost table reads (internal/itest/cmd/benchtable): a
+// time per operation of each implementation and the ratio of each to the
+// first, and that every operation runs b.N times.
+func TestRunPairedMetrics(t *testing.T) {
+	var na, nb int
+	res := testing.Benchmark(func(b *testing.B) {
+		na, nb = 0, 0
+		runPaired(b, []string{"a", "b"}, []func(){func() { na++ }, func() { nb++ }})
+		if na != b.N || nb != b.N {
+			t.Errorf("b.N = %d, ran %d and %d", b.N, na, nb)
+		}
+	})
+	for _, k := range []string{"ns/a", "ns/b", "b/a"} {
+		if _, ok := res.Extra[k]; !ok {
+			t.Errorf("no metric %q in %v", k, res.Extra)
+		}
+	}
+	if _, ok := res.Extra["a/a"]; ok {
+		t.Error("the first implementation has a ratio to itself")
+	}
+}

@@ -113,6 +113,28 @@ func TestJobsRunEveryRow(t *testing.T) {
 			}
 		}
 	}
+	// The paired benchmarks: run once each, alone, with GOMAXPROCS=1
+	// (httpx's TestRunPairedMetrics checks the metrics they report).
+	for _, sec := range sections {
+		dir := sectionPkg[sec.wrapper]
+		for _, pr := range sec.paired {
+			n := 0
+			for _, j := range js {
+				if pkgs[j.pkg].dir == dir && j.name == pr.name {
+					n++
+					if !j.procs1 {
+						t.Errorf("paired %s runs with more than one proc", pr.name)
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("paired %s runs %d times", pr.name, n)
+			}
+			if len(pr.impls) == 0 || len(pr.impls) != len(pr.labels) {
+				t.Errorf("paired %s: impls %v, labels %v", pr.name, pr.impls, pr.labels)
+			}
+		}
+	}
 	// Quoting: a name with regexp metacharacters runs only itself.
 	if pat := exactPattern("BenchmarkA/mode=a.b(1)"); !matchBench(pat, "BenchmarkA/mode=a.b(1)") || matchLeaf(pat, "BenchmarkA/mode=axb(1)") {
 		t.Errorf("exactPattern does not quote: %q", pat)
@@ -166,6 +188,8 @@ func TestParseLine(t *testing.T) {
 			"BenchmarkHandler/sampling=sampled/impl=httpx", map[string]float64{"ns/op": 1234.5, "B/op": 96, "allocs/op": 3}},
 		{"BenchmarkX 10 5 ns/op", true, "BenchmarkX", map[string]float64{"ns/op": 5}},
 		{"BenchmarkX-16 10 5 ns/op 7 cpu-ns/op", true, "BenchmarkX", map[string]float64{"ns/op": 5, "cpu-ns/op": 7}},
+		{"BenchmarkHandlerPaired/sampling=sampled 100 26074 ns/op 1.195 httpx/otelhttp 8904 ns/httpx", true,
+			"BenchmarkHandlerPaired/sampling=sampled", map[string]float64{"ns/op": 26074, "httpx/otelhttp": 1.195, "ns/httpx": 8904}},
 		{"BenchmarkProduceConsume/mode=bare-header-own-2 3 1e+08 ns/op", true, "BenchmarkProduceConsume/mode=bare-header-own", map[string]float64{"ns/op": 1e8}},
 		{"PASS", false, "", nil},
 		{"goos: linux", false, "", nil},

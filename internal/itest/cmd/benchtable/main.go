@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -57,6 +58,8 @@ var pkgs = []pkg{
 type job struct {
 	pkg  int    // index in pkgs
 	name string // full benchmark name without the -GOMAXPROCS suffix
+	// procs1 runs the benchmark with GOMAXPROCS=1 (the paired ones).
+	procs1 bool
 }
 
 // jobs lists every benchmark a section names, once each, in the order of
@@ -82,6 +85,12 @@ func jobs() ([]job, error) {
 				js = append(js, job{pkg: pi, name: name})
 			}
 		}
+		for _, pr := range sec.paired {
+			if !seen[dir+" "+pr.name] {
+				seen[dir+" "+pr.name] = true
+				js = append(js, job{pkg: pi, name: pr.name, procs1: true})
+			}
+		}
 	}
 	return js, nil
 }
@@ -102,6 +111,19 @@ type row struct {
 	wrapper, peer, bare string // benchmark names without the -GOMAXPROCS suffix; "" when not measured
 }
 
+// pairedRow is a benchmark that runs the wrapper, its peer and other
+// implementations in one process, in turns of a few hundred operations
+// (httpx's runPaired), and reports the time of each over the peer's as a
+// metric "IMPL/PEER": turns milliseconds apart see the same machine, so the
+// ratios hold where separate runs drift. It runs with GOMAXPROCS=1, so
+// that the collector's work of one turn does not run beside another's.
+type pairedRow struct {
+	sampling string
+	name     string   // the benchmark, without the -GOMAXPROCS suffix
+	impls    []string // the IMPL of each metric, as named by the benchmark
+	labels   []string // the same as shown in the table
+}
+
 // section is one wrapper with its peer.
 type section struct {
 	wrapper, peer string // as shown in the table
@@ -109,6 +131,7 @@ type section struct {
 	perOp         float64
 	note          string
 	rows          []row
+	paired        []pairedRow
 }
 
 var sections = []section{
@@ -117,12 +140,20 @@ var sections = []section{
 		rows: []row{
 			{"sampled", "BenchmarkHandler/sampling=sampled/impl=httpx", "BenchmarkHandler/sampling=sampled/impl=otelhttp", "BenchmarkHandler/sampling=sampled/impl=bare"},
 			{"unsampled", "BenchmarkHandler/sampling=unsampled/impl=httpx", "BenchmarkHandler/sampling=unsampled/impl=otelhttp", "BenchmarkHandler/sampling=unsampled/impl=bare"},
+		},
+		paired: []pairedRow{
+			{"sampled", "BenchmarkHandlerPaired/sampling=sampled", []string{"httpx", "otelhttp-keys"}, []string{"httpx server", "httpx server's keys by hand"}},
+			{"unsampled", "BenchmarkHandlerPaired/sampling=unsampled", []string{"httpx", "otelhttp-keys"}, []string{"httpx server", "httpx server's keys by hand"}},
 		}},
 	{wrapper: "httpx client", peer: "otelhttp", unit: "round trip", perOp: 1,
 		note: "`httpx.NewTransport` vs `otelhttp.NewTransport` over a transport that answers at once with 512 bytes.",
 		rows: []row{
 			{"sampled", "BenchmarkTransport/sampling=sampled/impl=httpx", "BenchmarkTransport/sampling=sampled/impl=otelhttp", "BenchmarkTransport/sampling=sampled/impl=bare"},
 			{"unsampled", "BenchmarkTransport/sampling=unsampled/impl=httpx", "BenchmarkTransport/sampling=unsampled/impl=otelhttp", "BenchmarkTransport/sampling=unsampled/impl=bare"},
+		},
+		paired: []pairedRow{
+			{"sampled", "BenchmarkTransportPaired/sampling=sampled", []string{"httpx", "otelhttp-keys"}, []string{"httpx client", "httpx client's keys by hand"}},
+			{"unsampled", "BenchmarkTransportPaired/sampling=unsampled", []string{"httpx", "otelhttp-keys"}, []string{"httpx client", "httpx client's keys by hand"}},
 		}},
 	{wrapper: "httpx server's keys by hand", peer: "otelhttp", unit: "request", perOp: 1,
 		note: "A reference, not a wrapper: bare otelhttp whose handler sets on the span, after the route's handler returns, the same eleven keys that httpx adds there, precomputed (`SetAttributes` of a fixed slice). What the keys alone cost when set by hand; httpx computes them per request and hands them to otelhttp's last `SetAttributes` call instead.",
@@ -363,6 +394,9 @@ func run(rounds int, benchtime, kafkaBenchtime, out, note, raw string) error {
 			cmd := exec.CommandContext(ctx, bins[j.pkg], "-test.run", "^$", "-test.bench", exactPattern(j.name),
 				"-test.benchmem", "-test.benchtime", bt, "-test.count", "1")
 			cmd.Dir = filepath.Join(root, p.dir)
+			if j.procs1 {
+				cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+			}
 			cmd.Stderr = os.Stderr
 			b, err := cmd.Output()
 			if err != nil {
@@ -542,9 +576,38 @@ func render(w io.Writer, h header, s samples) error {
 			}
 		}
 		b.WriteString("\n")
+		renderPaired(&b, sec, s[pkg])
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// renderPaired writes the table of a section's paired benchmarks: each
+// implementation's time over the peer's, the median of the rounds.
+func renderPaired(b *strings.Builder, sec section, s map[string]map[string][]float64) {
+	if len(sec.paired) == 0 {
+		return
+	}
+	names := map[string]bool{}
+	for _, pr := range sec.paired {
+		names["`"+strings.SplitN(pr.name, "/", 2)[0]+"`"] = true
+	}
+	list := slices.Sorted(maps.Keys(names))
+	fmt.Fprintf(b, "The same in one process (%s, GOMAXPROCS 1): the implementations run in turns of a\n", strings.Join(list, ", "))
+	b.WriteString("few hundred operations, so that each turn sees the machine as the last one did; time over\n")
+	fmt.Fprintf(b, "%s's, the median of the rounds (± as above).\n\n", sec.peer)
+	b.WriteString("| Sampling | Implementation | vs peer | ± | runs |\n|---|---|---|---|---|\n")
+	for _, pr := range sec.paired {
+		for i, impl := range pr.impls {
+			vs := s[pr.name][impl+"/"+sec.peer]
+			if len(vs) == 0 {
+				fmt.Fprintf(b, "| %s | %s | not measured | | 0 |\n", pr.sampling, pr.labels[i])
+				continue
+			}
+			fmt.Fprintf(b, "| %s | %s | %.3f× | %.0f %% | %d |\n", pr.sampling, pr.labels[i], median(vs), spread(vs), len(vs))
+		}
+	}
+	b.WriteString("\n")
 }
 
 func orUnknown(s string) string {
