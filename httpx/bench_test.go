@@ -80,36 +80,52 @@ func withBenchKeys(h http.Handler) http.Handler {
 	})
 }
 
+// benchImpl is one implementation that a benchmark measures, with the
+// operation that one iteration runs.
+type benchImpl struct {
+	name string
+	op   func()
+}
+
+// benchHandlers returns BenchmarkHandler's implementations, the peer
+// (otelhttp) first and bare last, each serving the same request.
+func benchHandlers(tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) []benchImpl {
+	prop := propagation.TraceContext{}
+	w := &discardWriter{h: http.Header{}}
+	r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
+	r.Header.Set("User-Agent", userAgent)
+	r.RemoteAddr = "127.0.0.1:40000"
+	serve := func(h http.Handler) func() { return func() { h.ServeHTTP(w, r) } }
+	return []benchImpl{
+		{"otelhttp", serve(otelhttp.NewHandler(benchMux(), "",
+			otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)))},
+		{"httpx", serve(NewHandler(benchMux(),
+			WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop)))},
+		{"otelhttp-keys", serve(otelhttp.NewHandler(withBenchKeys(benchMux()), "",
+			otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)))},
+		{"bare", serve(benchMux())},
+	}
+}
+
 // BenchmarkHandler compares a routed handler bare, under bare otelhttp and
 // under httpx, with the SDK sampling everything and nothing.
 func BenchmarkHandler(b *testing.B) {
 	for _, sm := range benchSamplers {
 		tp, mp := benchProviders(b, sm.s)
-		prop := propagation.TraceContext{}
-		handlers := []struct {
-			name string
-			h    http.Handler
-		}{
-			{"otelhttp", otelhttp.NewHandler(benchMux(), "",
-				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
-			{"httpx", NewHandler(benchMux(),
-				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
-			{"otelhttp-keys", otelhttp.NewHandler(withBenchKeys(benchMux()), "",
-				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
-			{"bare", benchMux()},
-		}
-		for _, h := range handlers {
-			b.Run("sampling="+sm.name+"/impl="+h.name, func(b *testing.B) {
-				w := &discardWriter{h: http.Header{}}
-				r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
-				r.Header.Set("User-Agent", userAgent)
-				r.RemoteAddr = "127.0.0.1:40000"
-				b.ReportAllocs()
-				for b.Loop() {
-					h.h.ServeHTTP(w, r)
-				}
-			})
-		}
+		runImpls(b, "sampling="+sm.name, benchHandlers(tp, mp))
+	}
+}
+
+// runImpls runs each implementation as a sub-benchmark of its own,
+// prefix/impl=NAME.
+func runImpls(b *testing.B, prefix string, impls []benchImpl) {
+	for _, impl := range impls {
+		b.Run(prefix+"/impl="+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				impl.op()
+			}
+		})
 	}
 }
 
@@ -162,40 +178,41 @@ func (k benchKeysRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return res, err
 }
 
+// benchTransports returns BenchmarkTransport's implementations, the peer
+// (otelhttp) first and bare last, each making the same round trip, in a
+// span of ctx.
+func benchTransports(b *testing.B, ctx context.Context, tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) []benchImpl {
+	prop := propagation.TraceContext{}
+	r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
+	roundTrip := func(rt http.RoundTripper) func() {
+		return func() {
+			res, err := rt.RoundTrip(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
+		}
+	}
+	return []benchImpl{
+		{"otelhttp", roundTrip(otelhttp.NewTransport(fakeRT{},
+			otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)))},
+		{"httpx", roundTrip(NewTransport(fakeRT{},
+			WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop)))},
+		{"otelhttp-keys", roundTrip(otelhttp.NewTransport(benchKeysRT{fakeRT{}},
+			otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)))},
+		{"bare", roundTrip(fakeRT{})},
+	}
+}
+
 // BenchmarkTransport compares a round trip bare, under bare otelhttp and
 // under httpx, with the SDK sampling everything and nothing.
 func BenchmarkTransport(b *testing.B) {
 	for _, sm := range benchSamplers {
 		tp, mp := benchProviders(b, sm.s)
-		prop := propagation.TraceContext{}
-		rts := []struct {
-			name string
-			rt   http.RoundTripper
-		}{
-			{"otelhttp", otelhttp.NewTransport(fakeRT{},
-				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
-			{"httpx", NewTransport(fakeRT{},
-				WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop))},
-			{"otelhttp-keys", otelhttp.NewTransport(benchKeysRT{fakeRT{}},
-				otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop))},
-			{"bare", fakeRT{}},
-		}
-		for _, rt := range rts {
-			b.Run("sampling="+sm.name+"/impl="+rt.name, func(b *testing.B) {
-				ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
-				defer parent.End()
-				r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
-				b.ReportAllocs()
-				for b.Loop() {
-					res, err := rt.rt.RoundTrip(r)
-					if err != nil {
-						b.Fatal(err)
-					}
-					_, _ = io.Copy(io.Discard, res.Body)
-					_ = res.Body.Close()
-				}
-			})
-		}
+		ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
+		runImpls(b, "sampling="+sm.name, benchTransports(b, ctx, tp, mp))
+		parent.End()
 	}
 }
 
@@ -211,24 +228,25 @@ const pairedTurn = 128
 // more than the difference measured (a shared VM: ±10 % seen). The
 // garbage one leaves may be collected in another's turn; over many turns
 // each pays for about its share.
-func runPaired(b *testing.B, names []string, ops []func()) {
-	total := make([]time.Duration, len(ops))
+func runPaired(b *testing.B, impls []benchImpl) {
+	total := make([]time.Duration, len(impls))
 	for turn, done := 0, 0; done < b.N; turn++ {
 		k := min(pairedTurn, b.N-done)
-		for j := range ops {
-			i := (turn + j) % len(ops)
+		for j := range impls {
+			i := (turn + j) % len(impls)
+			op := impls[i].op
 			t0 := time.Now()
 			for range k {
-				ops[i]()
+				op()
 			}
 			total[i] += time.Since(t0)
 		}
 		done += k
 	}
-	for i, name := range names {
-		b.ReportMetric(float64(total[i].Nanoseconds())/float64(b.N), "ns/"+name)
+	for i, impl := range impls {
+		b.ReportMetric(float64(total[i].Nanoseconds())/float64(b.N), "ns/"+impl.name)
 		if i > 0 {
-			b.ReportMetric(float64(total[i])/float64(total[0]), name+"/"+names[0])
+			b.ReportMetric(float64(total[i])/float64(total[0]), impl.name+"/"+impls[0].name)
 		}
 	}
 }
@@ -238,25 +256,8 @@ func runPaired(b *testing.B, names []string, ops []func()) {
 func BenchmarkHandlerPaired(b *testing.B) {
 	for _, sm := range benchSamplers {
 		tp, mp := benchProviders(b, sm.s)
-		prop := propagation.TraceContext{}
-		b.Run("sampling="+sm.name, func(b *testing.B) {
-			hs := []http.Handler{
-				otelhttp.NewHandler(benchMux(), "",
-					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
-				NewHandler(benchMux(), WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop)),
-				otelhttp.NewHandler(withBenchKeys(benchMux()), "",
-					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
-			}
-			w := &discardWriter{h: http.Header{}}
-			r, _ := http.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
-			r.Header.Set("User-Agent", userAgent)
-			r.RemoteAddr = "127.0.0.1:40000"
-			ops := make([]func(), len(hs))
-			for i, h := range hs {
-				ops[i] = func() { h.ServeHTTP(w, r) }
-			}
-			runPaired(b, []string{"otelhttp", "httpx", "otelhttp-keys"}, ops)
-		})
+		impls := benchHandlers(tp, mp)
+		b.Run("sampling="+sm.name, func(b *testing.B) { runPaired(b, impls[:3]) })
 	}
 }
 
@@ -265,31 +266,9 @@ func BenchmarkHandlerPaired(b *testing.B) {
 func BenchmarkTransportPaired(b *testing.B) {
 	for _, sm := range benchSamplers {
 		tp, mp := benchProviders(b, sm.s)
-		prop := propagation.TraceContext{}
-		b.Run("sampling="+sm.name, func(b *testing.B) {
-			rts := []http.RoundTripper{
-				otelhttp.NewTransport(fakeRT{},
-					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
-				NewTransport(fakeRT{}, WithTracerProvider(tp), WithMeterProvider(mp), WithPropagators(prop)),
-				otelhttp.NewTransport(benchKeysRT{fakeRT{}},
-					otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)),
-			}
-			ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
-			defer parent.End()
-			r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
-			ops := make([]func(), len(rts))
-			for i, rt := range rts {
-				ops[i] = func() {
-					res, err := rt.RoundTrip(r)
-					if err != nil {
-						b.Fatal(err)
-					}
-					_, _ = io.Copy(io.Discard, res.Body)
-					_ = res.Body.Close()
-				}
-			}
-			runPaired(b, []string{"otelhttp", "httpx", "otelhttp-keys"}, ops)
-		})
+		ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
+		b.Run("sampling="+sm.name, func(b *testing.B) { runPaired(b, benchTransports(b, ctx, tp, mp)[:3]) })
+		parent.End()
 	}
 }
 
@@ -301,7 +280,7 @@ func TestRunPairedMetrics(t *testing.T) {
 	var na, nb int
 	res := testing.Benchmark(func(b *testing.B) {
 		na, nb = 0, 0
-		runPaired(b, []string{"a", "b"}, []func(){func() { na++ }, func() { nb++ }})
+		runPaired(b, []benchImpl{{"a", func() { na++ }}, {"b", func() { nb++ }}})
 		if na != b.N || nb != b.N {
 			t.Errorf("b.N = %d, ran %d and %d", b.N, na, nb)
 		}
