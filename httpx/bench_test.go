@@ -181,14 +181,14 @@ func (k benchKeysRT) RoundTrip(r *http.Request) (*http.Response, error) {
 // benchTransports returns BenchmarkTransport's implementations, the peer
 // (otelhttp) first and bare last, each making the same round trip, in a
 // span of ctx.
-func benchTransports(b *testing.B, ctx context.Context, tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) []benchImpl {
+func benchTransports(tb testing.TB, ctx context.Context, tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) []benchImpl {
 	prop := propagation.TraceContext{}
 	r, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
 	roundTrip := func(rt http.RoundTripper) func() {
 		return func() {
 			res, err := rt.RoundTrip(r)
 			if err != nil {
-				b.Fatal(err)
+				tb.Fatal(err)
 			}
 			_, _ = io.Copy(io.Discard, res.Body)
 			_ = res.Body.Close()

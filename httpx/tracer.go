@@ -80,7 +80,7 @@ func (t *tracer) labelerFuncs() (func(context.Context) (*otelhttp.Labeler, bool)
 
 // withLabeler makes s's labeler the one that otelhttp finds in the span's
 // context ctx when the caller put none there: with the labeler key, s
-// answers otelhttp's look-up itself (spanState.labelerValue) and ctx is
+// answers otelhttp's look-up itself (spanState.value) and ctx is
 // returned as is; without it, the labeler is put in a context node on
 // top of ctx, as before the key was known.
 func (t *tracer) withLabeler(ctx context.Context, s *spanState) context.Context {
@@ -120,7 +120,7 @@ func (p *keyProbe) Value(key any) any {
 // alone: lookup asks a probe context for it once, and with must store a
 // labeler under it that lookup finds again. nil when either does not hold.
 // With the key, a span's state answers otelhttp's look-up itself
-// (serverState.Value, clientState.Value), with the caller's labeler or its
+// (spanState.value), with the caller's labeler or its
 // own: no context node for the labeler, and no look-up of it when the
 // span starts. Server and client labelers have keys of their own.
 func labelerKey(lookup func(context.Context) (*otelhttp.Labeler, bool),
@@ -298,6 +298,19 @@ type spanState struct {
 	labelerKey *any
 }
 
+// value is the Value of the state self (a *serverState or *clientState,
+// whose spanState s is): self for spanStateKey; for otelhttp's labeler key
+// of the state's side, labelerValue; the parent's value otherwise.
+func (s *spanState) value(self, key any) any {
+	if _, ok := key.(spanStateKey); ok {
+		return self
+	}
+	if k := s.labelerKey; k != nil && key == *k {
+		return s.labelerValue(key)
+	}
+	return s.Context.Value(key)
+}
+
 // labelerValue is the value of the labeler key: the caller's labeler, in
 // the parent context, or else the state's own.
 func (s *spanState) labelerValue(key any) any {
@@ -326,29 +339,11 @@ type clientState struct {
 
 // Value returns s for spanStateKey; for otelhttp's server labeler key,
 // the caller's labeler or else the state's own; the parent's value
-// otherwise.
-func (s *serverState) Value(key any) any {
-	if _, ok := key.(spanStateKey); ok {
-		return s
-	}
-	if k := s.labelerKey; k != nil && key == *k {
-		return s.labelerValue(key)
-	}
-	return s.Context.Value(key)
-}
+// otherwise (spanState.value).
+func (s *serverState) Value(key any) any { return s.value(s, key) }
 
-// Value returns s for spanStateKey; for otelhttp's client labeler key,
-// the caller's labeler or else the state's own; the parent's value
-// otherwise.
-func (s *clientState) Value(key any) any {
-	if _, ok := key.(spanStateKey); ok {
-		return s
-	}
-	if k := s.labelerKey; k != nil && key == *k {
-		return s.labelerValue(key)
-	}
-	return s.Context.Value(key)
-}
+// Value is serverState.Value for otelhttp's client labeler key.
+func (s *clientState) Value(key any) any { return s.value(s, key) }
 
 // hold returns an empty slice to append the held keys to; set them with
 // setPending.

@@ -161,13 +161,10 @@ func TestAllocsOverOtelhttp(t *testing.T) {
 			// sized by their number) is not counted.
 			f := &fixture{tp: sdktrace.NewTracerProvider(sdktrace.WithSampler(sm.s)), mp: newFixture(t, sm.s).mp}
 			t.Cleanup(func() { _ = f.tp.Shutdown(context.Background()) })
-			otel := otelhttp.NewHandler(benchMux(), "", otelhttp.WithTracerProvider(f.tp), otelhttp.WithMeterProvider(f.mp))
-			ours := NewHandler(benchMux(), WithTracerProvider(f.tp), WithMeterProvider(f.mp))
-			w := &discardWriter{h: http.Header{}}
-			r := httptest.NewRequest("GET", "http://localhost:5000/admin/users/alice/messages", nil)
-			r.Header.Set("User-Agent", userAgent)
-			base := testing.AllocsPerRun(200, func() { otel.ServeHTTP(w, r) })
-			got := testing.AllocsPerRun(200, func() { ours.ServeHTTP(w, r) })
+			// benchHandlers and benchTransports: otelhttp first, httpx second.
+			hs := benchHandlers(f.tp, f.mp)
+			base := testing.AllocsPerRun(200, hs[0].op)
+			got := testing.AllocsPerRun(200, hs[1].op)
 			t.Logf("server: httpx %v, otelhttp %v allocations", got, base)
 			if got > base+sm.extra {
 				t.Errorf("server: %v allocations, otelhttp %v: more than +%v", got, base, sm.extra)
@@ -175,19 +172,9 @@ func TestAllocsOverOtelhttp(t *testing.T) {
 
 			ctx, parent := f.tp.Tracer("t").Start(context.Background(), "parent")
 			defer parent.End()
-			req, _ := http.NewRequestWithContext(ctx, "GET", "http://external-api:443/api/data", nil)
-			trip := func(rt http.RoundTripper) func() {
-				return func() {
-					res, err := rt.RoundTrip(req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					_, _ = io.Copy(io.Discard, res.Body)
-					_ = res.Body.Close()
-				}
-			}
-			base = testing.AllocsPerRun(200, trip(otelhttp.NewTransport(fakeRT{}, otelhttp.WithTracerProvider(f.tp), otelhttp.WithMeterProvider(f.mp))))
-			got = testing.AllocsPerRun(200, trip(NewTransport(fakeRT{}, WithTracerProvider(f.tp), WithMeterProvider(f.mp))))
+			rts := benchTransports(t, ctx, f.tp, f.mp)
+			base = testing.AllocsPerRun(200, rts[0].op)
+			got = testing.AllocsPerRun(200, rts[1].op)
 			t.Logf("client: httpx %v, otelhttp %v allocations", got, base)
 			if got > base+sm.extra {
 				t.Errorf("client: %v allocations, otelhttp %v: more than +%v", got, base, sm.extra)
@@ -206,9 +193,7 @@ func TestClientLabeler(t *testing.T) {
 	}
 	for _, callers := range []bool{false, true} {
 		f := newFixture(t, sdktrace.AlwaysSample())
-		reader := sdkmetric.NewManualReader()
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-		t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		reader, mp := readMeter(t)
 		var got *otelhttp.Labeler
 		base := rtFunc(func(r *http.Request) (*http.Response, error) {
 			var found bool
@@ -253,9 +238,7 @@ func TestServerLabeler(t *testing.T) {
 	}
 	for _, callers := range []bool{false, true} {
 		f := newFixture(t, sdktrace.AlwaysSample())
-		reader := sdkmetric.NewManualReader()
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-		t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		reader, mp := readMeter(t)
 		var got *otelhttp.Labeler
 		h := NewHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			var found bool
@@ -282,6 +265,15 @@ func TestServerLabeler(t *testing.T) {
 			t.Errorf("caller's labeler %v: the label is not on http.server.request.duration", callers)
 		}
 	}
+}
+
+// readMeter returns a meter provider whose metrics reader reads, shut down
+// at the test's end.
+func readMeter(t *testing.T) (*sdkmetric.ManualReader, *sdkmetric.MeterProvider) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	return reader, mp
 }
 
 // histogramHasLabel reports whether a data point of the float histogram

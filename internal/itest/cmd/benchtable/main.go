@@ -155,16 +155,10 @@ var sections = []section{
 			{"sampled", "BenchmarkTransportPaired/sampling=sampled", []string{"httpx", "otelhttp-keys"}, []string{"httpx client", "httpx client's keys by hand"}},
 			{"unsampled", "BenchmarkTransportPaired/sampling=unsampled", []string{"httpx", "otelhttp-keys"}, []string{"httpx client", "httpx client's keys by hand"}},
 		}},
-	{wrapper: "httpx server's keys by hand", peer: "otelhttp", unit: "request", perOp: 1,
-		note: "A reference, not a wrapper: bare otelhttp whose handler sets on the span, after the route's handler returns, the same eleven keys that httpx adds there, precomputed (`SetAttributes` of a fixed slice). What the keys alone cost when set by hand; httpx computes them per request and hands them to otelhttp's last `SetAttributes` call instead.",
-		rows: []row{
-			{"sampled", "BenchmarkHandler/sampling=sampled/impl=otelhttp-keys", "BenchmarkHandler/sampling=sampled/impl=otelhttp", "BenchmarkHandler/sampling=sampled/impl=bare"},
-		}},
-	{wrapper: "httpx client's keys by hand", peer: "otelhttp", unit: "round trip", perOp: 1,
-		note: "A reference, not a wrapper: bare otelhttp over a transport that sets on the span, after the round trip, the same five keys that httpx adds there, precomputed.",
-		rows: []row{
-			{"sampled", "BenchmarkTransport/sampling=sampled/impl=otelhttp-keys", "BenchmarkTransport/sampling=sampled/impl=otelhttp", "BenchmarkTransport/sampling=sampled/impl=bare"},
-		}},
+	keysByHand("server", "request", "BenchmarkHandler",
+		"A reference, not a wrapper: bare otelhttp whose handler sets on the span, after the route's handler returns, the same eleven keys that httpx adds there, precomputed (`SetAttributes` of a fixed slice). What the keys alone cost when set by hand; httpx computes them per request and hands them to otelhttp's last `SetAttributes` call instead."),
+	keysByHand("client", "round trip", "BenchmarkTransport",
+		"A reference, not a wrapper: bare otelhttp over a transport that sets on the span, after the round trip, the same five keys that httpx adds there, precomputed."),
 	{wrapper: "sqlx", peer: "otelsql", unit: "query", perOp: 1,
 		note: "A primary-key `SELECT` through `database/sql` on a driver that costs nothing; `sqlx.OpenDB` vs `otelsql.WrapDriver` with its defaults. The benchmark runs sampled only.",
 		rows: []row{
@@ -194,6 +188,15 @@ var sections = []section{
 			{"sampled", "BenchmarkHandler/sampling=sampled/impl=logcorr", "BenchmarkHandler/sampling=sampled/impl=handwritten-3ids", "BenchmarkHandler/sampling=sampled/impl=bare"},
 			{"unsampled", "BenchmarkHandler/sampling=unsampled/impl=logcorr", "BenchmarkHandler/sampling=unsampled/impl=handwritten-3ids", "BenchmarkHandler/sampling=unsampled/impl=bare"},
 		}},
+}
+
+// keysByHand is the reference section of one side of httpx (server or
+// client): bench's impl=otelhttp-keys, bare otelhttp with the keys that
+// httpx adds set by hand, against otelhttp, sampled.
+func keysByHand(side, unit, bench, note string) section {
+	name := func(impl string) string { return bench + "/sampling=sampled/impl=" + impl }
+	return section{wrapper: "httpx " + side + "'s keys by hand", peer: "otelhttp", unit: unit, perOp: 1, note: note,
+		rows: []row{{"sampled", name("otelhttp-keys"), name("otelhttp"), name("bare")}}}
 }
 
 // sectionPkg maps a section to the package its benchmarks run in, so that
