@@ -301,3 +301,59 @@ func histogramHasLabel(t *testing.T, reader sdkmetric.Reader, name, key, value s
 type rtFunc func(*http.Request) (*http.Response, error)
 
 func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The most keys at once, at the edge of the arrays they are written to
+// (maxServerKeys, maxClientKeys): every one of them reaches the span, on
+// the held path (httpx's tracer) and the unheld one (a raw provider).
+func TestMostKeysAtOnce(t *testing.T) {
+	serverKeys := []attribute.Key{"http.route", "url.path", "http.method", "http.url", "http.status_code",
+		"http.user_agent", "http.request_content_length", "http.response_content_length",
+		"flask.route", "flask.url_rule", "flask.endpoint", "flask.view_args"}
+	clientKeys := []attribute.Key{"url.full", "http.method", "http.url", "http.request_content_length",
+		"http.status_code", "http.response_content_length"}
+	if len(serverKeys) != maxServerKeys || len(clientKeys) != maxClientKeys {
+		t.Fatalf("the test lists %d and %d keys, the arrays hold %d and %d", len(serverKeys), len(clientKeys), maxServerKeys, maxClientKeys)
+	}
+	for _, raw := range []bool{false, true} {
+		f := newFixture(t, sdktrace.AlwaysSample())
+		opts := f.opts()
+		if raw {
+			opts = f.opts(WithOtelhttpOptions(otelhttp.WithTracerProvider(f.tp)))
+		}
+		mux := NewServeMux(opts...)
+		mux.HandleFunc("POST /app/{name}", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+		r := httptest.NewRequest("POST", "/app/x;jsessionid=ABC", strings.NewReader("hello"))
+		r.Header.Set("User-Agent", userAgent)
+		mux.ServeHTTP(httptest.NewRecorder(), r)
+		got := attrMap(f.only(t).Attributes)
+		for _, k := range serverKeys {
+			if _, ok := got[k]; !ok {
+				t.Errorf("raw provider %v: server span lacks %s", raw, k)
+			}
+		}
+		if p := got["url.path"].AsString(); strings.Contains(p, "ABC") {
+			t.Errorf("raw provider %v: url.path %q keeps the session id", raw, p)
+		}
+
+		f.exp.Reset()
+		rt := NewTransport(rtFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: r}, nil
+		}), opts...)
+		req, _ := http.NewRequest("POST", "http://h/p?access_token=secret", strings.NewReader("hello"))
+		res, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		got = attrMap(f.only(t).Attributes)
+		for _, k := range clientKeys {
+			if _, ok := got[k]; !ok {
+				t.Errorf("raw provider %v: client span lacks %s", raw, k)
+			}
+		}
+		if u := got["url.full"].AsString(); strings.Contains(u, "secret") {
+			t.Errorf("raw provider %v: url.full %q keeps the token", raw, u)
+		}
+	}
+}
